@@ -1,0 +1,46 @@
+#pragma once
+// Errors thrown at Glide's boundaries (files, JSON, tensor shapes, unknown names). Precondition bugs
+// inside the library assert instead.
+
+#include <stdexcept>
+#include <string>
+
+namespace glide {
+
+/// Base of every error Glide throws. The message names the offending input.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A file could not be opened, read or written.
+class io_error : public error {
+ public:
+  using error::error;
+};
+
+/// Text (JSON, CSV, a word list, UTF-8) that does not parse.
+class parse_error : public error {
+ public:
+  using error::error;
+};
+
+/// A tensor, batch or span of the wrong shape or size.
+class shape_error : public error {
+ public:
+  using error::error;
+};
+
+/// A name (grid, model, search, processor, character) that is not known.
+class unknown_name_error : public error {
+ public:
+  using error::error;
+};
+
+/// An option or configuration value out of its domain.
+class config_error : public error {
+ public:
+  using error::error;
+};
+
+}  // namespace glide

@@ -1,0 +1,19 @@
+#pragma once
+// Umbrella header: everything in Glide's core (no backend, no testing utilities).
+
+#include <glide/concepts/aggregator.hpp>
+#include <glide/concepts/backend.hpp>
+#include <glide/concepts/decoder.hpp>
+#include <glide/concepts/encoder.hpp>
+#include <glide/concepts/logits_processor.hpp>
+#include <glide/concepts/stopping_criterion.hpp>
+#include <glide/core/error.hpp>
+#include <glide/core/logits.hpp>
+#include <glide/core/types.hpp>
+#include <glide/processors/any_logits_processor.hpp>
+#include <glide/processors/basic.hpp>
+#include <glide/processors/chain.hpp>
+#include <glide/search/greedy.hpp>
+#include <glide/stopping/criteria.hpp>
+#include <glide/text/char_tokenizer.hpp>
+#include <glide/text/utf8.hpp>
