@@ -13,7 +13,15 @@
 #include <glide/processors/any_logits_processor.hpp>
 #include <glide/processors/basic.hpp>
 #include <glide/processors/chain.hpp>
+#include <glide/processors/trie_mask.hpp>
+#include <glide/search/beam.hpp>
+#include <glide/search/best_first.hpp>
 #include <glide/search/greedy.hpp>
+#include <glide/search/hybrid.hpp>
+#include <glide/search/prediction.hpp>
+#include <glide/search/traversal.hpp>
 #include <glide/stopping/criteria.hpp>
 #include <glide/text/char_tokenizer.hpp>
 #include <glide/text/utf8.hpp>
+#include <glide/vocab/trie.hpp>
+#include <glide/vocab/word_list.hpp>

@@ -1,0 +1,94 @@
+#pragma once
+// Hybrid search: `beam_steps` steps of trie-constrained beam search keep the best `beam_width`
+// prefixes, then every vocabulary word below the survivors is scored exactly by traversal. Words
+// shorter than beam_steps are scored when the beam passes them.
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include <glide/concepts/decoder.hpp>
+#include <glide/core/error.hpp>
+#include <glide/core/logits.hpp>
+#include <glide/core/types.hpp>
+#include <glide/search/detail.hpp>
+#include <glide/search/traversal.hpp>
+#include <glide/vocab/trie.hpp>
+
+namespace glide {
+
+struct hybrid_options {
+  std::size_t beam_width = 16;
+  std::size_t beam_steps = 2;
+  /// How the traversal below the survivors runs (n_best, batch, floor, prior apply to the whole search).
+  traversal_options traversal{};
+};
+
+template <Decoder D>
+search_result hybrid_search(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
+                            hybrid_options options = {}) {
+  detail::validate(options.traversal);
+  if (options.beam_width == 0) throw config_error("hybrid search: beam_width must be >= 1");
+  const auto& topts = options.traversal;
+  const token_id eos = decoder.eos_id();
+  search_result result;
+  detail::path_table paths;
+  detail::best_words words{topts.n_best};
+  std::vector<detail::frontier_item> items{
+      {vocabulary_trie::root, 0.0F, 0, detail::path_table::none, decoder.bos_id()}};
+  auto state = decoder.init_state(memory, 1);
+  std::vector<token_id> last;
+  std::vector<detail::frontier_item> candidates;
+  std::vector<std::size_t> rows;
+
+  for (std::size_t step = 0; step < options.beam_steps; ++step) {
+    last.clear();
+    for (const auto& it : items) last.push_back(it.last);
+    auto logits = decoder.step(memory, state, std::span<const token_id>{last});
+    ++result.stats.decoder_steps;
+    result.stats.rows_scored += items.size();
+    result.stats.hypotheses_expanded += items.size();
+    candidates.clear();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const auto& it = items[i];
+      auto row = logits.row(i);
+      log_softmax_inplace(row);
+      if (it.node != vocabulary_trie::root && trie.is_word(it.node)) {
+        const score_t s = it.score + row[static_cast<std::size_t>(eos)] + topts.prior_weight * trie.log_frequency(it.node);
+        if (s >= topts.score_floor) words.add(it.path, s);
+      }
+      auto [first, end] = trie.children(it.node);
+      for (auto c = first; c < end; ++c) {
+        const token_id t = trie.token(c);
+        const score_t s = it.score + row[static_cast<std::size_t>(t)];
+        if (s < topts.score_floor || s == minus_infinity) continue;
+        candidates.push_back({c, s, i, detail::path_table::none, t});
+      }
+    }
+    const std::size_t keep = std::min(candidates.size(), options.beam_width);
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(keep), candidates.end(),
+                      [](const auto& a, const auto& b) {
+                        if (a.score != b.score) return a.score > b.score;
+                        return a.node < b.node;
+                      });
+    candidates.resize(keep);
+    if (candidates.empty()) {
+      result.hypotheses = words.take(paths, eos);
+      return result;
+    }
+    rows.clear();
+    for (auto& c : candidates) {
+      c.path = paths.add(items[c.row].path, c.last);
+      rows.push_back(c.row);
+      c.row = rows.size() - 1;
+    }
+    decoder.reorder(state, std::span<const std::size_t>{rows});
+    items.swap(candidates);
+  }
+  detail::traverse_below(decoder, memory, trie, topts, std::move(state), items, paths, words, result.stats);
+  result.hypotheses = words.take(paths, eos);
+  return result;
+}
+
+}  // namespace glide
