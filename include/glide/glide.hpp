@@ -1,5 +1,5 @@
 #pragma once
-// Umbrella header: everything in Glide's core (no backend, no testing utilities).
+// Umbrella header: everything in Glide except backends and testing utilities.
 
 #include <glide/concepts/aggregator.hpp>
 #include <glide/concepts/backend.hpp>
@@ -10,6 +10,7 @@
 #include <glide/core/error.hpp>
 #include <glide/core/logits.hpp>
 #include <glide/core/types.hpp>
+#include <glide/metrics/swipe_metrics.hpp>
 #include <glide/processors/any_logits_processor.hpp>
 #include <glide/processors/basic.hpp>
 #include <glide/processors/chain.hpp>
@@ -21,6 +22,11 @@
 #include <glide/search/prediction.hpp>
 #include <glide/search/traversal.hpp>
 #include <glide/stopping/criteria.hpp>
+#include <glide/swipe/dataset.hpp>
+#include <glide/swipe/features.hpp>
+#include <glide/swipe/grid.hpp>
+#include <glide/swipe/key_lookup.hpp>
+#include <glide/swipe/synthesizer.hpp>
 #include <glide/text/char_tokenizer.hpp>
 #include <glide/text/utf8.hpp>
 #include <glide/vocab/trie.hpp>

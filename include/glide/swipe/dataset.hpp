@@ -1,0 +1,142 @@
+#pragma once
+// Swipe datasets as JSON lines, one swipe per line (the Yandex Cup 2023 format):
+//   {"word": "hello", "curve": {"x": [...], "y": [...], "t": [...], "grid_name": "default"}}
+// where the curve may carry a whole "grid" object instead of "grid_name", and test sets may have no
+// "word". Reading streams line by line; a bad line throws parse_error naming the source and line.
+
+#include <cmath>
+#include <cstddef>
+#include <fstream>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <glide/core/error.hpp>
+#include <glide/swipe/grid.hpp>
+
+namespace glide::swipe {
+
+struct swipe_curve {
+  std::vector<float> x, y, t;  ///< pixels of the grid; milliseconds
+  std::string grid_name;       ///< the grid, by name, or
+  std::optional<keyboard_grid> grid;  ///< the grid itself, when the line carries it
+
+  [[nodiscard]] std::size_t size() const noexcept { return x.size(); }
+};
+
+struct swipe_example {
+  std::string word;  ///< empty when the line has none (test sets)
+  swipe_curve curve;
+};
+
+/// Checks a curve's shape: non-empty, equal lengths, finite numbers. `where` prefixes the message.
+inline void validate_curve(const swipe_curve& c, const std::string& where) {
+  if (c.x.empty()) throw shape_error(where + "empty swipe (no points)");
+  if (c.y.size() != c.x.size() || c.t.size() != c.x.size())
+    throw shape_error(where + "x, y and t have different lengths (" + std::to_string(c.x.size()) + ", " +
+                      std::to_string(c.y.size()) + ", " + std::to_string(c.t.size()) + ")");
+  for (std::size_t i = 0; i < c.x.size(); ++i)
+    if (!std::isfinite(c.x[i]) || !std::isfinite(c.y[i]) || !std::isfinite(c.t[i]))
+      throw shape_error(where + "point " + std::to_string(i) + " is not finite");
+  if (c.grid_name.empty() && !c.grid) throw parse_error(where + "curve has neither 'grid_name' nor 'grid'");
+}
+
+inline swipe_example parse_example(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) throw parse_error(where + "not a JSON object");
+  swipe_example ex;
+  if (j.contains("word")) {
+    if (!j["word"].is_string()) throw parse_error(where + "'word' is not a string");
+    ex.word = j["word"].get<std::string>();
+  }
+  if (!j.contains("curve") || !j["curve"].is_object()) throw parse_error(where + "missing 'curve' object");
+  const auto& c = j["curve"];
+  auto numbers = [&](const char* field) {
+    if (!c.contains(field) || !c[field].is_array()) throw parse_error(where + "curve has no '" + field + "' array");
+    std::vector<float> out;
+    out.reserve(c[field].size());
+    for (const auto& v : c[field]) {
+      if (!v.is_number()) throw parse_error(where + "curve '" + field + "' holds a non-number");
+      out.push_back(v.get<float>());
+    }
+    return out;
+  };
+  ex.curve.x = numbers("x");
+  ex.curve.y = numbers("y");
+  ex.curve.t = numbers("t");
+  if (c.contains("grid_name")) {
+    if (!c["grid_name"].is_string()) throw parse_error(where + "'grid_name' is not a string");
+    ex.curve.grid_name = c["grid_name"].get<std::string>();
+  }
+  if (c.contains("grid")) {
+    try {
+      ex.curve.grid = keyboard_grid::from_json(c["grid"], ex.curve.grid_name.empty() ? "inline" : ex.curve.grid_name);
+    } catch (const error& e) {
+      throw parse_error(where + e.what());
+    }
+  }
+  validate_curve(ex.curve, where);
+  return ex;
+}
+
+inline nlohmann::json to_json(const swipe_example& ex) {
+  nlohmann::json curve{{"x", ex.curve.x}, {"y", ex.curve.y}, {"t", ex.curve.t}};
+  if (!ex.curve.grid_name.empty()) curve["grid_name"] = ex.curve.grid_name;
+  if (ex.curve.grid) curve["grid"] = ex.curve.grid->to_json();
+  nlohmann::json j;
+  if (!ex.word.empty()) j["word"] = ex.word;
+  j["curve"] = std::move(curve);
+  return j;
+}
+
+/// Streams examples from JSON lines. Blank lines are skipped.
+class jsonl_reader {
+ public:
+  jsonl_reader(std::istream& in, std::string source) : in_{&in}, source_{std::move(source)} {}
+
+  /// The next example, or nullopt at the end.
+  std::optional<swipe_example> next() {
+    std::string line;
+    while (std::getline(*in_, line)) {
+      ++line_;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      const std::string where = source_ + ":" + std::to_string(line_) + ": ";
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::parse_error& e) {
+        throw parse_error(where + "malformed JSON (" + e.what() + ")");
+      }
+      try {
+        return parse_example(j, where);
+      } catch (const shape_error& e) {
+        throw parse_error(e.what());
+      }
+    }
+    return std::nullopt;
+  }
+
+  [[nodiscard]] std::size_t line() const noexcept { return line_; }
+
+ private:
+  std::istream* in_;
+  std::string source_;
+  std::size_t line_ = 0;
+};
+
+inline std::vector<swipe_example> read_jsonl(const std::string& path) {
+  std::ifstream in{path};
+  if (!in) throw io_error("cannot open dataset '" + path + "'");
+  jsonl_reader reader{in, path};
+  std::vector<swipe_example> out;
+  while (auto ex = reader.next()) out.push_back(std::move(*ex));
+  return out;
+}
+
+inline void write_jsonl(std::ostream& out, const swipe_example& ex) { out << to_json(ex).dump() << '\n'; }
+
+}  // namespace glide::swipe

@@ -1,0 +1,130 @@
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <catch2/catch.hpp>
+
+#include <glide/swipe/grid.hpp>
+#include <glide/swipe/key_lookup.hpp>
+
+using namespace glide;
+using namespace glide::swipe;
+using nlohmann::json;
+
+namespace {
+const grid_set& shipped() {
+  static const grid_set g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
+  return g;
+}
+json key_json(const char* label, float x, float y, float w, float h) {
+  return {{"label", label}, {"hitbox", {{"x", x}, {"y", y}, {"w", w}, {"h", h}}}};
+}
+}  // namespace
+
+TEST_CASE("shipped grids: names, sizes, letters", "[unit][swipe][grid]") {
+  const auto& g = shipped();
+  REQUIRE(g.names() == std::vector<std::string>{"default", "extra", "qwerty", "qwerty_english"});
+  const auto& def = g.at("default");
+  REQUIRE(def.width() == 1080);
+  REQUIRE(def.height() == 667);
+  REQUIRE(def.key_height() == 154);
+  std::size_t cyrillic = 0;
+  for (std::size_t i = 0; i < def.letter_count(); ++i) cyrillic += def.letter(i).character >= U'а' && def.letter(i).character <= U'я';
+  REQUIRE(cyrillic == 31);  // 11 + 11 + 9: no ё, no ъ
+  const auto& extra = g.at("extra");
+  REQUIRE(extra.find_letter(U'ё'));
+  REQUIRE(extra.find_letter(U'ъ'));
+  REQUIRE_FALSE(def.find_letter(U'ё'));
+  const auto& qwerty = g.at("qwerty");
+  for (char32_t c = U'a'; c <= U'z'; ++c) REQUIRE(qwerty.find_letter(c));
+  REQUIRE(qwerty.letter(*qwerty.find_letter(U'q')).box.y == 15);
+  REQUIRE(qwerty.letter(*qwerty.find_letter(U'z')).box.y == 323);
+}
+
+TEST_CASE("shipped Russian grids equal the competition's exactly", "[unit][swipe][grid]") {
+  const std::string path = GLIDE_SHARED_DIR "/data/yandex-cup-grids/gridname_to_grid.json";
+  if (!std::filesystem::exists(path)) {
+    WARN("competition grids not available at " << path);
+    return;
+  }
+  const auto exact = grid_set::load(path);
+  for (const char* name : {"default", "extra"}) REQUIRE(exact.at(name).to_json() == shipped().at(name).to_json());
+}
+
+TEST_CASE("grid validation names the problem", "[unit][swipe][grid][errors]") {
+  json ok{{"width", 100}, {"height", 50}, {"keys", {key_json("a", 0, 0, 50, 50), key_json("b", 49, 0, 51, 50)}}};
+  REQUIRE_NOTHROW(keyboard_grid::from_json(ok, "ok"));  // a 1 px overlap is the competition's norm
+  auto bad = ok;
+  bad["keys"][1]["hitbox"]["x"] = 30;
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g1"), Catch::Contains("g1") && Catch::Contains("overlap"));
+  bad = ok;
+  bad["keys"][1]["hitbox"]["w"] = 0;
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("empty hitbox"));
+  bad = ok;
+  bad["keys"][1]["label"] = "ab";
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("unknown label 'ab'"));
+  bad = ok;
+  bad["keys"][1] = {{"action", "teleport"}, {"hitbox", {{"x", 60}, {"y", 0}, {"w", 10}, {"h", 10}}}};
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("unknown action 'teleport'"));
+  bad = ok;
+  bad["keys"][1].erase("label");
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("neither"));
+  bad = ok;
+  bad["keys"][1]["label"] = "a";
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("twice"));
+  bad = ok;
+  bad.erase("width");
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("width"));
+  bad = ok;
+  bad["keys"][1]["hitbox"]["x"] = 500;
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("outside"));
+  REQUIRE_THROWS_WITH(shipped().at("dvorak"), Catch::Contains("dvorak") && Catch::Contains("qwerty"));
+  REQUIRE_THROWS_AS(grid_set::load("/nonexistent/grids.json"), io_error);
+  const auto tmp = std::filesystem::temp_directory_path() / "glide_bad_grid.json";
+  std::ofstream{tmp} << "{\"g\": {\"width\": 1,";
+  REQUIRE_THROWS_AS(grid_set::load(tmp.string()), parse_error);
+}
+
+TEST_CASE("nearest-key lookup equals brute force on random points, on and off the keyboard", "[unit][swipe][lookup]") {
+  std::mt19937 rng{5};
+  for (const auto& name : shipped().names()) {
+    const auto& g = shipped().at(name);
+    const key_lookup lookup{g};
+    REQUIRE(lookup.mean_candidates() < 3.0);
+    std::uniform_real_distribution<float> x{-0.7F * g.width(), 1.7F * g.width()};
+    std::uniform_real_distribution<float> y{-0.7F * g.height(), 1.7F * g.height()};
+    for (int i = 0; i < 50000; ++i) {
+      const float px = x(rng), py = y(rng);
+      REQUIRE(lookup.nearest(px, py) == lookup.nearest_by_scan(px, py));
+    }
+    // Inside a key's hitbox (away from the 1 px overlaps) the key itself is nearest.
+    for (std::size_t k = 0; k < g.letter_count(); ++k) {
+      const auto& b = g.letter(k).box;
+      REQUIRE(lookup.nearest(b.center_x(), b.center_y()) == k);
+    }
+  }
+}
+
+TEST_CASE("lookups and distances do not depend on the grid's pixel size", "[unit][swipe][lookup]") {
+  const auto& g = shipped().at("qwerty");
+  auto j = g.to_json();
+  const float s = 360.0F / 1080.0F;
+  j["width"] = 360;
+  j["height"] = g.height() * s;
+  for (auto& k : j["keys"])
+    for (const char* f : {"x", "y", "w", "h"}) k["hitbox"][f] = k["hitbox"][f].get<float>() * s;
+  const auto small = keyboard_grid::from_json(j, "small");
+  const key_lookup big_lookup{g}, small_lookup{small};
+  std::mt19937 rng{9};
+  std::uniform_real_distribution<float> x{0, 1080}, y{0, 667};
+  std::vector<float> d1(g.letter_count()), d2(g.letter_count());
+  for (int i = 0; i < 2000; ++i) {
+    const float px = x(rng), py = y(rng);
+    REQUIRE(big_lookup.nearest(px, py) == small_lookup.nearest(px * s, py * s));
+    big_lookup.distances(px, py, d1);
+    small_lookup.distances(px * s, py * s, d2);
+    for (std::size_t k = 0; k < d1.size(); ++k) REQUIRE(d1[k] == Approx(d2[k]).epsilon(1e-4).margin(1e-4));
+  }
+  std::vector<float> wrong(3);
+  REQUIRE_THROWS_AS(big_lookup.distances(1, 1, wrong), shape_error);
+}
