@@ -7,7 +7,7 @@ packages=(
   g++ cmake make
   libeigen3-dev librange-v3-dev libboost-dev
   catch2 nlohmann-json3-dev libbenchmark-dev libcli11-dev
-  wamerican
+  wamerican onboard-data
 )
 if [[ "${1:-}" == "--with-torch" ]]; then
   packages+=(libtorch-dev)
