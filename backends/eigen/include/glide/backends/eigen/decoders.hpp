@@ -1,0 +1,279 @@
+#pragma once
+// Character decoders over an encoded swipe, both modelling glide::Decoder:
+//  - transformer_decoder: pre-norm layers of causal self-attention with a KV cache (each step projects
+//    only the new token; earlier keys and values are reused), cross-attention over the swipe (its keys
+//    and values computed once per swipe and shared by every row and copy of the state), feed-forward;
+//  - gru_decoder: a GRU cell fed the previous token and attention context, with dot-product attention
+//    over the swipe.
+// A state's rows all hold prefixes of the same length (each step feeds one token to every row).
+
+#include <cmath>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <glide/concepts/decoder.hpp>
+#include <glide/core/error.hpp>
+#include <glide/core/logits.hpp>
+#include <glide/model/config.hpp>
+#include <glide/text/char_tokenizer.hpp>
+#include <glide/backends/eigen/encoder.hpp>
+#include <glide/backends/eigen/layers.hpp>
+
+namespace glide::backends::eigen {
+
+namespace detail {
+inline void check_step(std::size_t batch, std::span<const token_id> last, std::size_t vocab, const char* who) {
+  if (last.size() != batch)
+    throw shape_error(std::string(who) + "::step: " + std::to_string(last.size()) + " tokens for a batch of " +
+                      std::to_string(batch));
+  for (token_id t : last)
+    if (t < 0 || static_cast<std::size_t>(t) >= vocab)
+      throw shape_error(std::string(who) + "::step: token " + std::to_string(t) + " outside the vocabulary");
+}
+inline std::vector<Eigen::Index> checked_rows(std::span<const std::size_t> rows, std::size_t batch, const char* who) {
+  std::vector<Eigen::Index> out;
+  out.reserve(rows.size());
+  for (auto r : rows) {
+    if (r >= batch)
+      throw shape_error(std::string(who) + "::reorder: row " + std::to_string(r) + " of a batch of " + std::to_string(batch));
+    out.push_back(static_cast<Eigen::Index>(r));
+  }
+  return out;
+}
+}  // namespace detail
+
+class transformer_decoder {
+ public:
+  using memory_type = encoded_swipe;
+
+  struct state_type {
+    std::size_t batch = 0;
+    std::size_t length = 0;  ///< tokens fed so far (start token included)
+    std::shared_ptr<const std::vector<matrix>> cross_k, cross_v;  ///< per layer, [points x d]
+    std::vector<std::vector<matrix>> k, v;  ///< [layer][position] -> [batch x d]
+    matrix logits;
+  };
+
+  transformer_decoder(const model::model_config& c, weight_reader& w) : config_{c} {
+    const std::size_t d = c.d_model;
+    vocab_ = c.vocab_size();
+    tok_emb_ = w.mat("dec.tok_emb.weight", vocab_, d);
+    for (std::size_t i = 0; i < c.decoder_layers; ++i) {
+      const std::string p = "dec.layers." + std::to_string(i);
+      layer l;
+      l.self_ln = layer_norm::load(w, p + ".self_ln", d);
+      l.self_attn = attention::load(w, p + ".self_attn", d, c.heads);
+      l.cross_ln = layer_norm::load(w, p + ".cross_ln", d);
+      const auto cross = attention::load(w, p + ".cross_attn", d, c.heads);
+      const auto dd = static_cast<Eigen::Index>(d);
+      l.cross_q = {cross.in_proj.wt.leftCols(dd), cross.in_proj.b.leftCols(dd)};
+      l.cross_kv = {cross.in_proj.wt.rightCols(2 * dd), cross.in_proj.b.rightCols(2 * dd)};
+      l.cross_out = cross.out_proj;
+      l.ffn_ln = layer_norm::load(w, p + ".ffn_ln", d);
+      l.ffn = feed_forward::load(w, p + ".ffn", d, c.ffn);
+      layers_.push_back(std::move(l));
+    }
+    ln_f_ = layer_norm::load(w, "dec.ln_f", d);
+    out_ = linear::load(w, "dec.out", d, vocab_);
+  }
+
+  [[nodiscard]] std::size_t vocab_size() const noexcept { return vocab_; }
+  [[nodiscard]] token_id bos_id() const noexcept { return char_tokenizer::bos_id; }
+  [[nodiscard]] token_id eos_id() const noexcept { return char_tokenizer::eos_id; }
+  [[nodiscard]] std::size_t batch_size(const state_type& s) const noexcept { return s.batch; }
+
+  [[nodiscard]] state_type init_state(const encoded_swipe& m, std::size_t batch) const {
+    if (m.states.cols() != static_cast<Eigen::Index>(config_.d_model) || m.states.rows() == 0)
+      throw shape_error("transformer_decoder: memory is " + std::to_string(m.states.rows()) + " x " +
+                        std::to_string(m.states.cols()) + ", expected points x " + std::to_string(config_.d_model));
+    state_type s;
+    s.batch = batch;
+    auto ck = std::make_shared<std::vector<matrix>>();
+    auto cv = std::make_shared<std::vector<matrix>>();
+    const auto d = static_cast<Eigen::Index>(config_.d_model);
+    for (const auto& l : layers_) {
+      const matrix kv = l.cross_kv(m.states);
+      ck->push_back(kv.leftCols(d));
+      cv->push_back(kv.rightCols(d));
+    }
+    s.cross_k = std::move(ck);
+    s.cross_v = std::move(cv);
+    s.k.resize(layers_.size());
+    s.v.resize(layers_.size());
+    return s;
+  }
+
+  logits_view step(const encoded_swipe&, state_type& s, std::span<const token_id> last) const {
+    detail::check_step(s.batch, last, vocab_, "transformer_decoder");
+    if (s.length > config_.max_word_length + 1)
+      throw shape_error("transformer_decoder: prefix longer than max_word_length " +
+                        std::to_string(config_.max_word_length));
+    const auto b = static_cast<Eigen::Index>(s.batch);
+    const auto d = static_cast<Eigen::Index>(config_.d_model);
+    const auto heads = static_cast<Eigen::Index>(config_.heads);
+    const Eigen::Index dh = d / heads;
+    const float scale = 1.0F / std::sqrt(static_cast<float>(dh));
+    matrix x(b, d);
+    for (Eigen::Index r = 0; r < b; ++r) {
+      x.row(r) = tok_emb_.row(last[static_cast<std::size_t>(r)]);
+      add_position(x.row(r), s.length);
+    }
+    matrix o(b, d), h, qkv, q;
+    row_vector scores;
+    for (std::size_t li = 0; li < layers_.size(); ++li) {
+      const auto& l = layers_[li];
+      // Causal self-attention: only the new position is projected.
+      h = l.self_ln(x);
+      l.self_attn.in_proj.apply(h, qkv);
+      s.k[li].push_back(qkv.middleCols(d, d));
+      s.v[li].push_back(qkv.rightCols(d));
+      const auto& ks = s.k[li];
+      const auto& vs = s.v[li];
+      const auto len = static_cast<Eigen::Index>(ks.size());
+      scores.resize(len);
+      for (Eigen::Index r = 0; r < b; ++r)
+        for (Eigen::Index hd = 0; hd < heads; ++hd) {
+          const auto qh = qkv.row(r).segment(hd * dh, dh);
+          for (Eigen::Index j = 0; j < len; ++j) scores[j] = ks[static_cast<std::size_t>(j)].row(r).segment(hd * dh, dh).dot(qh) * scale;
+          softmax_inplace(scores);
+          auto oh = o.row(r).segment(hd * dh, dh);
+          oh.setZero();
+          for (Eigen::Index j = 0; j < len; ++j) oh += scores[j] * vs[static_cast<std::size_t>(j)].row(r).segment(hd * dh, dh);
+        }
+      x += l.self_attn.out_proj(o);
+      // Cross-attention over the swipe.
+      h = l.cross_ln(x);
+      l.cross_q.apply(h, q);
+      const auto& mk = (*s.cross_k)[li];
+      const auto& mv = (*s.cross_v)[li];
+      for (Eigen::Index hd = 0; hd < heads; ++hd) {
+        matrix att = (q.middleCols(hd * dh, dh) * mk.middleCols(hd * dh, dh).transpose()) * scale;  // [b x points]
+        for (Eigen::Index r = 0; r < b; ++r) softmax_inplace(att.row(r));
+        o.middleCols(hd * dh, dh).noalias() = att * mv.middleCols(hd * dh, dh);
+      }
+      x += l.cross_out(o);
+      x += l.ffn(l.ffn_ln(x));
+    }
+    out_.apply(ln_f_(x), s.logits);
+    ++s.length;
+    return {s.logits.data(), s.batch, vocab_};
+  }
+
+  void reorder(state_type& s, std::span<const std::size_t> rows) const {
+    const auto idx = detail::checked_rows(rows, s.batch, "transformer_decoder");
+    for (auto& layer : s.k)
+      for (auto& m : layer) m = m(idx, Eigen::all).eval();
+    for (auto& layer : s.v)
+      for (auto& m : layer) m = m(idx, Eigen::all).eval();
+    s.batch = rows.size();
+  }
+
+  [[nodiscard]] const model::model_config& config() const noexcept { return config_; }
+
+ private:
+  struct layer {
+    layer_norm self_ln, cross_ln, ffn_ln;
+    attention self_attn;
+    linear cross_q, cross_kv, cross_out;
+    feed_forward ffn;
+  };
+  model::model_config config_;
+  std::size_t vocab_ = 0;
+  matrix tok_emb_;
+  std::vector<layer> layers_;
+  layer_norm ln_f_;
+  linear out_;
+};
+static_assert(Decoder<transformer_decoder>);
+
+class gru_decoder {
+ public:
+  using memory_type = encoded_swipe;
+
+  struct state_type {
+    std::size_t batch = 0;
+    std::shared_ptr<const matrix> keys;  ///< attention keys of the swipe, [points x d]
+    matrix h, context, logits;
+  };
+
+  gru_decoder(const model::model_config& c, weight_reader& w) : config_{c} {
+    const std::size_t d = c.d_model;
+    vocab_ = c.vocab_size();
+    tok_emb_ = w.mat("dec.tok_emb.weight", vocab_, d);
+    w_ih_ = w.mat("dec.gru.weight_ih", 3 * d, 2 * d).transpose();
+    w_hh_ = w.mat("dec.gru.weight_hh", 3 * d, d).transpose();
+    b_ih_ = w.vec("dec.gru.bias_ih", 3 * d);
+    b_hh_ = w.vec("dec.gru.bias_hh", 3 * d);
+    init_ = linear::load(w, "dec.init", d, d);
+    attn_q_ = linear::load(w, "dec.attn_q", d, d);
+    attn_k_ = linear::load(w, "dec.attn_k", d, d);
+    out_ = linear::load(w, "dec.out", 2 * d, vocab_);
+  }
+
+  [[nodiscard]] std::size_t vocab_size() const noexcept { return vocab_; }
+  [[nodiscard]] token_id bos_id() const noexcept { return char_tokenizer::bos_id; }
+  [[nodiscard]] token_id eos_id() const noexcept { return char_tokenizer::eos_id; }
+  [[nodiscard]] std::size_t batch_size(const state_type& s) const noexcept { return s.batch; }
+
+  [[nodiscard]] state_type init_state(const encoded_swipe& m, std::size_t batch) const {
+    if (m.states.cols() != static_cast<Eigen::Index>(config_.d_model) || m.states.rows() == 0)
+      throw shape_error("gru_decoder: memory has the wrong shape");
+    state_type s;
+    s.batch = batch;
+    s.keys = std::make_shared<const matrix>(attn_k_(m.states));
+    matrix h0 = init_(matrix(m.states.colwise().mean()));
+    h0 = h0.array().tanh().matrix();
+    s.h = h0.replicate(static_cast<Eigen::Index>(batch), 1);
+    s.context = matrix::Zero(static_cast<Eigen::Index>(batch), m.states.cols());
+    return s;
+  }
+
+  logits_view step(const encoded_swipe& m, state_type& s, std::span<const token_id> last) const {
+    detail::check_step(s.batch, last, vocab_, "gru_decoder");
+    const auto b = static_cast<Eigen::Index>(s.batch);
+    const auto d = static_cast<Eigen::Index>(config_.d_model);
+    matrix x(b, 2 * d);
+    for (Eigen::Index r = 0; r < b; ++r) {
+      x.row(r).head(d) = tok_emb_.row(last[static_cast<std::size_t>(r)]);
+      x.row(r).tail(d) = s.context.row(r);
+    }
+    matrix gi = x * w_ih_;
+    gi.rowwise() += b_ih_;
+    matrix gh = s.h * w_hh_;
+    gh.rowwise() += b_hh_;
+    auto sigmoid = [](float v) { return 1.0F / (1.0F + std::exp(-v)); };
+    const matrix rg = (gi.leftCols(d) + gh.leftCols(d)).unaryExpr(sigmoid);
+    const matrix zg = (gi.middleCols(d, d) + gh.middleCols(d, d)).unaryExpr(sigmoid);
+    const matrix n = (gi.rightCols(d) + rg.cwiseProduct(gh.rightCols(d))).array().tanh().matrix();
+    s.h = (1.0F - zg.array()).matrix().cwiseProduct(n) + zg.cwiseProduct(s.h);
+    matrix att = attn_q_(s.h) * s.keys->transpose() / std::sqrt(static_cast<float>(d));
+    for (Eigen::Index r = 0; r < b; ++r) softmax_inplace(att.row(r));
+    s.context = att * m.states;
+    matrix hc(b, 2 * d);
+    hc << s.h, s.context;
+    out_.apply(hc, s.logits);
+    return {s.logits.data(), s.batch, vocab_};
+  }
+
+  void reorder(state_type& s, std::span<const std::size_t> rows) const {
+    const auto idx = detail::checked_rows(rows, s.batch, "gru_decoder");
+    s.h = s.h(idx, Eigen::all).eval();
+    s.context = s.context(idx, Eigen::all).eval();
+    s.batch = rows.size();
+  }
+
+  [[nodiscard]] const model::model_config& config() const noexcept { return config_; }
+
+ private:
+  model::model_config config_;
+  std::size_t vocab_ = 0;
+  matrix tok_emb_, w_ih_, w_hh_;
+  row_vector b_ih_, b_hh_;
+  linear init_, attn_q_, attn_k_, out_;
+};
+static_assert(Decoder<gru_decoder>);
+
+}  // namespace glide::backends::eigen

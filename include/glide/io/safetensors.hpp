@@ -1,0 +1,200 @@
+#pragma once
+// Reading and writing safetensors files (https://github.com/huggingface/safetensors): an 8-byte
+// little-endian header size N, N bytes of JSON {"name": {"dtype", "shape", "data_offsets": [b, e]},
+// "__metadata__": {...}}, then the data. Everything in the header is checked against the file: a
+// truncated or lying file gives a glide::parse_error naming the file and the tensor, never a crash.
+// Tensors load as float32 (F32 directly; F16 and BF16 converted).
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <glide/core/error.hpp>
+
+namespace glide::io {
+
+static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
+
+struct tensor {
+  std::vector<std::int64_t> shape;
+  std::vector<float> data;  ///< row-major
+
+  [[nodiscard]] std::size_t numel() const noexcept { return data.size(); }
+};
+
+namespace detail {
+inline float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = (h & 0x8000U) << 16;
+  std::uint32_t exp = (h >> 10) & 0x1FU;
+  std::uint32_t mant = h & 0x3FFU;
+  std::uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      exp = 127 - 15 + 1;
+      while ((mant & 0x400U) == 0) {
+        mant <<= 1;
+        --exp;
+      }
+      bits = sign | (exp << 23) | ((mant & 0x3FFU) << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7F800000U | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  return std::bit_cast<float>(bits);
+}
+}  // namespace detail
+
+/// All tensors of a safetensors file, by name.
+class safetensors_file {
+ public:
+  static safetensors_file load(const std::string& path) {
+    std::ifstream in{path, std::ios::binary};
+    if (!in) throw io_error("cannot open weights file '" + path + "'");
+    std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    return parse(bytes, path);
+  }
+
+  static safetensors_file parse(std::span<const char> bytes, const std::string& source) {
+    auto fail = [&](const std::string& why) -> safetensors_file {
+      throw parse_error("safetensors '" + source + "': " + why);
+    };
+    if (bytes.size() < 8) return fail("file is " + std::to_string(bytes.size()) + " bytes, shorter than its header size");
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    if (n > bytes.size() - 8)
+      return fail("header claims " + std::to_string(n) + " bytes but only " + std::to_string(bytes.size() - 8) +
+                  " follow (truncated?)");
+    nlohmann::json header;
+    try {
+      header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+    } catch (const nlohmann::json::parse_error& e) {
+      return fail(std::string("header is not JSON: ") + e.what());
+    }
+    if (!header.is_object()) return fail("header is not a JSON object");
+    const std::span<const char> data = bytes.subspan(8 + n);
+    safetensors_file f;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+    for (const auto& [name, info] : header.items()) {
+      if (name == "__metadata__") {
+        if (info.is_object())
+          for (const auto& [k, v] : info.items())
+            if (v.is_string()) f.metadata_[k] = v.get<std::string>();
+        continue;
+      }
+      const std::string where = "tensor '" + name + "': ";
+      if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+        fail(where + "needs dtype, shape and data_offsets");
+      if (!info["dtype"].is_string() || !info["shape"].is_array() || !info["data_offsets"].is_array() ||
+          info["data_offsets"].size() != 2)
+        fail(where + "malformed dtype, shape or data_offsets");
+      const auto dtype = info["dtype"].get<std::string>();
+      std::size_t elem = 0;
+      if (dtype == "F32") elem = 4;
+      else if (dtype == "F16" || dtype == "BF16") elem = 2;
+      else fail(where + "unsupported dtype " + dtype + " (F32, F16, BF16 are)");
+      tensor t;
+      std::uint64_t numel = 1;
+      for (const auto& d : info["shape"]) {
+        if (!d.is_number_integer() || d.get<std::int64_t>() < 0) fail(where + "shape has a bad dimension");
+        t.shape.push_back(d.get<std::int64_t>());
+        numel *= static_cast<std::uint64_t>(t.shape.back());
+      }
+      const auto& off = info["data_offsets"];
+      if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned()) fail(where + "data_offsets are not sizes");
+      const auto b = off[0].get<std::uint64_t>(), e = off[1].get<std::uint64_t>();
+      if (b > e || e > data.size())
+        fail(where + "data [" + std::to_string(b) + ", " + std::to_string(e) + ") lies outside the " +
+             std::to_string(data.size()) + " data bytes (truncated?)");
+      if (e - b != numel * elem)
+        fail(where + "shape needs " + std::to_string(numel * elem) + " bytes but data_offsets give " +
+             std::to_string(e - b));
+      ranges.emplace_back(b, e);
+      t.data.resize(numel);
+      const char* p = data.data() + b;
+      if (dtype == "F32") {
+        std::memcpy(t.data.data(), p, numel * 4);
+      } else {
+        for (std::uint64_t i = 0; i < numel; ++i) {
+          const auto h = static_cast<std::uint16_t>(static_cast<unsigned char>(p[2 * i]) |
+                                                    (static_cast<unsigned char>(p[2 * i + 1]) << 8));
+          t.data[i] = dtype == "F16" ? detail::half_to_float(h) : std::bit_cast<float>(std::uint32_t{h} << 16);
+        }
+      }
+      f.tensors_.emplace(name, std::move(t));
+    }
+    std::sort(ranges.begin(), ranges.end());
+    for (std::size_t i = 1; i < ranges.size(); ++i)
+      if (ranges[i].first < ranges[i - 1].second) fail("tensors' data ranges overlap");
+    return f;
+  }
+
+  [[nodiscard]] bool contains(const std::string& name) const { return tensors_.count(name) != 0; }
+
+  /// The tensor `name`, checked to have `shape`.
+  [[nodiscard]] const tensor& get(const std::string& name, std::span<const std::int64_t> shape) const {
+    auto it = tensors_.find(name);
+    if (it == tensors_.end()) throw parse_error("weights: missing tensor '" + name + "'");
+    if (!std::equal(shape.begin(), shape.end(), it->second.shape.begin(), it->second.shape.end()))
+      throw shape_error("weights: tensor '" + name + "' has shape " + shape_text(it->second.shape) + ", expected " +
+                        shape_text({shape.begin(), shape.end()}));
+    return it->second;
+  }
+  [[nodiscard]] const tensor& get(const std::string& name, std::initializer_list<std::int64_t> shape) const {
+    return get(name, std::span<const std::int64_t>{shape.begin(), shape.size()});
+  }
+
+  [[nodiscard]] const std::map<std::string, tensor>& tensors() const noexcept { return tensors_; }
+  [[nodiscard]] const std::map<std::string, std::string>& metadata() const noexcept { return metadata_; }
+
+  static std::string shape_text(const std::vector<std::int64_t>& s) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+  }
+
+ private:
+  std::map<std::string, tensor> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+/// Writes float32 tensors (sorted by name) and string metadata.
+inline void save_safetensors(const std::string& path, const std::map<std::string, tensor>& tensors,
+                             const std::map<std::string, std::string>& metadata = {}) {
+  nlohmann::json header = nlohmann::json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    std::uint64_t numel = 1;
+    for (auto d : t.shape) numel *= static_cast<std::uint64_t>(d);
+    if (numel != t.data.size())
+      throw shape_error("save_safetensors: tensor '" + name + "' has " + std::to_string(t.data.size()) +
+                        " values for shape " + safetensors_file::shape_text(t.shape));
+    header[name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + numel * 4}}};
+    offset += numel * 4;
+  }
+  std::string text = header.dump();
+  while ((text.size() + 8) % 8 != 0) text.push_back(' ');  // align the data, as the reference writer does
+  std::ofstream out{path, std::ios::binary};
+  if (!out) throw io_error("cannot write weights file '" + path + "'");
+  const std::uint64_t n = text.size();
+  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((n >> (8 * i)) & 0xFF));
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  for (const auto& [name, t] : tensors)
+    out.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size() * 4));
+  if (!out) throw io_error("failed writing weights file '" + path + "'");
+}
+
+}  // namespace glide::io

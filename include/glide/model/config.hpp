@@ -1,0 +1,107 @@
+#pragma once
+// The architecture of a swipe model, shared by every backend (config.json in a model directory).
+// Weight names and shapes follow from it (docs/models.md).
+
+#include <cstddef>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <glide/core/error.hpp>
+#include <glide/text/char_tokenizer.hpp>
+
+namespace glide::model {
+
+struct model_config {
+  std::string encoder = "transformer";  ///< "transformer" or "conformer"
+  std::string decoder = "transformer";  ///< "transformer" or "gru"
+  std::size_t d_model = 128;
+  std::size_t heads = 4;
+  std::size_t encoder_layers = 4;
+  std::size_t decoder_layers = 4;
+  std::size_t ffn = 512;
+  std::size_t conv_kernel = 15;         ///< conformer depthwise convolution
+  std::size_t max_word_length = 40;     ///< longest output, end token excluded
+  std::string alphabet = "abcdefghijklmnopqrstuvwxyz";
+
+  static constexpr std::size_t kinematic_dim = 6;
+
+  [[nodiscard]] char_tokenizer tokenizer() const { return char_tokenizer{alphabet}; }
+  [[nodiscard]] std::size_t vocab_size() const { return tokenizer().vocab_size(); }
+  [[nodiscard]] std::size_t head_dim() const noexcept { return d_model / heads; }
+
+  void validate() const {
+    auto fail = [](const std::string& why) { throw config_error("model config: " + why); };
+    if (encoder != "transformer" && encoder != "conformer")
+      throw unknown_name_error("model config: unknown encoder '" + encoder + "' (transformer, conformer)");
+    if (decoder != "transformer" && decoder != "gru")
+      throw unknown_name_error("model config: unknown decoder '" + decoder + "' (transformer, gru)");
+    if (d_model == 0 || heads == 0 || d_model % heads != 0) fail("d_model must be a positive multiple of heads");
+    if (d_model % 2 != 0) fail("d_model must be even (sinusoidal positions)");
+    if (ffn == 0) fail("ffn must be positive");
+    if (encoder_layers == 0) fail("encoder_layers must be positive");
+    if (decoder == "transformer" && decoder_layers == 0) fail("decoder_layers must be positive");
+    if (conv_kernel % 2 == 0) fail("conv_kernel must be odd");
+    if (max_word_length == 0) fail("max_word_length must be positive");
+    (void)tokenizer();  // the alphabet must be valid UTF-8 without repeats
+  }
+
+  [[nodiscard]] nlohmann::json to_json() const {
+    return {{"encoder", encoder}, {"decoder", decoder}, {"d_model", d_model}, {"heads", heads},
+            {"encoder_layers", encoder_layers}, {"decoder_layers", decoder_layers}, {"ffn", ffn},
+            {"conv_kernel", conv_kernel}, {"max_word_length", max_word_length}, {"alphabet", alphabet}};
+  }
+
+  static model_config from_json(const nlohmann::json& j, const std::string& source = "config") {
+    if (!j.is_object()) throw parse_error(source + ": model config is not a JSON object");
+    model_config c;
+    auto text = [&](const char* k, std::string& v) {
+      if (!j.contains(k)) return;
+      if (!j[k].is_string()) throw parse_error(source + ": '" + k + "' must be a string");
+      v = j[k].get<std::string>();
+    };
+    auto size = [&](const char* k, std::size_t& v) {
+      if (!j.contains(k)) return;
+      if (!j[k].is_number_unsigned()) throw parse_error(source + ": '" + k + "' must be a non-negative integer");
+      v = j[k].get<std::size_t>();
+    };
+    for (const auto& [k, v] : j.items()) {
+      static const char* known[] = {"encoder", "decoder", "d_model", "heads", "encoder_layers", "decoder_layers",
+                                    "ffn", "conv_kernel", "max_word_length", "alphabet", "training"};
+      bool ok = false;
+      for (const char* n : known) ok = ok || k == n;
+      if (!ok) throw parse_error(source + ": unknown model config key '" + k + "'");
+    }
+    text("encoder", c.encoder);
+    text("decoder", c.decoder);
+    size("d_model", c.d_model);
+    size("heads", c.heads);
+    size("encoder_layers", c.encoder_layers);
+    size("decoder_layers", c.decoder_layers);
+    size("ffn", c.ffn);
+    size("conv_kernel", c.conv_kernel);
+    size("max_word_length", c.max_word_length);
+    text("alphabet", c.alphabet);
+    try {
+      c.validate();
+    } catch (const error& e) {
+      throw config_error(source + ": " + e.what());
+    }
+    return c;
+  }
+
+  static model_config load(const std::string& path) {
+    std::ifstream in{path};
+    if (!in) throw io_error("cannot open model config '" + path + "'");
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw parse_error("model config '" + path + "': " + e.what());
+    }
+    return from_json(j, path);
+  }
+};
+
+}  // namespace glide::model

@@ -1,0 +1,70 @@
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include <glide/io/safetensors.hpp>
+
+using namespace glide;
+using namespace glide::io;
+
+namespace {
+std::string temp(const char* name) { return (std::filesystem::temp_directory_path() / name).string(); }
+
+std::vector<char> file_bytes(const std::string& header, std::size_t data_bytes) {
+  std::vector<char> b;
+  b.reserve(8 + header.size() + data_bytes);
+  const std::uint64_t n = header.size();
+  for (int i = 0; i < 8; ++i) b.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
+  for (char c : header) b.push_back(c);
+  b.resize(b.size() + data_bytes, 0);
+  return b;
+}
+}  // namespace
+
+TEST_CASE("safetensors round-trips tensors and metadata", "[unit][safetensors]") {
+  const std::map<std::string, tensor> ts{{"a", {{2, 3}, {1, 2, 3, 4, 5, 6}}}, {"b.c", {{4}, {-1, 0.5F, 7, 8}}}};
+  const auto path = temp("glide_rt.safetensors");
+  save_safetensors(path, ts, {{"format", "glide"}});
+  const auto f = safetensors_file::load(path);
+  REQUIRE(f.get("a", {2, 3}).data == ts.at("a").data);
+  REQUIRE(f.get("b.c", {4}).data == ts.at("b.c").data);
+  REQUIRE(f.metadata().at("format") == "glide");
+  REQUIRE_THROWS_WITH(f.get("a", {3, 2}), Catch::Contains("'a'") && Catch::Contains("[2, 3]"));
+  REQUIRE_THROWS_WITH(f.get("zzz", {1}), Catch::Contains("missing tensor 'zzz'"));
+  REQUIRE_THROWS_AS(save_safetensors(path, {{"x", {{5}, {1, 2}}}}), shape_error);
+}
+
+TEST_CASE("safetensors converts F16 and BF16", "[unit][safetensors]") {
+  auto b = file_bytes(R"({"h":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"g":{"dtype":"BF16","shape":[1],"data_offsets":[6,8]}})", 8);
+  const std::size_t d = b.size() - 8;
+  const std::uint16_t halves[] = {0x3C00, 0xC000, 0x0001, 0x3FC0};  // 1, -2, smallest subnormal; bf16 1.5
+  std::memcpy(b.data() + d, halves, 8);
+  const auto f = safetensors_file::parse(b, "mem");
+  REQUIRE(f.get("h", {3}).data[0] == 1.0F);
+  REQUIRE(f.get("h", {3}).data[1] == -2.0F);
+  REQUIRE(f.get("h", {3}).data[2] == Approx(5.96e-8F).epsilon(0.01));
+  REQUIRE(f.get("g", {1}).data[0] == 1.5F);
+}
+
+TEST_CASE("truncated or lying safetensors files give clear errors", "[unit][safetensors][errors]") {
+  auto fails = [](const std::vector<char>& bytes, const char* what) {
+    REQUIRE_THROWS_WITH(safetensors_file::parse(bytes, "w.safetensors"), Catch::Contains("w.safetensors") && Catch::Contains(what));
+  };
+  const std::string ok = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  REQUIRE_NOTHROW(safetensors_file::parse(file_bytes(ok, 8), "w"));
+  fails(std::vector<char>(5, 0), "shorter than its header size");
+  auto big = file_bytes(ok, 8);
+  big[0] = static_cast<char>(0xFF);
+  big[3] = 0x10;
+  fails(big, "truncated");
+  fails(file_bytes(ok, 4), "outside");
+  fails(file_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8), "needs 12 bytes");
+  fails(file_bytes(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", 8), "unsupported dtype I64");
+  fails(file_bytes(R"({"a":{"dtype":"F32","shape":[2]}})", 8), "data_offsets");
+  fails(file_bytes(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8), "bad dimension");
+  fails(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})", 8), "overlap");
+  fails(file_bytes("{not json", 0), "not JSON");
+  REQUIRE_THROWS_AS(safetensors_file::load("/nonexistent.safetensors"), io_error);
+}
