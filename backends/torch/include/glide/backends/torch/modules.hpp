@@ -1,0 +1,283 @@
+#pragma once
+// The swipe models as LibTorch modules, for training. Parameter names and shapes are exactly
+// glide::model::weight_shapes(config), so export_weights() feeds the Eigen backend unchanged.
+//
+// Shapes: kinematics [B x T x 6] float, keys [B x T] int64, point_mask [B x T] bool (true = a real
+// point; sequences are right-padded), tokens [B x L] int64 (start token first).
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include <glide/core/error.hpp>
+#include <glide/io/safetensors.hpp>
+#include <glide/model/config.hpp>
+#include <glide/model/weights.hpp>
+
+namespace glide::backends::torch {
+
+namespace nn = ::torch::nn;
+using ::torch::Tensor;
+
+/// Sinusoidal positions [length x d], as the Eigen backend computes them.
+inline Tensor positions(std::int64_t length, std::int64_t d) {
+  auto pos = ::torch::arange(length, ::torch::kFloat64).unsqueeze(1);
+  auto i = ::torch::arange(d / 2, ::torch::kFloat64);
+  auto angle = pos / ::torch::pow(10000.0, 2.0 * i / static_cast<double>(d));
+  auto pe = ::torch::stack({::torch::sin(angle), ::torch::cos(angle)}, 2).reshape({length, d});
+  return pe.to(::torch::kFloat32);
+}
+
+struct attention_impl : nn::Module {
+  attention_impl(std::int64_t d, std::int64_t heads_) : heads{heads_}, dim{d} {
+    in_proj = register_module("in_proj", nn::Linear(d, 3 * d));
+    out_proj = register_module("out_proj", nn::Linear(d, d));
+  }
+  /// q_in [B x Tq x d] attends over kv_in [B x Tk x d]; `causal` masks later keys; key_mask [B x Tk]
+  /// is true for keys that exist.
+  Tensor forward(const Tensor& q_in, const Tensor& kv_in, const Tensor& key_mask, bool causal) {
+    const auto b = q_in.size(0), tq = q_in.size(1), tk = kv_in.size(1), dh = dim / heads;
+    auto w = in_proj->weight, bias = in_proj->bias;
+    auto q = ::torch::nn::functional::linear(q_in, w.slice(0, 0, dim), bias.slice(0, 0, dim));
+    auto kv = ::torch::nn::functional::linear(kv_in, w.slice(0, dim, 3 * dim), bias.slice(0, dim, 3 * dim));
+    auto k = kv.slice(2, 0, dim), v = kv.slice(2, dim, 2 * dim);
+    q = q.view({b, tq, heads, dh}).transpose(1, 2);
+    k = k.view({b, tk, heads, dh}).transpose(1, 2);
+    v = v.view({b, tk, heads, dh}).transpose(1, 2);
+    auto scores = ::torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));
+    if (key_mask.defined()) scores = scores.masked_fill(key_mask.logical_not().view({b, 1, 1, tk}), -1e9);
+    if (causal) {
+      auto future = ::torch::ones({tq, tk}, ::torch::kBool).triu(1).to(scores.device());
+      scores = scores.masked_fill(future, -1e9);
+    }
+    auto o = ::torch::matmul(::torch::softmax(scores, -1), v).transpose(1, 2).reshape({b, tq, dim});
+    return out_proj(o);
+  }
+  std::int64_t heads, dim;
+  nn::Linear in_proj{nullptr}, out_proj{nullptr};
+};
+TORCH_MODULE_IMPL(attention, attention_impl);
+
+struct feed_forward_impl : nn::Module {
+  feed_forward_impl(std::int64_t d, std::int64_t hidden) {
+    fc1 = register_module("fc1", nn::Linear(d, hidden));
+    fc2 = register_module("fc2", nn::Linear(hidden, d));
+  }
+  Tensor forward(const Tensor& x) { return fc2(::torch::gelu(fc1(x))); }
+  nn::Linear fc1{nullptr}, fc2{nullptr};
+};
+TORCH_MODULE_IMPL(feed_forward, feed_forward_impl);
+
+inline nn::LayerNorm layer_norm(std::int64_t d) { return nn::LayerNorm(nn::LayerNormOptions({d}).eps(1e-5)); }
+
+struct depthwise_impl : nn::Module {
+  depthwise_impl(std::int64_t d, std::int64_t kernel) {
+    weight = register_parameter("weight", ::torch::randn({d, kernel}) / std::sqrt(static_cast<double>(kernel)));
+    bias = register_parameter("bias", ::torch::zeros({d}));
+  }
+  /// x [B x T x d] -> [B x T x d], zero padded in time.
+  Tensor forward(const Tensor& x) {
+    const auto k = weight.size(1);
+    auto y = ::torch::conv1d(x.transpose(1, 2), weight.unsqueeze(1), bias, 1, k / 2, 1, weight.size(0));
+    return y.transpose(1, 2);
+  }
+  Tensor weight, bias;
+};
+TORCH_MODULE_IMPL(depthwise, depthwise_impl);
+
+struct conv_module_impl : nn::Module {
+  conv_module_impl(std::int64_t d, std::int64_t kernel) {
+    pw1 = register_module("pw1", nn::Linear(d, 2 * d));
+    dw = register_module("dw", depthwise(d, kernel));
+    norm = register_module("norm", layer_norm(d));
+    pw2 = register_module("pw2", nn::Linear(d, d));
+  }
+  Tensor forward(const Tensor& x, const Tensor& mask) {
+    auto h = ::torch::glu(pw1(x), -1);
+    h = h * mask.unsqueeze(-1).to(h.dtype());  // padding is zeros, as past the end of one swipe
+    h = dw(h);
+    h = ::torch::silu(norm(h));
+    return pw2(h);
+  }
+  nn::Linear pw1{nullptr}, pw2{nullptr};
+  depthwise dw{nullptr};
+  nn::LayerNorm norm{nullptr};
+};
+TORCH_MODULE_IMPL(conv_module, conv_module_impl);
+
+struct encoder_layer_impl : nn::Module {
+  encoder_layer_impl(const model::model_config& c) : conformer{c.encoder == "conformer"} {
+    const auto d = static_cast<std::int64_t>(c.d_model), f = static_cast<std::int64_t>(c.ffn);
+    attn_ln = register_module("attn_ln", layer_norm(d));
+    attn = register_module("attn", attention(d, static_cast<std::int64_t>(c.heads)));
+    ffn_ln = register_module("ffn_ln", layer_norm(d));
+    ffn = register_module("ffn", feed_forward(d, f));
+    if (conformer) {
+      ffn0_ln = register_module("ffn0_ln", layer_norm(d));
+      ffn0 = register_module("ffn0", feed_forward(d, f));
+      conv_ln = register_module("conv_ln", layer_norm(d));
+      conv = register_module("conv", conv_module(d, static_cast<std::int64_t>(c.conv_kernel)));
+      out_ln = register_module("out_ln", layer_norm(d));
+    }
+  }
+  Tensor forward(Tensor x, const Tensor& mask) {
+    if (conformer) x = x + 0.5 * ffn0(ffn0_ln(x));
+    auto h = attn_ln(x);
+    x = x + attn(h, h, mask, false);
+    if (conformer) x = x + conv(conv_ln(x), mask);
+    x = x + (conformer ? 0.5 : 1.0) * ffn(ffn_ln(x));
+    if (conformer) x = out_ln(x);
+    return x;
+  }
+  bool conformer;
+  nn::LayerNorm attn_ln{nullptr}, ffn_ln{nullptr}, ffn0_ln{nullptr}, conv_ln{nullptr}, out_ln{nullptr};
+  attention attn{nullptr};
+  feed_forward ffn{nullptr}, ffn0{nullptr};
+  conv_module conv{nullptr};
+};
+TORCH_MODULE_IMPL(encoder_layer, encoder_layer_impl);
+
+struct encoder_impl : nn::Module {
+  explicit encoder_impl(const model::model_config& c) {
+    const auto d = static_cast<std::int64_t>(c.d_model);
+    in_proj = register_module("in_proj", nn::Linear(static_cast<std::int64_t>(model::model_config::kinematic_dim), d));
+    key_emb = register_module("key_emb", nn::Embedding(static_cast<std::int64_t>(c.vocab_size()), d));
+    layers = register_module("layers", nn::ModuleList());
+    for (std::size_t i = 0; i < c.encoder_layers; ++i) layers->push_back(encoder_layer(c));
+    ln_f = register_module("ln_f", layer_norm(d));
+  }
+  Tensor forward(const Tensor& kinematics, const Tensor& keys, const Tensor& mask) {
+    auto x = in_proj(kinematics) + key_emb(keys);
+    x = x + positions(x.size(1), x.size(2)).to(x.device()).unsqueeze(0);
+    for (auto& l : *layers) x = l->as<encoder_layer_impl>()->forward(x, mask);
+    return ln_f(x);
+  }
+  nn::Linear in_proj{nullptr};
+  nn::Embedding key_emb{nullptr};
+  nn::ModuleList layers{nullptr};
+  nn::LayerNorm ln_f{nullptr};
+};
+TORCH_MODULE_IMPL(encoder, encoder_impl);
+
+struct decoder_layer_impl : nn::Module {
+  explicit decoder_layer_impl(const model::model_config& c) {
+    const auto d = static_cast<std::int64_t>(c.d_model);
+    const auto h = static_cast<std::int64_t>(c.heads);
+    self_ln = register_module("self_ln", layer_norm(d));
+    self_attn = register_module("self_attn", attention(d, h));
+    cross_ln = register_module("cross_ln", layer_norm(d));
+    cross_attn = register_module("cross_attn", attention(d, h));
+    ffn_ln = register_module("ffn_ln", layer_norm(d));
+    ffn = register_module("ffn", feed_forward(d, static_cast<std::int64_t>(c.ffn)));
+  }
+  Tensor forward(Tensor x, const Tensor& memory, const Tensor& mask) {
+    auto h = self_ln(x);
+    x = x + self_attn(h, h, Tensor{}, true);
+    x = x + cross_attn(cross_ln(x), memory, mask, false);
+    return x + ffn(ffn_ln(x));
+  }
+  nn::LayerNorm self_ln{nullptr}, cross_ln{nullptr}, ffn_ln{nullptr};
+  attention self_attn{nullptr}, cross_attn{nullptr};
+  feed_forward ffn{nullptr};
+};
+TORCH_MODULE_IMPL(decoder_layer, decoder_layer_impl);
+
+/// Both decoder families: logits [B x L x V] for every position of `tokens`.
+struct decoder_impl : nn::Module {
+  explicit decoder_impl(const model::model_config& c) : gru_family{c.decoder == "gru"} {
+    const auto d = static_cast<std::int64_t>(c.d_model);
+    const auto v = static_cast<std::int64_t>(c.vocab_size());
+    tok_emb = register_module("tok_emb", nn::Embedding(v, d));
+    if (!gru_family) {
+      layers = register_module("layers", nn::ModuleList());
+      for (std::size_t i = 0; i < c.decoder_layers; ++i) layers->push_back(decoder_layer(c));
+      ln_f = register_module("ln_f", layer_norm(d));
+      out = register_module("out", nn::Linear(d, v));
+    } else {
+      gru = register_module("gru", nn::GRUCell(2 * d, d));
+      init = register_module("init", nn::Linear(d, d));
+      attn_q = register_module("attn_q", nn::Linear(d, d));
+      attn_k = register_module("attn_k", nn::Linear(d, d));
+      out = register_module("out", nn::Linear(2 * d, v));
+    }
+  }
+
+  Tensor forward(const Tensor& memory, const Tensor& mask, const Tensor& tokens) {
+    if (!gru_family) {
+      auto x = tok_emb(tokens);
+      x = x + positions(x.size(1), x.size(2)).to(x.device()).unsqueeze(0);
+      for (auto& l : *layers) x = l->as<decoder_layer_impl>()->forward(x, memory, mask);
+      return out(ln_f(x));
+    }
+    const auto b = memory.size(0), d = memory.size(2);
+    auto m = mask.unsqueeze(-1).to(memory.dtype());
+    auto mean = (memory * m).sum(1) / m.sum(1).clamp_min(1.0);
+    auto h = ::torch::tanh(init(mean));
+    auto context = ::torch::zeros({b, d}, memory.options());
+    auto keys = attn_k(memory);
+    auto emb = tok_emb(tokens);
+    std::vector<Tensor> outs;
+    for (std::int64_t t = 0; t < tokens.size(1); ++t) {
+      h = gru(::torch::cat({emb.select(1, t), context}, 1), h);
+      auto scores = ::torch::bmm(keys, attn_q(h).unsqueeze(2)).squeeze(2) / std::sqrt(static_cast<double>(d));
+      scores = scores.masked_fill(mask.logical_not(), -1e9);
+      context = ::torch::bmm(::torch::softmax(scores, 1).unsqueeze(1), memory).squeeze(1);
+      outs.push_back(out(::torch::cat({h, context}, 1)));
+    }
+    return ::torch::stack(outs, 1);
+  }
+
+  bool gru_family;
+  nn::Embedding tok_emb{nullptr};
+  nn::ModuleList layers{nullptr};
+  nn::LayerNorm ln_f{nullptr};
+  nn::Linear out{nullptr}, init{nullptr}, attn_q{nullptr}, attn_k{nullptr};
+  nn::GRUCell gru{nullptr};
+};
+TORCH_MODULE_IMPL(decoder, decoder_impl);
+
+struct swipe_model_impl : nn::Module {
+  explicit swipe_model_impl(const model::model_config& c) : config{c} {
+    c.validate();
+    enc = register_module("enc", encoder(c));
+    dec = register_module("dec", decoder(c));
+  }
+  Tensor forward(const Tensor& kinematics, const Tensor& keys, const Tensor& mask, const Tensor& tokens) {
+    return dec(enc(kinematics, keys, mask), mask, tokens);
+  }
+
+  /// Every parameter as float32 tensors named as weight_shapes(config) names them.
+  [[nodiscard]] std::map<std::string, io::tensor> export_weights() const {
+    std::map<std::string, io::tensor> out;
+    for (const auto& p : named_parameters()) {
+      auto t = p.value().detach().to(::torch::kCPU).to(::torch::kFloat32).contiguous();
+      io::tensor x;
+      x.shape.assign(t.sizes().begin(), t.sizes().end());
+      x.data.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+      out.emplace(p.key(), std::move(x));
+    }
+    return out;
+  }
+
+  /// Sets every parameter from `weights`; names and shapes must match exactly.
+  void import_weights(const io::safetensors_file& weights) {
+    ::torch::NoGradGuard no_grad;
+    for (auto& p : named_parameters()) {
+      const auto& t = weights.get(p.key(), std::vector<std::int64_t>(p.value().sizes().begin(), p.value().sizes().end()));
+      p.value().copy_(::torch::from_blob(const_cast<float*>(t.data.data()), p.value().sizes(), ::torch::kFloat32));
+    }
+    if (weights.tensors().size() != named_parameters().size())
+      throw shape_error("torch model: weights hold " + std::to_string(weights.tensors().size()) + " tensors, the model " +
+                        std::to_string(named_parameters().size()));
+  }
+
+  model::model_config config;
+  encoder enc{nullptr};
+  decoder dec{nullptr};
+};
+TORCH_MODULE_IMPL(swipe_model, swipe_model_impl);
+
+}  // namespace glide::backends::torch
