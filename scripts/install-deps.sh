@@ -10,7 +10,7 @@ packages=(
   wamerican onboard-data
 )
 if [[ "${1:-}" == "--with-torch" ]]; then
-  packages+=(libtorch-dev)
+  packages+=(libtorch-dev libopenblas0-pthread)
 fi
 
 missing=()

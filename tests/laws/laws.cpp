@@ -70,3 +70,14 @@ TEST_CASE("StoppingCriterion laws hold for every criterion", "[laws][stopping]")
   laws::check_stopping_laws(max_time{.limit = std::chrono::seconds{0}}, tokens);
   laws::check_stopping_laws(max_length{.length = 5} | max_time{.limit = std::chrono::seconds{100}}, tokens);
 }
+
+#include <glide/aggregate/aggregators.hpp>
+
+#include "laws/aggregator_laws.hpp"
+
+TEST_CASE("Aggregator laws hold for every aggregator", "[laws][aggregate]") {
+  std::mt19937 rng{21};
+  laws::check_aggregator_laws([](std::vector<float> w) { return weighted_merge{.weights = w}; }, rng);
+  laws::check_aggregator_laws([](std::vector<float> w) { return reciprocal_rank_fusion{.weights = w}; }, rng);
+  laws::check_aggregator_laws([](std::vector<float> w) { return borda{.weights = w}; }, rng);
+}

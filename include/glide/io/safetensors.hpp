@@ -141,6 +141,23 @@ class safetensors_file {
     return f;
   }
 
+  /// Tensors already in memory (as an exporter produces them), checked like a file's.
+  static safetensors_file from_tensors(std::map<std::string, tensor> tensors) {
+    safetensors_file f;
+    for (const auto& [name, t] : tensors) {
+      std::size_t n = 1;
+      for (auto d : t.shape) {
+        if (d < 0) throw shape_error("tensor '" + name + "' has a negative dimension");
+        n *= static_cast<std::size_t>(d);
+      }
+      if (n != t.data.size())
+        throw shape_error("tensor '" + name + "' holds " + std::to_string(t.data.size()) + " values for shape " +
+                          shape_text(t.shape));
+    }
+    f.tensors_ = std::move(tensors);
+    return f;
+  }
+
   [[nodiscard]] bool contains(const std::string& name) const { return tensors_.count(name) != 0; }
 
   /// The tensor `name`, checked to have `shape`.

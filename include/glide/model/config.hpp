@@ -23,6 +23,7 @@ struct model_config {
   std::size_t ffn = 512;
   std::size_t conv_kernel = 15;         ///< conformer depthwise convolution
   std::size_t max_word_length = 40;     ///< longest output, end token excluded
+  std::size_t max_points = 0;           ///< swipes with more points are resampled to this many (0: never)
   std::string alphabet = "abcdefghijklmnopqrstuvwxyz";
 
   static constexpr std::size_t kinematic_dim = 6;
@@ -44,13 +45,15 @@ struct model_config {
     if (decoder == "transformer" && decoder_layers == 0) fail("decoder_layers must be positive");
     if (conv_kernel % 2 == 0) fail("conv_kernel must be odd");
     if (max_word_length == 0) fail("max_word_length must be positive");
+    if (max_points == 1) fail("max_points must be 0 (no limit) or at least 2");
     (void)tokenizer();  // the alphabet must be valid UTF-8 without repeats
   }
 
   [[nodiscard]] nlohmann::json to_json() const {
     return {{"encoder", encoder}, {"decoder", decoder}, {"d_model", d_model}, {"heads", heads},
             {"encoder_layers", encoder_layers}, {"decoder_layers", decoder_layers}, {"ffn", ffn},
-            {"conv_kernel", conv_kernel}, {"max_word_length", max_word_length}, {"alphabet", alphabet}};
+            {"conv_kernel", conv_kernel}, {"max_word_length", max_word_length}, {"max_points", max_points},
+            {"alphabet", alphabet}};
   }
 
   static model_config from_json(const nlohmann::json& j, const std::string& source = "config") {
@@ -68,7 +71,7 @@ struct model_config {
     };
     for (const auto& [k, v] : j.items()) {
       static const char* known[] = {"encoder", "decoder", "d_model", "heads", "encoder_layers", "decoder_layers",
-                                    "ffn", "conv_kernel", "max_word_length", "alphabet", "training"};
+                                    "ffn", "conv_kernel", "max_word_length", "max_points", "alphabet", "training"};
       bool ok = false;
       for (const char* n : known) ok = ok || k == n;
       if (!ok) throw parse_error(source + ": unknown model config key '" + k + "'");
@@ -82,6 +85,7 @@ struct model_config {
     size("ffn", c.ffn);
     size("conv_kernel", c.conv_kernel);
     size("max_word_length", c.max_word_length);
+    size("max_points", c.max_points);
     text("alphabet", c.alphabet);
     try {
       c.validate();

@@ -25,10 +25,10 @@
 namespace glide::swipe {
 
 struct user_style {
-  float keys_per_second = 9.0F;  ///< speed, in key widths per second on long segments
+  float keys_per_second = 12.0F;  ///< speed, in key widths per second on long segments
   float scatter = 0.22F;         ///< via-point spread, in key sizes (standard deviation)
   float smoothness = 0.55F;      ///< weight of the minimum-jerk profile against constant speed
-  float sample_ms = 15.0F;       ///< time between samples
+  float sample_ms = 18.0F;       ///< time between samples (real touch screens: 8 to 30 ms)
   float jitter_ms = 3.0F;        ///< random variation of that time
   float tremor = 0.03F;          ///< per-sample noise, in key sizes
 };
@@ -54,7 +54,7 @@ class swipe_synthesizer {
     u.keys_per_second = m.keys_per_second * std::exp(s * z(rng));
     u.scatter = std::clamp(m.scatter * (1.0F + s * z(rng)), 0.02F, 0.6F);
     u.smoothness = std::clamp(m.smoothness + s * z(rng), 0.0F, 1.0F);
-    u.sample_ms = std::clamp(m.sample_ms * (1.0F + s * z(rng)), 5.0F, 40.0F);
+    u.sample_ms = std::clamp(m.sample_ms * (1.0F + s * z(rng)), 12.0F, 35.0F);
     u.jitter_ms = std::clamp(m.jitter_ms * (1.0F + s * z(rng)), 0.0F, u.sample_ms / 2);
     u.tremor = std::clamp(m.tremor * (1.0F + s * z(rng)), 0.0F, 0.2F);
     return u;

@@ -55,6 +55,13 @@ static_assert(Backend<gru_model>);
 
 using any_model = std::variant<transformer_model, gru_model>;
 
+/// The model family the config names, built from `weights`.
+inline any_model make_model(const glide::model::model_config& config, const io::safetensors_file& weights,
+                            const std::string& source = "weights") {
+  if (config.decoder == "gru") return any_model{std::in_place_type<gru_model>, config, weights, source};
+  return any_model{std::in_place_type<transformer_model>, config, weights, source};
+}
+
 /// Loads `dir`/config.json and `dir`/model.safetensors.
 inline any_model load_model(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -62,9 +69,7 @@ inline any_model load_model(const std::string& dir) {
   const auto config = glide::model::model_config::load((fs::path(dir) / "config.json").string());
   const auto weights_path = (fs::path(dir) / "model.safetensors").string();
   if (!fs::exists(weights_path)) throw io_error("model directory '" + dir + "' has no model.safetensors");
-  const auto weights = io::safetensors_file::load(weights_path);
-  if (config.decoder == "gru") return any_model{std::in_place_type<gru_model>, config, weights, weights_path};
-  return any_model{std::in_place_type<transformer_model>, config, weights, weights_path};
+  return make_model(config, io::safetensors_file::load(weights_path), weights_path);
 }
 
 }  // namespace glide::backends::eigen

@@ -1,0 +1,419 @@
+// glide_train: trains a swipe model with LibTorch on synthetic swipes (and any real JSONL data given),
+// validating by Swipe MRR of vocabulary-constrained decoding with the Eigen backend.
+//
+// Usage: glide_train TRAINING_CONFIG.json MODEL_DIR
+//
+// MODEL_DIR receives config.json (the model config plus the training config), model.safetensors (the
+// weights with the best validation MRR so far), metrics.csv and metrics.png (every validation step),
+// snapshot/ (model, optimiser and trainer state, rewritten every snapshot_seconds) and, at the end,
+// `finished`. A rerun resumes from the snapshot; a rerun of a finished model does nothing.
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <glide/backends/eigen/model.hpp>
+#include <glide/backends/torch/modules.hpp>
+#include <glide/glide.hpp>
+#include <glide/metrics/swipe_metrics.hpp>
+#include <glide/search/search_config.hpp>
+#include <glide/swipe/model_input.hpp>
+#include <glide/swipe/recognizer.hpp>
+
+#include "png.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace glide;
+namespace tg = glide::backends::torch;
+namespace eg = glide::backends::eigen;
+
+namespace {
+
+struct training_config {
+  model::model_config model;
+  std::string grids_file = "data/grids/grids.json";
+  std::string grid = "qwerty";
+  std::string vocabulary;
+  std::size_t top_words = 20000;
+  double frequency_power = 0.5;
+  std::vector<std::string> train_jsonl;
+  double real_fraction = 0.0;
+  std::string valid_jsonl;
+  std::size_t valid_synthetic = 300;
+  std::size_t batch_size = 64;
+  double learning_rate = 1e-3;
+  std::size_t warmup_steps = 200;
+  std::size_t max_steps = 20000;
+  double max_minutes = 60;
+  std::size_t validate_every = 500;
+  double snapshot_seconds = 120;
+  std::size_t plateau_patience = 2;
+  double lr_factor = 0.5;
+  double min_lr = 1e-5;
+  double label_smoothing = 0.05;
+  std::uint32_t seed = 1;
+  int threads = 2;
+  std::string valid_search = "trie_beam:beam_width=6,n_best=4";
+
+  static training_config from_json(const json& j, const std::string& src) {
+    training_config c;
+    if (!j.is_object()) throw parse_error(src + ": not a JSON object");
+    for (const auto& [k, v] : j.items()) {
+      static const std::vector<std::string> known{
+          "model", "grids_file", "grid", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
+          "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
+          "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "label_smoothing", "seed",
+          "threads", "valid_search"};
+      if (std::find(known.begin(), known.end(), k) == known.end())
+        throw parse_error(src + ": unknown training option '" + k + "'");
+    }
+    try {
+      if (j.contains("model")) c.model = model::model_config::from_json(j["model"], src + " model");
+      auto get = [&](const char* k, auto& v) {
+        if (j.contains(k)) v = j[k].get<std::decay_t<decltype(v)>>();
+      };
+      get("grids_file", c.grids_file);
+      get("grid", c.grid);
+      get("vocabulary", c.vocabulary);
+      get("top_words", c.top_words);
+      get("frequency_power", c.frequency_power);
+      get("train_jsonl", c.train_jsonl);
+      get("real_fraction", c.real_fraction);
+      get("valid_jsonl", c.valid_jsonl);
+      get("valid_synthetic", c.valid_synthetic);
+      get("batch_size", c.batch_size);
+      get("learning_rate", c.learning_rate);
+      get("warmup_steps", c.warmup_steps);
+      get("max_steps", c.max_steps);
+      get("max_minutes", c.max_minutes);
+      get("validate_every", c.validate_every);
+      get("snapshot_seconds", c.snapshot_seconds);
+      get("plateau_patience", c.plateau_patience);
+      get("lr_factor", c.lr_factor);
+      get("min_lr", c.min_lr);
+      get("label_smoothing", c.label_smoothing);
+      get("seed", c.seed);
+      get("threads", c.threads);
+      get("valid_search", c.valid_search);
+    } catch (const json::exception& e) {
+      throw parse_error(src + ": " + e.what());
+    }
+    if (c.vocabulary.empty()) throw config_error(src + ": 'vocabulary' (a word list) is required");
+    if (c.batch_size == 0 || c.validate_every == 0) throw config_error(src + ": batch_size and validate_every must be positive");
+    return c;
+  }
+};
+
+struct trainer_state {
+  std::size_t step = 0;
+  double lr = 0;
+  double best_mrr = -1;
+  std::size_t bad_validations = 0;
+  double elapsed_s = 0;
+
+  json to_json() const {
+    return {{"step", step}, {"lr", lr}, {"best_mrr", best_mrr}, {"bad_validations", bad_validations}, {"elapsed_s", elapsed_s}};
+  }
+  static trainer_state from_json(const json& j) {
+    trainer_state s;
+    s.step = j.at("step").get<std::size_t>();
+    s.lr = j.at("lr").get<double>();
+    s.best_mrr = j.at("best_mrr").get<double>();
+    s.bad_validations = j.at("bad_validations").get<std::size_t>();
+    s.elapsed_s = j.at("elapsed_s").get<double>();
+    return s;
+  }
+};
+
+struct batch {
+  torch::Tensor kin, keys, mask, tokens_in, targets;
+};
+
+batch make_batch(const std::vector<swipe::model_input>& inputs, const std::vector<std::vector<token_id>>& words) {
+  const auto b = static_cast<std::int64_t>(inputs.size());
+  std::int64_t t = 1, l = 1;
+  for (const auto& in : inputs) t = std::max<std::int64_t>(t, static_cast<std::int64_t>(in.points));
+  for (const auto& w : words) l = std::max<std::int64_t>(l, static_cast<std::int64_t>(w.size()) + 1);
+  auto kin = torch::zeros({b, t, 6});
+  auto keys = torch::zeros({b, t}, torch::kInt64);
+  auto mask = torch::zeros({b, t}, torch::kBool);
+  auto tin = torch::zeros({b, l}, torch::kInt64);
+  auto tgt = torch::zeros({b, l}, torch::kInt64);  // pad_id 0 is ignored by the loss
+  auto kin_a = kin.accessor<float, 3>();
+  auto keys_a = keys.accessor<std::int64_t, 2>();
+  auto mask_a = mask.accessor<bool, 2>();
+  auto tin_a = tin.accessor<std::int64_t, 2>();
+  auto tgt_a = tgt.accessor<std::int64_t, 2>();
+  for (std::int64_t i = 0; i < b; ++i) {
+    const auto& in = inputs[static_cast<std::size_t>(i)];
+    for (std::size_t p = 0; p < in.points; ++p) {
+      for (int d = 0; d < 6; ++d) kin_a[i][static_cast<std::int64_t>(p)][d] = in.kinematics[p * 6 + static_cast<std::size_t>(d)];
+      keys_a[i][static_cast<std::int64_t>(p)] = in.keys[p];
+      mask_a[i][static_cast<std::int64_t>(p)] = true;
+    }
+    const auto& w = words[static_cast<std::size_t>(i)];
+    tin_a[i][0] = char_tokenizer::bos_id;
+    for (std::size_t k = 0; k < w.size(); ++k) {
+      tin_a[i][static_cast<std::int64_t>(k + 1)] = w[k];
+      tgt_a[i][static_cast<std::int64_t>(k)] = w[k];
+    }
+    tgt_a[i][static_cast<std::int64_t>(w.size())] = char_tokenizer::eos_id;
+  }
+  return {kin, keys, mask, tin, tgt};
+}
+
+void write_atomically(const fs::path& path, const std::string& text) {
+  const auto tmp = path.string() + ".tmp";
+  {
+    std::ofstream out{tmp};
+    if (!out) throw io_error("cannot write '" + tmp + "'");
+    out << text;
+  }
+  fs::rename(tmp, path);
+}
+
+void plot(const fs::path& csv, const fs::path& png) {
+  std::ifstream in{csv};
+  std::string line;
+  std::getline(in, line);
+  std::vector<double> steps, loss, mrr, real;
+  while (std::getline(in, line)) {
+    std::vector<double> v;
+    std::stringstream ss{line};
+    std::string cell;
+    while (std::getline(ss, cell, ',')) v.push_back(cell.empty() ? std::nan("") : std::stod(cell));
+    if (v.size() < 7) continue;
+    steps.push_back(v[0]);
+    loss.push_back(v[3]);
+    mrr.push_back(v[4]);
+    real.push_back(v[6]);
+  }
+  examples::canvas cv{800, 520};
+  examples::plot_panel(cv, 50, 20, 720, 200, steps, {loss}, {{200, 30, 30}});
+  examples::plot_panel(cv, 50, 280, 720, 200, steps, {mrr, real}, {{30, 30, 200}, {30, 150, 30}});
+  cv.save(png.string());
+}
+
+volatile std::sig_atomic_t interrupted = 0;
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  if (argc != 3) {
+    std::cerr << "usage: glide_train TRAINING_CONFIG.json MODEL_DIR\n";
+    return 2;
+  }
+  const fs::path dir = argv[2];
+  if (fs::exists(dir / "finished")) {
+    std::cout << "glide_train: " << dir.string() << " is finished; nothing to do\n";
+    return 0;
+  }
+  std::ifstream cin_{argv[1]};
+  if (!cin_) throw io_error(std::string("cannot open training config '") + argv[1] + "'");
+  json raw;
+  try {
+    raw = json::parse(cin_);
+  } catch (const json::parse_error& e) {
+    throw parse_error(std::string(argv[1]) + ": " + e.what());
+  }
+  const auto cfg = training_config::from_json(raw, argv[1]);
+  torch::set_num_threads(cfg.threads);
+  // LibTorch parallelises with OpenMP; a multi-threaded BLAS underneath would fight it for the cores.
+  if (auto set_blas_threads = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set_blas_threads(1);
+  torch::manual_seed(cfg.seed);
+  fs::create_directories(dir / "snapshot");
+  {
+    auto j = cfg.model.to_json();
+    j["training"] = raw;
+    write_atomically(dir / "config.json", j.dump(2) + "\n");
+  }
+
+  const auto grids = swipe::grid_set::load(cfg.grids_file);
+  const auto& grid = grids.at(cfg.grid);
+  const auto tokenizer = cfg.model.tokenizer();
+  auto list = read_word_list(cfg.vocabulary, tokenizer, {.skip_unencodable = true});
+  if (list.words.size() > cfg.top_words) list.words.resize(cfg.top_words);
+  std::vector<std::string> words;
+  std::vector<double> weights;
+  for (const auto& w : list.words) {
+    if (w.tokens.size() > cfg.model.max_word_length) continue;
+    // Words the grid cannot type (characters without a key) cannot be synthesised.
+    auto text = tokenizer.decode(w.tokens);
+    bool typeable = true;
+    for (char32_t ch : utf8::decode(text)) typeable = typeable && grid.find_letter(ch).has_value();
+    if (!typeable) continue;
+    words.push_back(std::move(text));
+    weights.push_back(std::pow(w.count, cfg.frequency_power));
+  }
+  if (words.empty()) throw config_error("no trainable words in '" + cfg.vocabulary + "'");
+  std::vector<weighted_word> vocab_words;
+  for (std::size_t i = 0; i < words.size(); ++i) vocab_words.push_back({tokenizer.encode(words[i]), weights[i]});
+  const auto trie = vocabulary_trie::build(vocab_words);
+  std::cout << "glide_train: " << words.size() << " words (" << list.skipped << " skipped), grid " << grid.name() << "\n";
+
+  std::vector<swipe::swipe_example> real_train;
+  for (const auto& path : cfg.train_jsonl)
+    for (auto& ex : swipe::read_jsonl(path))
+      if (tokenizer.can_encode(ex.word) && !ex.word.empty()) real_train.push_back(std::move(ex));
+
+  const swipe::swipe_synthesizer synth{grid};
+  std::discrete_distribution<std::size_t> pick{weights.begin(), weights.end()};
+  auto to_input = [&](const swipe::swipe_example& ex) {
+    const auto& g = ex.curve.grid ? *ex.curve.grid : grids.at(ex.curve.grid_name);
+    const swipe::feature_extractor fx{g};
+    return swipe::make_model_input(fx.extract(ex.curve), g, tokenizer, cfg.model.max_points);
+  };
+
+  // Validation sets: synthetic (fixed seed) and real, if given.
+  std::vector<swipe::swipe_example> valid_syn, valid_real;
+  {
+    std::mt19937 vr{cfg.seed + 1000003U};
+    for (std::size_t i = 0; i < cfg.valid_synthetic; ++i) valid_syn.push_back(synth.example(words[pick(vr)], vr));
+    if (!cfg.valid_jsonl.empty())
+      for (auto& ex : swipe::read_jsonl(cfg.valid_jsonl))
+        if (tokenizer.can_encode(ex.word) && !ex.word.empty()) valid_real.push_back(std::move(ex));
+  }
+  const auto valid_search = search_config::parse(cfg.valid_search);
+
+  tg::swipe_model net{cfg.model};
+  torch::optim::AdamW opt{net->parameters(), torch::optim::AdamWOptions(cfg.learning_rate).weight_decay(0.01)};
+  trainer_state st;
+  st.lr = cfg.learning_rate;
+  const auto snap = dir / "snapshot";
+  if (fs::exists(snap / "state.json")) {
+    torch::load(net, (snap / "model.pt").string());
+    torch::load(opt, (snap / "optimizer.pt").string());
+    std::ifstream sj{snap / "state.json"};
+    st = trainer_state::from_json(json::parse(sj));
+    std::cout << "glide_train: resumed from step " << st.step << " (best MRR " << st.best_mrr << ")\n";
+  }
+  const auto csv = dir / "metrics.csv";
+  if (!fs::exists(csv))
+    write_atomically(csv, "step,elapsed_s,lr,train_loss,valid_mrr,valid_acc1,real_mrr,real_acc1\n");
+
+  auto save_snapshot = [&] {
+    torch::save(net, (snap / "model.pt.tmp").string());
+    torch::save(opt, (snap / "optimizer.pt.tmp").string());
+    fs::rename(snap / "model.pt.tmp", snap / "model.pt");
+    fs::rename(snap / "optimizer.pt.tmp", snap / "optimizer.pt");
+    write_atomically(snap / "state.json", st.to_json().dump());
+  };
+  auto evaluate = [&](eg::any_model& m, const std::vector<swipe::swipe_example>& set) {
+    metric_accumulator acc;
+    std::visit(
+        [&](auto& model) {
+          swipe::recognizer rec{model, grids, tokenizer, &trie, valid_search, cfg.model.max_points};
+          for (const auto& ex : set) acc.add(rec.recognize(ex.curve).words, ex.word);
+        },
+        m);
+    return acc;
+  };
+
+  std::signal(SIGINT, [](int) { interrupted = 1; });
+  std::signal(SIGTERM, [](int) { interrupted = 1; });
+  const auto t0 = std::chrono::steady_clock::now();
+  const double elapsed_before = st.elapsed_s;
+  auto elapsed = [&] { return elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  double last_snapshot = elapsed();
+  double loss_sum = 0;
+  std::size_t loss_n = 0;
+  net->train();
+  while (st.step < cfg.max_steps && elapsed() < cfg.max_minutes * 60 && !interrupted) {
+    // Each step's batch comes from its own seed, so a resumed run sees the batches it would have seen.
+    std::mt19937 rng{cfg.seed * 7919U + static_cast<std::uint32_t>(st.step)};
+    std::vector<swipe::model_input> inputs;
+    std::vector<std::vector<token_id>> targets;
+    std::bernoulli_distribution use_real{real_train.empty() ? 0.0 : cfg.real_fraction};
+    std::uniform_int_distribution<std::size_t> real_pick{0, real_train.empty() ? 0 : real_train.size() - 1};
+    for (std::size_t i = 0; i < cfg.batch_size; ++i) {
+      const auto ex = use_real(rng) ? real_train[real_pick(rng)] : synth.example(words[pick(rng)], rng);
+      inputs.push_back(to_input(ex));
+      targets.push_back(tokenizer.encode(ex.word));
+    }
+    const auto b = make_batch(inputs, targets);
+    const double warm = std::min(1.0, static_cast<double>(st.step + 1) / static_cast<double>(std::max<std::size_t>(1, cfg.warmup_steps)));
+    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(st.lr * warm);
+    auto logits = net->forward(b.kin, b.keys, b.mask, b.tokens_in);
+    auto loss = torch::nn::functional::cross_entropy(
+        logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(char_tokenizer::pad_id).label_smoothing(cfg.label_smoothing));
+    opt.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
+    opt.step();
+    loss_sum += loss.item<double>();
+    ++loss_n;
+    ++st.step;
+    if (st.step % 50 == 0) {
+      std::printf("step %zu  %.0fs  loss %.4f  (batch of %lld x %lld points)\n", st.step, elapsed(), loss.item<double>(),
+                  static_cast<long long>(b.kin.size(0)), static_cast<long long>(b.kin.size(1)));
+      std::fflush(stdout);
+    }
+
+    if (st.step % cfg.validate_every == 0 || st.step == cfg.max_steps) {
+      net->eval();
+      auto m = eg::make_model(cfg.model, io::safetensors_file::from_tensors(net->export_weights()));
+      const auto syn = evaluate(m, valid_syn);
+      double real_mrr = std::nan(""), real_acc1 = std::nan("");
+      if (!valid_real.empty()) {
+        const auto r = evaluate(m, valid_real);
+        real_mrr = r.mrr();
+        real_acc1 = r.accuracy_at_1();
+      }
+      const double score = valid_real.empty() ? syn.mrr() : real_mrr;
+      if (score > st.best_mrr) {
+        st.best_mrr = score;
+        st.bad_validations = 0;
+        io::save_safetensors((dir / "model.safetensors.tmp").string(), net->export_weights(),
+                             {{"format", "glide"}, {"step", std::to_string(st.step)}});
+        fs::rename(dir / "model.safetensors.tmp", dir / "model.safetensors");
+      } else if (++st.bad_validations >= cfg.plateau_patience) {
+        st.lr = std::max(cfg.min_lr, st.lr * cfg.lr_factor);
+        st.bad_validations = 0;
+      }
+      std::ofstream(csv, std::ios::app) << st.step << ',' << elapsed() << ',' << st.lr << ',' << loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n))
+                                        << ',' << syn.mrr() << ',' << syn.accuracy_at_1() << ','
+                                        << (std::isnan(real_mrr) ? std::string{} : std::to_string(real_mrr)) << ','
+                                        << (std::isnan(real_acc1) ? std::string{} : std::to_string(real_acc1)) << '\n';
+      plot(csv, dir / "metrics.png");
+      std::printf("step %zu  %.0fs  lr %.2e  loss %.4f  valid MRR %.4f acc@1 %.4f  real MRR %.4f\n", st.step, elapsed(), st.lr,
+                  loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n)), syn.mrr(), syn.accuracy_at_1(), real_mrr);
+      std::fflush(stdout);
+      loss_sum = 0;
+      loss_n = 0;
+      net->train();
+    }
+    if (elapsed() - last_snapshot >= cfg.snapshot_seconds) {
+      st.elapsed_s = elapsed();
+      save_snapshot();
+      last_snapshot = elapsed();
+    }
+  }
+  st.elapsed_s = elapsed();
+  save_snapshot();
+  if (interrupted) {
+    std::cout << "glide_train: interrupted at step " << st.step << "; rerun to resume\n";
+    return 130;
+  }
+  if (!fs::exists(dir / "model.safetensors"))
+    io::save_safetensors((dir / "model.safetensors").string(), net->export_weights(), {{"format", "glide"}});
+  write_atomically(dir / "finished", "step " + std::to_string(st.step) + "\n");
+  std::cout << "glide_train: finished at step " << st.step << ", best validation MRR " << st.best_mrr << "\n";
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "glide_train: " << e.what() << '\n';
+  return 1;
+}

@@ -1,0 +1,106 @@
+#pragma once
+// The prediction table: one CSV row per prediction run, keyed by everything that determines the run's
+// output (model name, weights file, grid, dataset, and the search's canonical configuration with every
+// option, defaults included), holding where its predictions are and its validation metrics. Two equal
+// runs always have the same key and two different ones never do. Tables made on several machines
+// merge; a key present in both with different values is a conflict and an error.
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <glide/core/error.hpp>
+#include <glide/io/csv.hpp>
+
+namespace glide::swipe {
+
+struct run_key {
+  std::string model;    ///< model name
+  std::string weights;  ///< weights file
+  std::string grid;     ///< grid name ("*" when the dataset names its own per line)
+  std::string dataset;  ///< dataset file
+  std::string search;   ///< search_config::canonical()
+
+  friend auto operator<=>(const run_key&, const run_key&) = default;
+};
+
+struct run_record {
+  std::string predictions;  ///< predictions file
+  std::string mrr;          ///< metrics as written (text, so tables round-trip exactly)
+  std::string accuracy_at_1;
+  std::string accuracy_at_4;
+  std::string examples;
+
+  friend bool operator==(const run_record&, const run_record&) = default;
+};
+
+class prediction_table {
+ public:
+  static inline const std::vector<std::string> header{"model", "weights", "grid", "dataset", "search", "predictions",
+                                                      "mrr", "accuracy_at_1", "accuracy_at_4", "examples"};
+
+  /// Adds or replaces the row of `key` (re-running a configuration updates it).
+  void put(const run_key& key, const run_record& record) { rows_[key] = record; }
+
+  [[nodiscard]] const run_record* find(const run_key& key) const {
+    auto it = rows_.find(key);
+    return it == rows_.end() ? nullptr : &it->second;
+  }
+  [[nodiscard]] const std::map<run_key, run_record>& rows() const noexcept { return rows_; }
+
+  /// Adds every row of `other`; equal keys with different records throw config_error naming them.
+  void merge(const prediction_table& other) {
+    for (const auto& [k, r] : other.rows_) {
+      auto it = rows_.find(k);
+      if (it != rows_.end() && !(it->second == r))
+        throw config_error("prediction table conflict for model '" + k.model + "', weights '" + k.weights + "', grid '" +
+                           k.grid + "', dataset '" + k.dataset + "', search '" + k.search + "': predictions '" +
+                           it->second.predictions + "' (MRR " + it->second.mrr + ") vs '" + r.predictions + "' (MRR " +
+                           r.mrr + ")");
+      rows_[k] = r;
+    }
+  }
+
+  static prediction_table load(const std::string& path) {
+    prediction_table t;
+    if (!std::filesystem::exists(path)) return t;
+    std::ifstream in{path};
+    if (!in) throw io_error("cannot open prediction table '" + path + "'");
+    std::size_t line = 0;
+    auto first = io::read_csv_row(in, line, path);
+    if (!first) return t;
+    if (*first != header) throw parse_error(path + ":1: not a prediction table header");
+    while (auto row = io::read_csv_row(in, line, path)) {
+      if (row->size() == 1 && row->front().empty()) continue;
+      if (row->size() != header.size())
+        throw parse_error(path + ":" + std::to_string(line) + ": expected " + std::to_string(header.size()) + " fields, got " +
+                          std::to_string(row->size()));
+      const auto& f = *row;
+      const run_key key{f[0], f[1], f[2], f[3], f[4]};
+      if (t.rows_.count(key) != 0) throw parse_error(path + ":" + std::to_string(line) + ": repeated run key");
+      t.rows_[key] = {f[5], f[6], f[7], f[8], f[9]};
+    }
+    return t;
+  }
+
+  void save(const std::string& path) const {
+    const auto tmp = path + ".tmp";
+    {
+      std::ofstream out{tmp};
+      if (!out) throw io_error("cannot write prediction table '" + path + "'");
+      io::write_csv_row(out, header);
+      for (const auto& [k, r] : rows_)
+        io::write_csv_row(out, {k.model, k.weights, k.grid, k.dataset, k.search, r.predictions, r.mrr, r.accuracy_at_1,
+                                r.accuracy_at_4, r.examples});
+    }
+    std::filesystem::rename(tmp, path);
+  }
+
+ private:
+  std::map<run_key, run_record> rows_;
+};
+
+}  // namespace glide::swipe
