@@ -301,8 +301,18 @@ int main(int argc, char** argv) try {
     std::cout << "glide_train: resumed from step " << st.step << " (best MRR " << st.best_mrr << ")\n";
   }
   const auto csv = dir / "metrics.csv";
-  if (!fs::exists(csv))
+  if (!fs::exists(csv)) {
     write_atomically(csv, "step,elapsed_s,lr,train_loss,valid_mrr,valid_acc1,real_mrr,real_acc1\n");
+  } else {
+    // Validations after the snapshot will run again: drop their rows so every step appears once.
+    std::ifstream in{csv};
+    std::string line, kept;
+    std::getline(in, line);
+    kept = line + "\n";
+    while (std::getline(in, line))
+      if (!line.empty() && std::stoull(line.substr(0, line.find(','))) <= st.step) kept += line + "\n";
+    write_atomically(csv, kept);
+  }
 
   auto save_snapshot = [&] {
     torch::save(net, (snap / "model.pt.tmp").string());

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# End-to-end checks of the glide command line with the shipped model, vocabulary and samples.
+# Usage: cli_test.sh GLIDE SOURCE_DIR WORK_DIR
+set -euo pipefail
+glide=$1 src=$2 work=$3
+rm -rf "$work"
+mkdir -p "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+
+# decode: the README's main job. The shipped model must read its samples well.
+out=$("$glide" decode)
+echo "$out" | tail -3
+mrr=$(echo "$out" | sed -nE 's/.*Swipe MRR ([0-9.]+).*/\1/p')
+[[ -n "$mrr" ]] || fail "decode printed no MRR"
+awk -v m="$mrr" 'BEGIN { exit !(m >= 0.6) }' || fail "shipped model's MRR on the samples is $mrr < 0.6"
+
+# Every search decodes the samples; vocabulary searches return only words.
+for s in greedy beam trie_beam traversal:n_best=4 hybrid best_first; do
+  "$glide" decode --search "$s" > "$work/decode-$s.txt" || fail "decode --search $s"
+done
+"$glide" decode --search beam --rerank 2 > "$work/rerank.txt" || fail "decode with rerank"
+
+# predict -> table -> evaluate -> aggregate -> table merge.
+"$glide" synth --grid qwerty_english --words the,and,people,because,would,about,there,their --count 3 --seed 5 --out "$work/data.jsonl"
+"$glide" predict --data "$work/data.jsonl" --out "$work/p1.jsonl" --threads 2 --table "$work/t1.csv" > "$work/p1.log"
+"$glide" predict --data "$work/data.jsonl" --out "$work/p2.jsonl" --threads 1 --search trie_beam --table "$work/t2.csv" > "$work/p2.log"
+[[ $(wc -l < "$work/p1.jsonl") == 24 ]] || fail "predict wrote $(wc -l < "$work/p1.jsonl") lines for 24 swipes"
+grep -q "best_first:max_batch=256,n_best=4,prior_weight=0.3" "$work/t1.csv" || fail "table lacks the canonical search"
+"$glide" evaluate --predictions "$work/p1.jsonl" | grep -q "24 predictions: Swipe MRR" || fail "evaluate"
+"$glide" aggregate --method weighted --fit "$work/p1.jsonl,$work/p2.jsonl" --apply "$work/p1.jsonl,$work/p2.jsonl" \
+  --out "$work/merged.jsonl" | grep -q "fitted weights" || fail "aggregate"
+[[ $(wc -l < "$work/merged.jsonl") == 24 ]] || fail "aggregate output"
+"$glide" table merge "$work/all.csv" "$work/t1.csv" "$work/t2.csv" | grep -q "2 runs" || fail "table merge"
+# The same run twice is one row; a conflicting row is an error.
+"$glide" predict --data "$work/data.jsonl" --out "$work/p1.jsonl" --threads 2 --table "$work/t1.csv" > /dev/null
+[[ $(tail -n +2 "$work/t1.csv" | wc -l) == 1 ]] || fail "re-running a configuration added a row"
+sed 's/p1.jsonl/elsewhere.jsonl/' "$work/t1.csv" > "$work/t3.csv"
+if "$glide" table merge "$work/bad.csv" "$work/t1.csv" "$work/t3.csv" 2> "$work/err.txt"; then fail "conflict accepted"; fi
+grep -q "conflict" "$work/err.txt" || fail "conflict message"
+
+# Bad input: a clear error naming the problem, a non-zero exit, no crash.
+expect_error() {
+  local what=$1
+  shift
+  if "$@" > "$work/out.txt" 2> "$work/err.txt"; then fail "accepted: $*"; fi
+  grep -q -- "$what" "$work/err.txt" || { cat "$work/err.txt"; fail "error for '$*' does not mention '$what'"; }
+}
+echo '{"word": "x", "curve": {"x": [1], "y": [1], "t": [0], "grid_name": "dvorak"}}' > "$work/unknown-grid.jsonl"
+expect_error "unknown grid 'dvorak'" "$glide" decode "$work/unknown-grid.jsonl"
+printf '{"word": "a", "curve": {"x": [1], "y": [1], "t": [0], "grid_name": "qwerty_english"}}\n{"word": \n' > "$work/malformed.jsonl"
+expect_error "malformed.jsonl:2: malformed JSON" "$glide" decode "$work/malformed.jsonl"
+echo '{"word": "a", "curve": {"x": [], "y": [], "t": [], "grid_name": "qwerty_english"}}' > "$work/empty.jsonl"
+expect_error "empty swipe" "$glide" decode "$work/empty.jsonl"
+expect_error "model directory '/nonexistent'" "$glide" decode --model /nonexistent
+mkdir -p "$work/no-weights" && cp "$src/models/en-qwerty/config.json" "$work/no-weights/"
+expect_error "no model.safetensors" "$glide" decode --model "$work/no-weights"
+mkdir -p "$work/truncated" && cp "$src/models/en-qwerty/config.json" "$work/truncated/"
+head -c 5000 "$src/models/en-qwerty/model.safetensors" > "$work/truncated/model.safetensors"
+expect_error "truncated" "$glide" decode --model "$work/truncated"
+expect_error "unknown search 'astar'" "$glide" decode --search astar
+expect_error "cannot open word list" "$glide" decode --vocab /nonexistent.txt
+expect_error "unknown grid" "$glide" synth --grid dvorak --words a
+echo "glide CLI test passed"
