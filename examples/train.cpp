@@ -44,7 +44,7 @@ namespace {
 struct training_config {
   model::model_config model;
   std::string grids_file = "data/grids/grids.json";
-  std::string grid = "qwerty";
+  std::vector<std::string> grids = {"qwerty"};  ///< synthetic swipes use each grid that can type the word
   std::string vocabulary;
   std::size_t top_words = 20000;
   double frequency_power = 0.5;
@@ -72,7 +72,7 @@ struct training_config {
     if (!j.is_object()) throw parse_error(src + ": not a JSON object");
     for (const auto& [k, v] : j.items()) {
       static const std::vector<std::string> known{
-          "model", "grids_file", "grid", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
+          "model", "grids_file", "grid", "grids", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
           "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "label_smoothing", "seed",
           "threads", "valid_search"};
@@ -85,7 +85,8 @@ struct training_config {
         if (j.contains(k)) v = j[k].get<std::decay_t<decltype(v)>>();
       };
       get("grids_file", c.grids_file);
-      get("grid", c.grid);
+      if (j.contains("grid")) c.grids = {j["grid"].get<std::string>()};
+      get("grids", c.grids);
       get("vocabulary", c.vocabulary);
       get("top_words", c.top_words);
       get("frequency_power", c.frequency_power);
@@ -242,19 +243,27 @@ int main(int argc, char** argv) try {
   }
 
   const auto grids = swipe::grid_set::load(cfg.grids_file);
-  const auto& grid = grids.at(cfg.grid);
+  std::vector<swipe::swipe_synthesizer> synths;
+  for (const auto& name : cfg.grids) synths.emplace_back(grids.at(name));
+  if (synths.empty()) throw config_error("no grid to synthesise swipes on");
   const auto tokenizer = cfg.model.tokenizer();
   auto list = read_word_list(cfg.vocabulary, tokenizer, {.skip_unencodable = true});
   if (list.words.size() > cfg.top_words) list.words.resize(cfg.top_words);
   std::vector<std::string> words;
   std::vector<double> weights;
+  std::vector<std::vector<std::size_t>> typeable_on;  // per word: the grids that can type it
   for (const auto& w : list.words) {
     if (w.tokens.size() > cfg.model.max_word_length) continue;
     // Words the grid cannot type (characters without a key) cannot be synthesised.
     auto text = tokenizer.decode(w.tokens);
-    bool typeable = true;
-    for (char32_t ch : utf8::decode(text)) typeable = typeable && grid.find_letter(ch).has_value();
-    if (!typeable) continue;
+    std::vector<std::size_t> on;
+    for (std::size_t g = 0; g < synths.size(); ++g) {
+      bool typeable = true;
+      for (char32_t ch : utf8::decode(text)) typeable = typeable && synths[g].grid().find_letter(ch).has_value();
+      if (typeable) on.push_back(g);
+    }
+    if (on.empty()) continue;
+    typeable_on.push_back(std::move(on));
     words.push_back(std::move(text));
     weights.push_back(std::pow(w.count, cfg.frequency_power));
   }
@@ -262,14 +271,19 @@ int main(int argc, char** argv) try {
   std::vector<weighted_word> vocab_words;
   for (std::size_t i = 0; i < words.size(); ++i) vocab_words.push_back({tokenizer.encode(words[i]), weights[i]});
   const auto trie = vocabulary_trie::build(vocab_words);
-  std::cout << "glide_train: " << words.size() << " words (" << list.skipped << " skipped), grid " << grid.name() << "\n";
+  std::cout << "glide_train: " << words.size() << " words (" << list.skipped << " skipped), " << synths.size()
+            << " grid(s)" << std::endl;
 
   std::vector<swipe::swipe_example> real_train;
   for (const auto& path : cfg.train_jsonl)
     for (auto& ex : swipe::read_jsonl(path))
       if (tokenizer.can_encode(ex.word) && !ex.word.empty()) real_train.push_back(std::move(ex));
 
-  const swipe::swipe_synthesizer synth{grid};
+  // A word's swipe is drawn on one of the grids that can type it.
+  auto synthesize = [&](std::size_t w, std::mt19937& rng) {
+    const auto& on = typeable_on[w];
+    return synths[on[std::uniform_int_distribution<std::size_t>{0, on.size() - 1}(rng)]].example(words[w], rng);
+  };
   std::discrete_distribution<std::size_t> pick{weights.begin(), weights.end()};
   auto to_input = [&](const swipe::swipe_example& ex) {
     const auto& g = ex.curve.grid ? *ex.curve.grid : grids.at(ex.curve.grid_name);
@@ -281,7 +295,7 @@ int main(int argc, char** argv) try {
   std::vector<swipe::swipe_example> valid_syn, valid_real;
   {
     std::mt19937 vr{cfg.seed + 1000003U};
-    for (std::size_t i = 0; i < cfg.valid_synthetic; ++i) valid_syn.push_back(synth.example(words[pick(vr)], vr));
+    for (std::size_t i = 0; i < cfg.valid_synthetic; ++i) valid_syn.push_back(synthesize(pick(vr), vr));
     if (!cfg.valid_jsonl.empty())
       for (auto& ex : swipe::read_jsonl(cfg.valid_jsonl))
         if (tokenizer.can_encode(ex.word) && !ex.word.empty()) valid_real.push_back(std::move(ex));
@@ -298,7 +312,7 @@ int main(int argc, char** argv) try {
     torch::load(opt, (snap / "optimizer.pt").string());
     std::ifstream sj{snap / "state.json"};
     st = trainer_state::from_json(json::parse(sj));
-    std::cout << "glide_train: resumed from step " << st.step << " (best MRR " << st.best_mrr << ")\n";
+    std::cout << "glide_train: resumed from step " << st.step << " (best MRR " << st.best_mrr << ")" << std::endl;
   }
   const auto csv = dir / "metrics.csv";
   if (!fs::exists(csv)) {
@@ -349,7 +363,7 @@ int main(int argc, char** argv) try {
     std::bernoulli_distribution use_real{real_train.empty() ? 0.0 : cfg.real_fraction};
     std::uniform_int_distribution<std::size_t> real_pick{0, real_train.empty() ? 0 : real_train.size() - 1};
     for (std::size_t i = 0; i < cfg.batch_size; ++i) {
-      const auto ex = use_real(rng) ? real_train[real_pick(rng)] : synth.example(words[pick(rng)], rng);
+      const auto ex = use_real(rng) ? real_train[real_pick(rng)] : synthesize(pick(rng), rng);
       inputs.push_back(to_input(ex));
       targets.push_back(tokenizer.encode(ex.word));
     }

@@ -10,6 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/transform.hpp>
+
 #include <glide/core/error.hpp>
 #include <glide/core/types.hpp>
 
@@ -29,10 +32,7 @@ inline std::size_t distinct_rank(std::span<const std::string> words, std::string
 }
 
 inline std::vector<std::string> words_of(const prediction& p) {
-  std::vector<std::string> out;
-  out.reserve(p.size());
-  for (const auto& s : p) out.push_back(s.word);
-  return out;
+  return p | ranges::views::transform(&scored_word::word) | ranges::to<std::vector>();
 }
 
 inline double swipe_mrr(std::span<const std::string> words, std::string_view target) {

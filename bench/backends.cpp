@@ -1,0 +1,114 @@
+// Eigen vs LibTorch on the same weights, batch 1, in one run: encoder time, decoder step time, and the
+// cost of a step as the prefix grows (the Eigen decoder's KV cache keeps it nearly flat; the LibTorch
+// reference re-runs the prefix). Models: the issue's class (d=128, 4+4 layers, 4 heads) with random
+// weights, and the shipped model's configuration.
+//
+// Usage: glide_bench_backends [--threads N]
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include <glide/backends/eigen/model.hpp>
+#include <glide/backends/torch/backend.hpp>
+#include <glide/glide.hpp>
+#include <glide/model/weights.hpp>
+
+using namespace glide;
+namespace eg = glide::backends::eigen;
+namespace tg = glide::backends::torch;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+template <class F>
+double best_ms(F&& f, int reps) {
+  double best = 1e300;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = clock_type::now();
+    f();
+    best = std::min(best, std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+  }
+  return best;
+}
+
+swipe::model_input random_input(std::size_t points, std::size_t vocab) {
+  std::mt19937 rng{1};
+  std::normal_distribution<float> z;
+  std::uniform_int_distribution<token_id> key{3, static_cast<token_id>(vocab) - 1};
+  swipe::model_input in;
+  in.points = points;
+  for (std::size_t i = 0; i < points * 6; ++i) in.kinematics.push_back(z(rng));
+  for (std::size_t i = 0; i < points; ++i) in.keys.push_back(key(rng));
+  return in;
+}
+
+template <class EigenModel>
+void run(const std::string& name, const model::model_config& c) {
+  ::torch::manual_seed(1);
+  tg::swipe_model net{c};
+  tg::torch_backend tb{net};
+  EigenModel em{c, io::safetensors_file::from_tensors(net->export_weights())};
+  const auto in = random_input(60, c.vocab_size());
+  std::printf("\n%s (%s/%s, d=%zu, %zu+%zu layers), 60-point swipe, batch 1, best of 7\n", name.c_str(), c.encoder.c_str(),
+              c.decoder.c_str(), c.d_model, c.encoder_layers, c.decoder_layers);
+  const double enc_e = best_ms([&] { (void)em.encoder().encode(in); }, 7);
+  const double enc_t = best_ms([&] { (void)tb.encoder().encode(in); }, 7);
+  std::printf("  encoder:               Eigen %8.3f ms   LibTorch %8.3f ms   LibTorch/Eigen %5.2fx\n", enc_e, enc_t, enc_t / enc_e);
+  const auto em_mem = em.encoder().encode(in);
+  const auto tb_mem = tb.encoder().encode(in);
+  // Step cost at prefix length L: feed L tokens, then time one more step (best of 7).
+  std::printf("  decoder step at prefix length L (ms):\n      L      Eigen   LibTorch   LibTorch/Eigen   Eigen(L)/Eigen(1)\n");
+  double first = 0;
+  for (std::size_t len : {1U, 4U, 8U, 16U, 24U}) {
+    auto time_step = [&](auto& dec, const auto& mem) {
+      return best_ms(
+          [&] {
+            auto s = dec.init_state(mem, 1);
+            token_id t = char_tokenizer::bos_id;
+            for (std::size_t i = 0; i < len; ++i) {
+              (void)dec.step(mem, s, std::span{&t, 1});
+              t = 3 + static_cast<token_id>(i % 20);
+            }
+          },
+          7);
+    };
+    // Difference of L+1 and L steps: the cost of the (L+1)-th step alone.
+    auto one_step = [&](auto& dec, const auto& mem) {
+      const double a = time_step(dec, mem);
+      ++len;
+      const double b = time_step(dec, mem);
+      --len;
+      return std::max(b - a, 1e-4);
+    };
+    const double e = one_step(em.decoder(), em_mem);
+    const double t = one_step(tb.decoder(), tb_mem);
+    if (len == 1) first = e;
+    std::printf("  %5zu   %8.3f   %8.3f   %14.2fx   %17.2fx\n", len, e, t, t / e, e / first);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 1;
+  if (argc == 3 && std::string(argv[1]) == "--threads") threads = std::stoi(argv[2]);
+  ::torch::set_num_threads(threads);
+  model::model_config big;
+  big.d_model = 128;
+  big.heads = 4;
+  big.encoder_layers = 4;
+  big.decoder_layers = 4;
+  big.ffn = 512;
+  run<eg::transformer_model>("issue class", big);
+  const auto shipped = model::model_config::load(GLIDE_SOURCE_DIR "/models/en-qwerty/config.json");
+  run<eg::transformer_model>("shipped en-qwerty configuration", shipped);
+  auto gru = big;
+  gru.decoder = "gru";
+  run<eg::gru_model>("GRU decoder", gru);
+  auto conformer = big;
+  conformer.encoder = "conformer";
+  run<eg::transformer_model>("conformer encoder", conformer);
+  return 0;
+}

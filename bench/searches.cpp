@@ -1,0 +1,173 @@
+// Search strategies side by side on one model and one vocabulary, in one run: per-swipe time,
+// decoder steps and rows, Swipe MRR and accuracy, and the share of time spent outside the model
+// (search overhead). Also the trie's memory and the process's peak RSS.
+//
+// Usage: glide_bench_search [--model DIR] [--vocab FILE] [--data FILE.jsonl]... [--limit N]
+// Defaults: the shipped English model, build/vocab/en.tsv, the real English validation swipes and
+// 200 synthetic swipes of vocabulary words.
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <glide/backends/eigen/model.hpp>
+#include <glide/glide.hpp>
+
+using namespace glide;
+namespace eg = glide::backends::eigen;
+namespace fs = std::filesystem;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+/// Wraps a Decoder and adds up the time its steps and reorders take.
+template <Decoder D>
+class timed_decoder {
+ public:
+  using memory_type = typename D::memory_type;
+  using state_type = typename D::state_type;
+  explicit timed_decoder(D& d) : d_{&d} {}
+  [[nodiscard]] std::size_t vocab_size() const { return d_->vocab_size(); }
+  [[nodiscard]] token_id bos_id() const { return d_->bos_id(); }
+  [[nodiscard]] token_id eos_id() const { return d_->eos_id(); }
+  [[nodiscard]] std::size_t batch_size(const state_type& s) const { return d_->batch_size(s); }
+  state_type init_state(const memory_type& m, std::size_t b) {
+    const auto t0 = clock_type::now();
+    auto s = d_->init_state(m, b);
+    seconds += std::chrono::duration<double>(clock_type::now() - t0).count();
+    return s;
+  }
+  logits_view step(const memory_type& m, state_type& s, std::span<const token_id> last) {
+    const auto t0 = clock_type::now();
+    auto v = d_->step(m, s, last);
+    seconds += std::chrono::duration<double>(clock_type::now() - t0).count();
+    return v;
+  }
+  void reorder(state_type& s, std::span<const std::size_t> rows) {
+    const auto t0 = clock_type::now();
+    d_->reorder(s, rows);
+    seconds += std::chrono::duration<double>(clock_type::now() - t0).count();
+  }
+  double seconds = 0;
+
+ private:
+  D* d_;
+};
+
+long peak_rss_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
+  std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
+  std::vector<std::string> data;
+  std::size_t limit = 0, synthetic = 200;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--model") model_dir = argv[i + 1];
+    else if (a == "--vocab") vocab = argv[i + 1];
+    else if (a == "--data") data.push_back(argv[i + 1]);
+    else if (a == "--limit") limit = std::stoul(argv[i + 1]);
+    else if (a == "--synthetic") synthetic = std::stoul(argv[i + 1]);
+    else throw config_error("unknown option " + a);
+  }
+  if (data.empty() && fs::exists(GLIDE_SOURCE_DIR "/../shared/data/real-english-swipes/english_subset_valid.jsonl"))
+    data.push_back(GLIDE_SOURCE_DIR "/../shared/data/real-english-swipes/english_subset_valid.jsonl");
+
+  const long rss_start = peak_rss_kb();
+  auto any = eg::load_model(model_dir);
+  const auto config = model::model_config::load(model_dir + "/config.json");
+  const auto tokenizer = config.tokenizer();
+  const auto grids = swipe::grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
+  auto list = read_word_list(vocab, tokenizer, {.skip_unencodable = true});
+  std::vector<weighted_word> words;
+  for (auto& w : list.words)
+    if (w.tokens.size() <= config.max_word_length) words.push_back(std::move(w));
+  const auto trie = vocabulary_trie::build(words);
+  const long rss_loaded = peak_rss_kb();
+
+  struct set {
+    std::string name;
+    std::vector<swipe::swipe_example> examples;
+  };
+  std::vector<set> sets;
+  for (const auto& path : data) {
+    auto ex = swipe::read_jsonl(path);
+    if (limit && ex.size() > limit) ex.resize(limit);
+    sets.push_back({fs::path(path).filename().string(), std::move(ex)});
+  }
+  if (synthetic > 0) {
+    // Words drawn from the 5,000 most frequent, swiped by simulated users.
+    const swipe::swipe_synthesizer synth{grids.at("qwerty_english")};
+    std::mt19937 rng{7};
+    std::uniform_int_distribution<std::size_t> pick{0, std::min<std::size_t>(5000, words.size()) - 1};
+    set s{"synthetic", {}};
+    for (std::size_t i = 0; i < synthetic; ++i) s.examples.push_back(synth.example(tokenizer.decode(words[pick(rng)].tokens), rng));
+    sets.push_back(std::move(s));
+  }
+
+  const std::vector<std::string> searches{
+      "greedy",           "beam:beam_width=8,n_best=4",  "trie_beam:beam_width=8,n_best=4",
+      "hybrid:beam_width=32,beam_steps=2,n_best=4", "best_first:n_best=4", "traversal:n_best=4,score_floor=-25"};
+  std::printf("model %s (%s/%s, d=%zu), vocabulary %s: %zu words, trie %zu nodes, %.2f MB (%.1f B/word)\n",
+              model_dir.c_str(), config.encoder.c_str(), config.decoder.c_str(), config.d_model, vocab.c_str(),
+              trie.word_count(), trie.node_count(), static_cast<double>(trie.bytes()) / 1e6,
+              static_cast<double>(trie.bytes()) / static_cast<double>(trie.word_count()));
+  for (const auto& s : sets) {
+    std::printf("\n%s: %zu swipes\n", s.name.c_str(), s.examples.size());
+    std::printf("%-52s %9s %8s %9s %8s %8s %8s %9s\n", "search", "ms/swipe", "steps", "rows", "MRR", "acc@1", "acc@4",
+                "overhead");
+    for (const auto& spec : searches) {
+      const auto cfg = search_config::parse(spec);
+      metric_accumulator acc;
+      search_stats total;
+      double model_s = 0, all_s = 0;
+      std::visit(
+          [&](auto& m) {
+            swipe::recognizer<std::decay_t<decltype(m)>> rec{m, grids, tokenizer, &trie, cfg, config.max_points};
+            timed_decoder td{m.decoder()};
+            for (const auto& ex : s.examples) {
+              const auto t0 = clock_type::now();
+              const auto in = rec.input(ex.curve);
+              const auto te = clock_type::now();
+              const auto memory = m.encoder().encode(in);
+              const auto t1 = clock_type::now();
+              auto r = run_search(td, memory, &trie, cfg);
+              auto p = to_prediction(r, tokenizer);
+              // Unconstrained searches may produce non-words; they still count as predictions.
+              const auto t2 = clock_type::now();
+              all_s += std::chrono::duration<double>(t2 - t0).count();
+              model_s += std::chrono::duration<double>(t1 - te).count();
+              total += r.stats;
+              acc.add(p, ex.word);
+            }
+            model_s += td.seconds;
+          },
+          any);
+      const double n = static_cast<double>(s.examples.size());
+      const double ms = 1000.0 * all_s / n;
+      std::printf("%-52s %9.2f %8.1f %9.1f %8.4f %8.4f %8.4f %8.1f%%\n", cfg.canonical().c_str(), ms,
+                  static_cast<double>(total.decoder_steps) / n, static_cast<double>(total.rows_scored) / n, acc.mrr(),
+                  acc.accuracy_at_1(), acc.accuracy_at_4(), 100.0 * (all_s - model_s) / all_s);
+    }
+  }
+  const long rss_end = peak_rss_kb();
+  std::printf("\npeak RSS: %.1f MB at start, %.1f MB after loading model and vocabulary, %.1f MB at the end\n",
+              static_cast<double>(rss_start) / 1024, static_cast<double>(rss_loaded) / 1024,
+              static_cast<double>(rss_end) / 1024);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "glide_bench_search: %s\n", e.what());
+  return 1;
+}
