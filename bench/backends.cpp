@@ -14,6 +14,7 @@
 #include <glide/backends/torch/backend.hpp>
 #include <glide/glide.hpp>
 #include <glide/model/weights.hpp>
+#include <glide/testing/model_inputs.hpp>
 
 using namespace glide;
 namespace eg = glide::backends::eigen;
@@ -33,16 +34,6 @@ double best_ms(F&& f, int reps) {
   return best;
 }
 
-swipe::model_input random_input(std::size_t points, std::size_t vocab) {
-  std::mt19937 rng{1};
-  std::normal_distribution<float> z;
-  std::uniform_int_distribution<token_id> key{3, static_cast<token_id>(vocab) - 1};
-  swipe::model_input in;
-  in.points = points;
-  for (std::size_t i = 0; i < points * 6; ++i) in.kinematics.push_back(z(rng));
-  for (std::size_t i = 0; i < points; ++i) in.keys.push_back(key(rng));
-  return in;
-}
 
 template <class EigenModel>
 void run(const std::string& name, const model::model_config& c) {
@@ -50,7 +41,8 @@ void run(const std::string& name, const model::model_config& c) {
   tg::swipe_model net{c};
   tg::torch_backend tb{net};
   EigenModel em{c, io::safetensors_file::from_tensors(net->export_weights())};
-  const auto in = random_input(60, c.vocab_size());
+  std::mt19937 rng{1};
+  const auto in = testing::random_model_input(rng, 60, c.vocab_size());
   std::printf("\n%s (%s/%s, d=%zu, %zu+%zu layers), 60-point swipe, batch 1, best of 7\n", name.c_str(), c.encoder.c_str(),
               c.decoder.c_str(), c.d_model, c.encoder_layers, c.decoder_layers);
   const double enc_e = best_ms([&] { (void)em.encoder().encode(in); }, 7);

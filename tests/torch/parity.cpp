@@ -11,6 +11,7 @@
 #include <glide/backends/torch/modules.hpp>
 #include <glide/glide.hpp>
 #include <glide/model/weights.hpp>
+#include <glide/testing/model_inputs.hpp>
 
 using namespace glide;
 namespace eg = glide::backends::eigen;
@@ -18,30 +19,7 @@ namespace tg = glide::backends::torch;
 
 namespace {
 
-model::model_config config(const std::string& enc, const std::string& dec) {
-  model::model_config c;
-  c.encoder = enc;
-  c.decoder = dec;
-  c.d_model = 32;
-  c.heads = 4;
-  c.encoder_layers = 2;
-  c.decoder_layers = 2;
-  c.ffn = 48;
-  c.conv_kernel = 7;
-  c.max_word_length = 12;
-  c.alphabet = "abcdefgh";
-  return c;
-}
 
-swipe::model_input random_input(std::mt19937& rng, std::size_t points, std::size_t vocab) {
-  std::normal_distribution<float> z;
-  std::uniform_int_distribution<token_id> key{0, static_cast<token_id>(vocab) - 1};
-  swipe::model_input in;
-  in.points = points;
-  for (std::size_t i = 0; i < points * 6; ++i) in.kinematics.push_back(z(rng));
-  for (std::size_t i = 0; i < points; ++i) in.keys.push_back(key(rng));
-  return in;
-}
 
 io::safetensors_file as_file(const std::map<std::string, io::tensor>& w) {
   const auto path = (std::filesystem::temp_directory_path() / "glide_parity.safetensors").string();
@@ -75,7 +53,7 @@ void check_pair(const model::model_config& c) {
 
   std::mt19937 rng{11};
   for (std::size_t points : {1U, 9U, 40U}) {
-    const auto in = random_input(rng, points, c.vocab_size());
+    const auto in = testing::random_model_input(rng, points, c.vocab_size());
     const auto em_mem = em.encoder().encode(in);
     const auto tb_mem = tb.encoder().encode(in);
     auto t_states = tb_mem.states.contiguous();
@@ -120,22 +98,22 @@ void check_pair(const model::model_config& c) {
 }  // namespace
 
 TEST_CASE("Eigen and LibTorch give the same logits and searches: transformer + transformer", "[torch][parity]") {
-  check_pair<eg::transformer_model>(config("transformer", "transformer"));
+  check_pair<eg::transformer_model>(testing::small_model_config("transformer", "transformer"));
 }
 TEST_CASE("Eigen and LibTorch give the same logits and searches: conformer + transformer", "[torch][parity]") {
-  check_pair<eg::transformer_model>(config("conformer", "transformer"));
+  check_pair<eg::transformer_model>(testing::small_model_config("conformer", "transformer"));
 }
 TEST_CASE("Eigen and LibTorch give the same logits and searches: transformer + gru", "[torch][parity]") {
-  check_pair<eg::gru_model>(config("transformer", "gru"));
+  check_pair<eg::gru_model>(testing::small_model_config("transformer", "gru"));
 }
 TEST_CASE("Eigen and LibTorch give the same logits and searches: conformer + gru", "[torch][parity]") {
-  check_pair<eg::gru_model>(config("conformer", "gru"));
+  check_pair<eg::gru_model>(testing::small_model_config("conformer", "gru"));
 }
 
 TEST_CASE("padded torch batches equal their sequences alone; weights import back", "[torch]") {
   for (const char* enc : {"transformer", "conformer"})
     for (const char* dec : {"transformer", "gru"}) {
-      const auto c = config(enc, dec);
+      const auto c = testing::small_model_config(enc, dec);
       ::torch::manual_seed(3);
       tg::swipe_model m{c};
       m->eval();

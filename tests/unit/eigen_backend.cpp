@@ -7,6 +7,7 @@
 #include <glide/backends/eigen/model.hpp>
 #include <glide/glide.hpp>
 #include <glide/model/weights.hpp>
+#include <glide/testing/model_inputs.hpp>
 #include <glide/swipe/model_input.hpp>
 
 #include "laws/decoder_laws.hpp"
@@ -16,20 +17,6 @@ namespace eg = glide::backends::eigen;
 
 namespace {
 
-model::model_config small_config(const std::string& enc, const std::string& dec) {
-  model::model_config c;
-  c.encoder = enc;
-  c.decoder = dec;
-  c.d_model = 32;
-  c.heads = 4;
-  c.encoder_layers = 2;
-  c.decoder_layers = 2;
-  c.ffn = 64;
-  c.conv_kernel = 5;
-  c.max_word_length = 12;
-  c.alphabet = "abcdefgh";
-  return c;
-}
 
 std::string model_dir(const model::model_config& c, std::uint32_t seed) {
   const auto dir = std::filesystem::temp_directory_path() / ("glide_model_" + c.encoder + "_" + c.decoder + "_" + std::to_string(seed));
@@ -39,27 +26,18 @@ std::string model_dir(const model::model_config& c, std::uint32_t seed) {
   return dir.string();
 }
 
-swipe::model_input random_input(std::mt19937& rng, std::size_t points, std::size_t vocab) {
-  std::normal_distribution<float> z;
-  std::uniform_int_distribution<token_id> key{0, static_cast<token_id>(vocab) - 1};
-  swipe::model_input in;
-  in.points = points;
-  for (std::size_t i = 0; i < points * 6; ++i) in.kinematics.push_back(z(rng));
-  for (std::size_t i = 0; i < points; ++i) in.keys.push_back(key(rng));
-  return in;
-}
 
 }  // namespace
 
 TEST_CASE("Eigen models load from a model directory and obey the Decoder laws", "[unit][eigen][laws]") {
   for (auto [enc, dec] : {std::pair{"transformer", "transformer"}, std::pair{"conformer", "transformer"},
                           std::pair{"transformer", "gru"}, std::pair{"conformer", "gru"}}) {
-    const auto c = small_config(enc, dec);
+    const auto c = testing::small_model_config(enc, dec);
     auto any = eg::load_model(model_dir(c, 1));
     std::visit(
         [&](auto& m) {
           std::mt19937 rng{2};
-          const auto memory = m.encoder().encode(random_input(rng, 17, c.vocab_size()));
+          const auto memory = m.encoder().encode(testing::random_model_input(rng, 17, c.vocab_size()));
           REQUIRE(memory.states.rows() == 17);
           REQUIRE(memory.states.cols() == 32);
           auto& d = m.decoder();
@@ -78,11 +56,11 @@ TEST_CASE("Eigen models load from a model directory and obey the Decoder laws", 
 }
 
 TEST_CASE("searches run on the Eigen model and agree with each other", "[unit][eigen][search]") {
-  const auto c = small_config("transformer", "transformer");
+  const auto c = testing::small_model_config("transformer", "transformer");
   auto any = eg::load_model(model_dir(c, 3));
   auto& m = std::get<eg::transformer_model>(any);
   std::mt19937 rng{4};
-  const auto memory = m.encoder().encode(random_input(rng, 25, c.vocab_size()));
+  const auto memory = m.encoder().encode(testing::random_model_input(rng, 25, c.vocab_size()));
   const auto tok = c.tokenizer();
   std::vector<weighted_word> words;
   for (const char* w : {"bad", "bed", "cab", "dead", "fade", "face", "cafe", "add", "egg", "gag", "head", "hhh"})
@@ -104,7 +82,7 @@ TEST_CASE("searches run on the Eigen model and agree with each other", "[unit][e
 }
 
 TEST_CASE("Eigen model loading names what is wrong", "[unit][eigen][errors]") {
-  const auto c = small_config("transformer", "transformer");
+  const auto c = testing::small_model_config("transformer", "transformer");
   const auto dir = model_dir(c, 5);
   REQUIRE_THROWS_AS(eg::load_model("/nonexistent/model"), io_error);
   // Weights of another shape than the config says.
@@ -129,7 +107,7 @@ TEST_CASE("Eigen model loading names what is wrong", "[unit][eigen][errors]") {
   swipe::model_input empty;
   REQUIRE_THROWS_AS(m.encoder().encode(empty), shape_error);
   std::mt19937 rng{1};
-  auto bad = random_input(rng, 3, c.vocab_size());
+  auto bad = testing::random_model_input(rng, 3, c.vocab_size());
   bad.keys.pop_back();
   REQUIRE_THROWS_AS(m.encoder().encode(bad), shape_error);
 }

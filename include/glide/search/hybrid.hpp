@@ -31,41 +31,21 @@ search_result hybrid_search(D& decoder, const typename D::memory_type& memory, c
   detail::validate(options.traversal);
   if (options.beam_width == 0) throw config_error("hybrid search: beam_width must be >= 1");
   const auto& topts = options.traversal;
-  const token_id eos = decoder.eos_id();
   search_result result;
   detail::path_table paths;
   detail::best_words words{topts.n_best};
   std::vector<detail::frontier_item> items{
       {vocabulary_trie::root, 0.0F, 0, detail::path_table::none, decoder.bos_id()}};
   auto state = decoder.init_state(memory, 1);
-  std::vector<token_id> last;
   std::vector<detail::frontier_item> candidates;
   std::vector<std::size_t> rows;
 
   for (std::size_t step = 0; step < options.beam_steps; ++step) {
-    last.clear();
-    for (const auto& it : items) last.push_back(it.last);
-    auto logits = decoder.step(memory, state, std::span<const token_id>{last});
-    ++result.stats.decoder_steps;
-    result.stats.rows_scored += items.size();
-    result.stats.hypotheses_expanded += items.size();
     candidates.clear();
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const auto& it = items[i];
-      auto row = logits.row(i);
-      log_softmax_inplace(row);
-      if (it.node != vocabulary_trie::root && trie.is_word(it.node)) {
-        const score_t s = it.score + row[static_cast<std::size_t>(eos)] + topts.prior_weight * trie.log_frequency(it.node);
-        if (s >= topts.score_floor) words.add(it.path, s);
-      }
-      auto [first, end] = trie.children(it.node);
-      for (auto c = first; c < end; ++c) {
-        const token_id t = trie.token(c);
-        const score_t s = it.score + row[static_cast<std::size_t>(t)];
-        if (s < topts.score_floor || s == minus_infinity) continue;
-        candidates.push_back({c, s, i, detail::path_table::none, t});
-      }
-    }
+    detail::expand_frontier(decoder, memory, trie, topts, state, items, words, result.stats,
+                            [&](std::size_t i, vocabulary_trie::node_id c, score_t s, token_id t) {
+                              candidates.push_back({c, s, i, detail::path_table::none, t});
+                            });
     const std::size_t keep = std::min(candidates.size(), options.beam_width);
     std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(keep), candidates.end(),
                       [](const auto& a, const auto& b) {
@@ -74,7 +54,7 @@ search_result hybrid_search(D& decoder, const typename D::memory_type& memory, c
                       });
     candidates.resize(keep);
     if (candidates.empty()) {
-      result.hypotheses = words.take(paths, eos);
+      result.hypotheses = words.take(paths, decoder.eos_id());
       return result;
     }
     rows.clear();
@@ -87,7 +67,7 @@ search_result hybrid_search(D& decoder, const typename D::memory_type& memory, c
     items.swap(candidates);
   }
   detail::traverse_below(decoder, memory, trie, topts, std::move(state), items, paths, words, result.stats);
-  result.hypotheses = words.take(paths, eos);
+  result.hypotheses = words.take(paths, decoder.eos_id());
   return result;
 }
 

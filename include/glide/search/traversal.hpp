@@ -49,12 +49,13 @@ struct frontier_item {
   token_id last;
 };
 
-/// Feeds `items` (rows of `state`, in order) one step, emits their words, and recurses into their
-/// children in chunks of at most max_batch rows.
-template <Decoder D>
-void traverse_below(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
-                    const traversal_options& options, typename D::state_type state, std::vector<frontier_item>& items,
-                    path_table& paths, best_words& words, search_stats& stats) {
+/// Feeds `items` (rows of `state`, in order) one decoder step, adds the words they end to `words`,
+/// and calls on_child(item index, child node, child score, child token) for every child that can
+/// still lead to a word worth keeping (at least the floor, above the n-th best word so far).
+template <Decoder D, class OnChild>
+void expand_frontier(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
+                     const traversal_options& options, typename D::state_type& state,
+                     const std::vector<frontier_item>& items, best_words& words, search_stats& stats, OnChild&& on_child) {
   const token_id eos = decoder.eos_id();
   std::vector<token_id> last(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) last[i] = items[i].last;
@@ -62,8 +63,6 @@ void traverse_below(D& decoder, const typename D::memory_type& memory, const voc
   ++stats.decoder_steps;
   stats.rows_scored += items.size();
   stats.hypotheses_expanded += items.size();
-
-  std::vector<frontier_item> children;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto& it = items[i];
     auto row = logits.row(i);
@@ -76,11 +75,24 @@ void traverse_below(D& decoder, const typename D::memory_type& memory, const voc
     for (auto c = first; c < end; ++c) {
       const token_id t = trie.token(c);
       const score_t s = it.score + row[static_cast<std::size_t>(t)];
-      // A prefix scoring below the n-th best word so far cannot produce a better word.
+      // Scores only fall along a path: a prefix below the floor or the n-th best word cannot do better.
       if (s < options.score_floor || s <= words.threshold() || s == minus_infinity) continue;
-      children.push_back({c, s, i, paths.add(it.path, t), t});
+      on_child(i, c, s, t);
     }
   }
+}
+
+/// Feeds `items` one step, emits their words, and recurses into their children in chunks of at most
+/// max_batch rows.
+template <Decoder D>
+void traverse_below(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
+                    const traversal_options& options, typename D::state_type state, std::vector<frontier_item>& items,
+                    path_table& paths, best_words& words, search_stats& stats) {
+  std::vector<frontier_item> children;
+  expand_frontier(decoder, memory, trie, options, state, items, words, stats,
+                  [&](std::size_t i, vocabulary_trie::node_id c, score_t s, token_id t) {
+                    children.push_back({c, s, i, paths.add(items[i].path, t), t});
+                  });
   items.clear();
   items.shrink_to_fit();
   if (children.empty()) return;

@@ -33,6 +33,11 @@ inline void check_step(std::size_t batch, std::span<const token_id> last, std::s
     if (t < 0 || static_cast<std::size_t>(t) >= vocab)
       throw shape_error(std::string(who) + "::step: token " + std::to_string(t) + " outside the vocabulary");
 }
+inline void check_memory(const encoded_swipe& m, std::size_t d_model, const char* who) {
+  if (m.states.cols() != static_cast<Eigen::Index>(d_model) || m.states.rows() == 0)
+    throw shape_error(std::string(who) + ": memory is " + std::to_string(m.states.rows()) + " x " +
+                      std::to_string(m.states.cols()) + ", expected points x " + std::to_string(d_model));
+}
 inline std::vector<Eigen::Index> checked_rows(std::span<const std::size_t> rows, std::size_t batch, const char* who) {
   std::vector<Eigen::Index> out;
   out.reserve(rows.size());
@@ -86,9 +91,7 @@ class transformer_decoder {
   [[nodiscard]] std::size_t batch_size(const state_type& s) const noexcept { return s.batch; }
 
   [[nodiscard]] state_type init_state(const encoded_swipe& m, std::size_t batch) const {
-    if (m.states.cols() != static_cast<Eigen::Index>(config_.d_model) || m.states.rows() == 0)
-      throw shape_error("transformer_decoder: memory is " + std::to_string(m.states.rows()) + " x " +
-                        std::to_string(m.states.cols()) + ", expected points x " + std::to_string(config_.d_model));
+    detail::check_memory(m, config_.d_model, "transformer_decoder");
     state_type s;
     s.batch = batch;
     auto ck = std::make_shared<std::vector<matrix>>();
@@ -219,8 +222,7 @@ class gru_decoder {
   [[nodiscard]] std::size_t batch_size(const state_type& s) const noexcept { return s.batch; }
 
   [[nodiscard]] state_type init_state(const encoded_swipe& m, std::size_t batch) const {
-    if (m.states.cols() != static_cast<Eigen::Index>(config_.d_model) || m.states.rows() == 0)
-      throw shape_error("gru_decoder: memory has the wrong shape");
+    detail::check_memory(m, config_.d_model, "gru_decoder");
     state_type s;
     s.batch = batch;
     s.keys = std::make_shared<const matrix>(attn_k_(m.states));
