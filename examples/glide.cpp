@@ -41,7 +41,7 @@ struct model_options {
   std::string vocab = GLIDE_DEFAULT_VOCAB;
   std::size_t top_words = 0;
   std::string grids = GLIDE_SOURCE_DIR "/data/grids/grids.json";
-  std::string search = "best_first:n_best=4,prior_weight=0.3";
+  std::string search = "trie_beam:beam_width=8,n_best=4,prior_weight=0.3";
   std::size_t rerank = 0;
 
   void add_to(CLI::App* app) {

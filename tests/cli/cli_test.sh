@@ -25,7 +25,7 @@ done
 "$glide" predict --data "$work/data.jsonl" --out "$work/p1.jsonl" --threads 2 --table "$work/t1.csv" > "$work/p1.log"
 "$glide" predict --data "$work/data.jsonl" --out "$work/p2.jsonl" --threads 1 --search trie_beam --table "$work/t2.csv" > "$work/p2.log"
 [[ $(wc -l < "$work/p1.jsonl") == 24 ]] || fail "predict wrote $(wc -l < "$work/p1.jsonl") lines for 24 swipes"
-grep -q "best_first:max_batch=256,n_best=4,prior_weight=0.3" "$work/t1.csv" || fail "table lacks the canonical search"
+grep -q "trie_beam:beam_width=8,early_stopping=0,length_penalty=0,max_length=32,n_best=4,prior_weight=0.3" "$work/t1.csv" || fail "table lacks the canonical search"
 "$glide" evaluate --predictions "$work/p1.jsonl" | grep -q "24 predictions: Swipe MRR" || fail "evaluate"
 "$glide" aggregate --method weighted --fit "$work/p1.jsonl,$work/p2.jsonl" --apply "$work/p1.jsonl,$work/p2.jsonl" \
   --out "$work/merged.jsonl" | grep -q "fitted weights" || fail "aggregate"
