@@ -110,7 +110,7 @@ TEST_CASE("Eigen and LibTorch give the same logits and searches: conformer + gru
   check_pair<eg::gru_model>(testing::small_model_config("conformer", "gru"));
 }
 
-TEST_CASE("padded torch batches equal their sequences alone; weights import back", "[torch]") {
+TEST_CASE("padded torch batches equal their sequences alone, and weights import back", "[torch]") {
   for (const char* enc : {"transformer", "conformer"})
     for (const char* dec : {"transformer", "gru"}) {
       const auto c = testing::small_model_config(enc, dec);
