@@ -68,13 +68,7 @@ class canvas {
       }
     }
     std::vector<std::uint8_t> z{0x78, 0x01};
-    for (std::size_t i = 0; i < raw.size(); i += 65535) {
-      const std::size_t n = std::min<std::size_t>(65535, raw.size() - i);
-      z.push_back(i + n == raw.size() ? 1 : 0);
-      z.insert(z.end(), {static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(~n),
-                         static_cast<std::uint8_t>(~n >> 8)});
-      z.insert(z.end(), raw.begin() + static_cast<std::ptrdiff_t>(i), raw.begin() + static_cast<std::ptrdiff_t>(i + n));
-    }
+    deflate_fixed(raw, z);
     std::uint32_t a = 1, b = 0;
     for (auto v : raw) {
       a = (a + v) % 65521;
@@ -96,6 +90,56 @@ class canvas {
   }
 
  private:
+  // One fixed-Huffman deflate block (RFC 1951, 3.2.6) whose only matches repeat the previous pixel
+  // (distance 3): plots are mostly runs of one colour, so this is enough to make them small.
+  static void deflate_fixed(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& out) {
+    std::uint32_t bits = 0;
+    int count = 0;
+    auto put = [&](std::uint32_t v, int n) {  // LSB first
+      bits |= v << count;
+      count += n;
+      while (count >= 8) {
+        out.push_back(static_cast<std::uint8_t>(bits));
+        bits >>= 8;
+        count -= 8;
+      }
+    };
+    auto put_code = [&](std::uint32_t code, int n) {  // Huffman codes go MSB first
+      std::uint32_t r = 0;
+      for (int i = 0; i < n; ++i) r |= ((code >> i) & 1U) << (n - 1 - i);
+      put(r, n);
+    };
+    auto literal = [&](std::uint32_t v) {
+      if (v < 144) put_code(0x30 + v, 8);
+      else put_code(0x190 + (v - 144), 9);
+    };
+    static constexpr int base[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59,
+                                     67, 83, 99, 115, 131, 163, 195, 227, 258};
+    static constexpr int extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+    put(1, 1);  // final block
+    put(1, 2);  // fixed Huffman codes
+    std::size_t i = 0;
+    while (i < in.size()) {
+      std::size_t run = 0;
+      if (i >= 3)
+        while (run < 258 && i + run < in.size() && in[i + run] == in[i + run - 3]) ++run;
+      if (run < 3) {
+        literal(in[i++]);
+        continue;
+      }
+      int k = 28;
+      while (base[k] > static_cast<int>(run)) --k;
+      const std::uint32_t symbol = 257 + static_cast<std::uint32_t>(k);
+      if (symbol < 280) put_code(symbol - 256, 7);
+      else put_code(0xC0 + (symbol - 280), 8);
+      put(static_cast<std::uint32_t>(static_cast<int>(run) - base[k]), extra[k]);
+      put_code(2, 5);  // distance 3
+      i += run;
+    }
+    put_code(0, 7);  // end of block
+    if (count > 0) out.push_back(static_cast<std::uint8_t>(bits));
+  }
+
   static void put32(std::vector<std::uint8_t>& v, std::uint32_t x) {
     v.insert(v.end(), {static_cast<std::uint8_t>(x >> 24), static_cast<std::uint8_t>(x >> 16),
                        static_cast<std::uint8_t>(x >> 8), static_cast<std::uint8_t>(x)});

@@ -1,7 +1,8 @@
 // glide_train: trains a swipe model with LibTorch on synthetic swipes (and any real JSONL data given),
 // validating by Swipe MRR of vocabulary-constrained decoding with the Eigen backend.
 //
-// Usage: glide_train TRAINING_CONFIG.json MODEL_DIR
+// Usage: glide_train TRAINING_CONFIG.json MODEL_DIR   (train, or resume)
+//        glide_train --plot MODEL_DIR                 (redraw metrics.png from metrics.csv)
 //
 // MODEL_DIR receives config.json (the model config plus the training config), model.safetensors (the
 // weights with the best validation MRR so far), metrics.csv and metrics.png (every validation step),
@@ -212,8 +213,12 @@ volatile std::sig_atomic_t interrupted = 0;
 }  // namespace
 
 int main(int argc, char** argv) try {
+  if (argc == 3 && std::string(argv[1]) == "--plot") {  // redraw metrics.png from metrics.csv
+    plot(fs::path(argv[2]) / "metrics.csv", fs::path(argv[2]) / "metrics.png");
+    return 0;
+  }
   if (argc != 3) {
-    std::cerr << "usage: glide_train TRAINING_CONFIG.json MODEL_DIR\n";
+    std::cerr << "usage: glide_train TRAINING_CONFIG.json MODEL_DIR\n       glide_train --plot MODEL_DIR\n";
     return 2;
   }
   const fs::path dir = argv[2];
