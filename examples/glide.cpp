@@ -63,6 +63,7 @@ struct model_options {
 struct loaded {
   eg::any_model model;
   model::model_config config;
+  char_tokenizer tokenizer;
   swipe::grid_set grids;
   vocabulary_trie trie;
   search_config search;
@@ -80,7 +81,7 @@ struct loaded {
       if (w.tokens.size() <= config.max_word_length) fitting.push_back(std::move(w));
     auto name = fs::path(o.model_dir).filename().string();
     if (name.empty()) name = fs::path(o.model_dir).parent_path().filename().string();
-    return {std::move(m), config, swipe::grid_set::load(o.grids), vocabulary_trie::build(std::move(fitting)), search,
+    return {std::move(m), config, config.tokenizer(), swipe::grid_set::load(o.grids), vocabulary_trie::build(std::move(fitting)), search,
             o.rerank, name, (fs::path(o.model_dir) / "model.safetensors").string()};
   }
 
@@ -105,7 +106,7 @@ class session {
           auto rr = levenshtein_rerank(m.decoder(), memory, l_->trie, hyps,
                                        {.max_distance = l_->rerank, .n_best = l_->search.n_best,
                                         .prior_weight = l_->search.prior_weight});
-          return {to_prediction(rr, l_->config.tokenizer()), rr.stats};
+          return {to_prediction(rr, l_->tokenizer), rr.stats};
         },
         l_->model);
   }
@@ -115,7 +116,7 @@ class session {
   swipe::recognizer<M>& recognizer_for(M& m) {
     auto& slot = std::get<std::unique_ptr<swipe::recognizer<M>>>(recognizers_);
     if (!slot)
-      slot = std::make_unique<swipe::recognizer<M>>(m, l_->grids, l_->config.tokenizer(), &l_->trie, l_->search,
+      slot = std::make_unique<swipe::recognizer<M>>(m, l_->grids, l_->tokenizer, &l_->trie, l_->search,
                                                     l_->config.max_points);
     return *slot;
   }

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <random>
 #include <string>
@@ -290,10 +291,16 @@ int main(int argc, char** argv) try {
     return synths[on[std::uniform_int_distribution<std::size_t>{0, on.size() - 1}(rng)]].example(words[w], rng);
   };
   std::discrete_distribution<std::size_t> pick{weights.begin(), weights.end()};
+  // One extractor (and nearest-key raster) per named grid, built once; inline grids get their own.
+  std::map<std::string, swipe::feature_extractor> extractors;
   auto to_input = [&](const swipe::swipe_example& ex) {
-    const auto& g = ex.curve.grid ? *ex.curve.grid : grids.at(ex.curve.grid_name);
-    const swipe::feature_extractor fx{g};
-    return swipe::make_model_input(fx.extract(ex.curve), g, tokenizer, cfg.model.max_points);
+    if (ex.curve.grid) {
+      const swipe::feature_extractor fx{*ex.curve.grid};
+      return swipe::make_model_input(fx.extract(ex.curve), *ex.curve.grid, tokenizer, cfg.model.max_points);
+    }
+    const auto& g = grids.at(ex.curve.grid_name);
+    auto it = extractors.try_emplace(g.name(), g).first;
+    return swipe::make_model_input(it->second.extract(ex.curve), g, tokenizer, cfg.model.max_points);
   };
 
   // Validation sets: synthetic (fixed seed) and real, if given.

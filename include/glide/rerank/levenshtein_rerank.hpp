@@ -5,7 +5,6 @@
 // so shared prefixes are scored once). The result ranks the words by that log-probability.
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -33,11 +32,10 @@ template <Decoder D>
 search_result levenshtein_rerank(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& vocabulary,
                                  const search_result& hypotheses, rerank_options options = {}) {
   const token_id eos = decoder.eos_id();
+  // The small trie only shares prefixes while rescoring; the prior below uses the vocabulary's
+  // frequencies, so candidate counts do not matter.
   std::vector<weighted_word> candidates;
-  auto add = [&](std::span<const token_id> w) {
-    const auto node = vocabulary.find(w);
-    candidates.push_back({{w.begin(), w.end()}, std::exp(static_cast<double>(vocabulary.log_frequency(*node)))});
-  };
+  auto add = [&](std::span<const token_id> w) { candidates.push_back({{w.begin(), w.end()}, 1.0}); };
   for (const auto& h : hypotheses.hypotheses) {
     std::span<const token_id> w{h.tokens};
     if (!w.empty() && w.back() == eos) w = w.first(w.size() - 1);
@@ -51,13 +49,7 @@ search_result levenshtein_rerank(D& decoder, const typename D::memory_type& memo
   search_result out;
   out.stats = hypotheses.stats;
   if (candidates.empty()) return out;
-  // Repeated candidates merge in the trie; their frequency must stay the vocabulary's.
-  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.tokens < b.tokens; });
-  candidates.erase(std::unique(candidates.begin(), candidates.end(),
-                               [](const auto& a, const auto& b) { return a.tokens == b.tokens; }),
-                   candidates.end());
-  const auto small = vocabulary_trie::build(candidates);
-  // The small trie's frequencies are relative to the candidates; the prior must use the vocabulary's.
+  const auto small = vocabulary_trie::build(std::move(candidates));  // merges repeated candidates
   auto rescored = traverse_vocabulary(decoder, memory, small, {.n_best = 0, .max_batch = options.max_batch});
   out.stats += rescored.stats;
   for (auto& h : rescored.hypotheses) {
