@@ -28,6 +28,7 @@
 #include <glide/backends/eigen/model.hpp>
 #include <glide/backends/torch/modules.hpp>
 #include <glide/glide.hpp>
+#include <glide/io/json_file.hpp>
 #include <glide/metrics/swipe_metrics.hpp>
 #include <glide/search/search_config.hpp>
 #include <glide/swipe/model_input.hpp>
@@ -227,14 +228,7 @@ int main(int argc, char** argv) try {
     std::cout << "glide_train: " << dir.string() << " is finished; nothing to do\n";
     return 0;
   }
-  std::ifstream cin_{argv[1]};
-  if (!cin_) throw io_error(std::string("cannot open training config '") + argv[1] + "'");
-  json raw;
-  try {
-    raw = json::parse(cin_);
-  } catch (const json::parse_error& e) {
-    throw parse_error(std::string(argv[1]) + ": " + e.what());
-  }
+  const json raw = io::read_json_file(argv[1], "training config");
   const auto cfg = training_config::from_json(raw, argv[1]);
   torch::set_num_threads(cfg.threads);
   // LibTorch parallelises with OpenMP; a multi-threaded BLAS underneath would fight it for the cores.

@@ -3,12 +3,12 @@
 // Weight names and shapes follow from it (docs/models.md).
 
 #include <cstddef>
-#include <fstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include <glide/core/error.hpp>
+#include <glide/io/json_file.hpp>
 #include <glide/text/char_tokenizer.hpp>
 
 namespace glide::model {
@@ -95,17 +95,7 @@ struct model_config {
     return c;
   }
 
-  static model_config load(const std::string& path) {
-    std::ifstream in{path};
-    if (!in) throw io_error("cannot open model config '" + path + "'");
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw parse_error("model config '" + path + "': " + e.what());
-    }
-    return from_json(j, path);
-  }
+  static model_config load(const std::string& path) { return from_json(io::read_json_file(path, "model config"), path); }
 };
 
 }  // namespace glide::model

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <glide/core/error.hpp>
+#include <glide/io/json_file.hpp>
 #include <glide/text/utf8.hpp>
 
 namespace glide::swipe {
@@ -207,17 +207,7 @@ class grid_set {
     return s;
   }
 
-  static grid_set load(const std::string& path) {
-    std::ifstream in{path};
-    if (!in) throw io_error("cannot open grid file '" + path + "'");
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw parse_error("grid file '" + path + "': " + e.what());
-    }
-    return from_json(j, path);
-  }
+  static grid_set load(const std::string& path) { return from_json(io::read_json_file(path, "grid file"), path); }
 
   void add(keyboard_grid g) {
     auto name = g.name();
