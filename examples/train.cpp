@@ -31,6 +31,7 @@
 #include <glide/io/json_file.hpp>
 #include <glide/metrics/swipe_metrics.hpp>
 #include <glide/search/search_config.hpp>
+#include <glide/swipe/augment.hpp>
 #include <glide/swipe/model_input.hpp>
 #include <glide/swipe/recognizer.hpp>
 
@@ -46,7 +47,7 @@ namespace {
 
 struct training_config {
   model::model_config model;
-  std::string grids_file = "data/grids/grids.json";
+  std::vector<std::string> grids_files = {"data/grids/grids.json"};  ///< "grids_file": one path or a list
   std::vector<std::string> grids = {"qwerty"};  ///< synthetic swipes use each grid that can type the word
   std::string vocabulary;
   std::size_t top_words = 20000;
@@ -69,6 +70,8 @@ struct training_config {
   std::uint32_t seed = 1;
   int threads = 2;
   std::string valid_search = "trie_beam:beam_width=6,n_best=4";
+  std::string init_weights;  ///< a model directory or .safetensors file to start from (when no snapshot exists)
+  swipe::augment_options augment_real, augment_synthetic;
 
   static training_config from_json(const json& j, const std::string& src) {
     training_config c;
@@ -78,7 +81,7 @@ struct training_config {
           "model", "grids_file", "grid", "grids", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
           "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "label_smoothing", "seed",
-          "threads", "valid_search"};
+          "threads", "valid_search", "init_weights", "augment_real", "augment_synthetic"};
       if (std::find(known.begin(), known.end(), k) == known.end())
         throw parse_error(src + ": unknown training option '" + k + "'");
     }
@@ -87,7 +90,10 @@ struct training_config {
       auto get = [&](const char* k, auto& v) {
         if (j.contains(k)) v = j[k].get<std::decay_t<decltype(v)>>();
       };
-      get("grids_file", c.grids_file);
+      if (j.contains("grids_file")) {
+        if (j["grids_file"].is_string()) c.grids_files = {j["grids_file"].get<std::string>()};
+        else get("grids_file", c.grids_files);
+      }
       if (j.contains("grid")) c.grids = {j["grid"].get<std::string>()};
       get("grids", c.grids);
       get("vocabulary", c.vocabulary);
@@ -111,6 +117,9 @@ struct training_config {
       get("seed", c.seed);
       get("threads", c.threads);
       get("valid_search", c.valid_search);
+      get("init_weights", c.init_weights);
+      if (j.contains("augment_real")) c.augment_real = swipe::augment_options::from_json(j["augment_real"], src);
+      if (j.contains("augment_synthetic")) c.augment_synthetic = swipe::augment_options::from_json(j["augment_synthetic"], src);
     } catch (const json::exception& e) {
       throw parse_error(src + ": " + e.what());
     }
@@ -242,7 +251,7 @@ int main(int argc, char** argv) try {
     write_atomically(dir / "config.json", j.dump(2) + "\n");
   }
 
-  const auto grids = swipe::grid_set::load(cfg.grids_file);
+  const auto grids = swipe::grid_set::load(cfg.grids_files);
   std::vector<swipe::swipe_synthesizer> synths;
   for (const auto& name : cfg.grids) synths.emplace_back(grids.at(name));
   if (synths.empty()) throw config_error("no grid to synthesise swipes on");
@@ -274,10 +283,28 @@ int main(int argc, char** argv) try {
   std::cout << "glide_train: " << words.size() << " words (" << list.skipped << " skipped), " << synths.size()
             << " grid(s)" << std::endl;
 
+  // Real swipes: every named grid must be in the grid files; words the model cannot spell are counted.
+  auto read_real = [&](const std::string& path, std::vector<swipe::swipe_example>& out) {
+    std::ifstream in{path};
+    if (!in) throw io_error("cannot open dataset '" + path + "'");
+    swipe::jsonl_reader reader{in, path};
+    std::size_t skipped = 0;
+    while (auto ex = reader.next()) {
+      if (!ex->curve.grid && !grids.contains(ex->curve.grid_name))
+        throw unknown_name_error(path + ":" + std::to_string(reader.line()) + ": grid '" + ex->curve.grid_name +
+                                 "' is in none of the grid files (" + grids.sources() + ")");
+      if (ex->word.empty() || !tokenizer.can_encode(ex->word) || tokenizer.encode(ex->word).size() > cfg.model.max_word_length) {
+        ++skipped;
+        continue;
+      }
+      out.push_back(std::move(*ex));
+    }
+    std::cout << "glide_train: " << path << ": " << out.size() << " swipes";
+    if (skipped) std::cout << " (" << skipped << " skipped: no word, or one the model cannot spell)";
+    std::cout << std::endl;
+  };
   std::vector<swipe::swipe_example> real_train;
-  for (const auto& path : cfg.train_jsonl)
-    for (auto& ex : swipe::read_jsonl(path))
-      if (tokenizer.can_encode(ex.word) && !ex.word.empty()) real_train.push_back(std::move(ex));
+  for (const auto& path : cfg.train_jsonl) read_real(path, real_train);
 
   // A word's swipe is drawn on one of the grids that can type it.
   auto synthesize = [&](std::size_t w, std::mt19937& rng) {
@@ -302,9 +329,7 @@ int main(int argc, char** argv) try {
   {
     std::mt19937 vr{cfg.seed + 1000003U};
     for (std::size_t i = 0; i < cfg.valid_synthetic; ++i) valid_syn.push_back(synthesize(pick(vr), vr));
-    if (!cfg.valid_jsonl.empty())
-      for (auto& ex : swipe::read_jsonl(cfg.valid_jsonl))
-        if (tokenizer.can_encode(ex.word) && !ex.word.empty()) valid_real.push_back(std::move(ex));
+    if (!cfg.valid_jsonl.empty()) read_real(cfg.valid_jsonl, valid_real);
   }
   const auto valid_search = search_config::parse(cfg.valid_search);
 
@@ -313,6 +338,13 @@ int main(int argc, char** argv) try {
   trainer_state st;
   st.lr = cfg.learning_rate;
   const auto snap = dir / "snapshot";
+  if (!fs::exists(snap / "state.json") && !cfg.init_weights.empty()) {
+    // Start from trained weights (e.g. the shipped model) instead of a random init; the shapes must match.
+    fs::path w = cfg.init_weights;
+    if (fs::is_directory(w)) w /= "model.safetensors";
+    net->import_weights(io::safetensors_file::load(w.string()));
+    std::cout << "glide_train: starting from " << w.string() << std::endl;
+  }
   if (fs::exists(snap / "state.json")) {
     torch::load(net, (snap / "model.pt").string());
     torch::load(opt, (snap / "optimizer.pt").string());
@@ -369,7 +401,12 @@ int main(int argc, char** argv) try {
     std::bernoulli_distribution use_real{real_train.empty() ? 0.0 : cfg.real_fraction};
     std::uniform_int_distribution<std::size_t> real_pick{0, real_train.empty() ? 0 : real_train.size() - 1};
     for (std::size_t i = 0; i < cfg.batch_size; ++i) {
-      const auto ex = use_real(rng) ? real_train[real_pick(rng)] : synthesize(pick(rng), rng);
+      const bool real = use_real(rng);
+      auto ex = real ? real_train[real_pick(rng)] : synthesize(pick(rng), rng);
+      if (const auto& aug = real ? cfg.augment_real : cfg.augment_synthetic; aug.any()) {
+        const auto& g = ex.curve.grid ? *ex.curve.grid : grids.at(ex.curve.grid_name);
+        ex.curve = swipe::augment(ex.curve, g, aug, rng);
+      }
       inputs.push_back(to_input(ex));
       targets.push_back(tokenizer.encode(ex.word));
     }

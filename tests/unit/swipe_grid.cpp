@@ -128,3 +128,41 @@ TEST_CASE("lookups and distances do not depend on the grid's pixel size", "[unit
   std::vector<float> wrong(3);
   REQUIRE_THROWS_AS(big_lookup.distances(1, 1, wrong), shape_error);
 }
+
+TEST_CASE("several grid files load as one set; unknown names and conflicts name the files", "[unit][swipe][grid][errors]") {
+  const std::string shipped_path = GLIDE_SOURCE_DIR "/data/grids/grids.json";
+  const auto dir = std::filesystem::temp_directory_path() / "glide-grid-files";
+  std::filesystem::create_directories(dir);
+  auto g = shipped().at("qwerty").to_json();
+  {
+    std::ofstream(dir / "extra.json") << json{{"mine", g}}.dump();
+    auto other = g;
+    other["width"] = other["width"].get<float>() + 10;
+    std::ofstream(dir / "conflict.json") << json{{"qwerty", other}}.dump();
+    std::ofstream(dir / "same.json") << json{{"qwerty", g}}.dump();
+  }
+  const auto both = grid_set::load(std::vector<std::string>{shipped_path, (dir / "extra.json").string()});
+  REQUIRE(both.contains("mine"));
+  REQUIRE(both.contains("default"));
+  REQUIRE(both.names().size() == 5);
+  // The same grid under the same name in two files is fine.
+  REQUIRE(grid_set::load(std::vector<std::string>{shipped_path, (dir / "same.json").string()}).names().size() == 4);
+  try {
+    (void)both.at("nowhere");
+    FAIL("no error");
+  } catch (const unknown_name_error& e) {
+    const std::string m = e.what();
+    REQUIRE(m.find("'nowhere'") != std::string::npos);
+    REQUIRE(m.find("extra.json") != std::string::npos);
+    REQUIRE(m.find(shipped_path) != std::string::npos);
+  }
+  try {
+    (void)grid_set::load(std::vector<std::string>{shipped_path, (dir / "conflict.json").string()});
+    FAIL("no error");
+  } catch (const config_error& e) {
+    const std::string m = e.what();
+    REQUIRE(m.find("conflict.json") != std::string::npos);
+    REQUIRE(m.find("'qwerty'") != std::string::npos);
+  }
+  REQUIRE_THROWS_AS(grid_set::load(std::vector<std::string>{}), config_error);
+}

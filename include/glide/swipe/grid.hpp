@@ -207,7 +207,30 @@ class grid_set {
     return s;
   }
 
-  static grid_set load(const std::string& path) { return from_json(io::read_json_file(path, "grid file"), path); }
+  static grid_set load(const std::string& path) {
+    auto s = from_json(io::read_json_file(path, "grid file"), path);
+    s.sources_ = path;
+    return s;
+  }
+
+  /// Loads several grid files into one set; a name defined in two files must hold the same grid.
+  static grid_set load(const std::vector<std::string>& paths) {
+    if (paths.empty()) throw config_error("no grid file given");
+    grid_set all;
+    for (const auto& p : paths) {
+      try {
+        all.merge(load(p));
+      } catch (const config_error& e) {
+        throw config_error(p + ": " + e.what() + " (another grid file given defines it too)");
+      }
+    }
+    all.sources_.clear();
+    for (const auto& p : paths) all.sources_ += (all.sources_.empty() ? "" : ", ") + p;
+    return all;
+  }
+
+  /// The file(s) the set was loaded from (empty when built in memory): unknown-name errors name them.
+  [[nodiscard]] const std::string& sources() const noexcept { return sources_; }
 
   void add(keyboard_grid g) {
     auto name = g.name();
@@ -228,8 +251,12 @@ class grid_set {
     auto it = grids_.find(std::string(name));
     if (it == grids_.end()) {
       std::string known;
-      for (const auto& [n, g] : grids_) known += (known.empty() ? "" : ", ") + n;
-      throw unknown_name_error("unknown grid '" + std::string(name) + "' (known: " + known + ")");
+      std::size_t listed = 0;
+      for (const auto& [n, g] : grids_)
+        if (++listed <= 12) known += (known.empty() ? "" : ", ") + n;
+      if (grids_.size() > 12) known += ", ... (" + std::to_string(grids_.size()) + " in all)";
+      throw unknown_name_error("unknown grid '" + std::string(name) + "'" +
+                               (sources_.empty() ? std::string{} : " in " + sources_) + " (known: " + known + ")");
     }
     return it->second;
   }
@@ -242,6 +269,7 @@ class grid_set {
 
  private:
   std::map<std::string, keyboard_grid> grids_;
+  std::string sources_;
 };
 
 }  // namespace glide::swipe
