@@ -23,7 +23,7 @@ json key_json(const char* label, float x, float y, float w, float h) {
 
 TEST_CASE("shipped grids: names, sizes, letters", "[unit][swipe][grid]") {
   const auto& g = shipped();
-  REQUIRE(g.names() == std::vector<std::string>{"default", "extra", "qwerty", "qwerty_english"});
+  REQUIRE(g.names() == std::vector<std::string>{"azerty", "default", "dvorak", "extra", "qwerty", "qwerty_english"});
   const auto& def = g.at("default");
   REQUIRE(def.width() == 1080);
   REQUIRE(def.height() == 667);
@@ -39,6 +39,21 @@ TEST_CASE("shipped grids: names, sizes, letters", "[unit][swipe][grid]") {
   for (char32_t c = U'a'; c <= U'z'; ++c) REQUIRE(qwerty.find_letter(c));
   REQUIRE(qwerty.letter(*qwerty.find_letter(U'q')).box.y == 15);
   REQUIRE(qwerty.letter(*qwerty.find_letter(U'z')).box.y == 323);
+  for (const char* name : {"azerty", "dvorak", "qwerty_english"}) {
+    INFO(name);
+    for (char32_t c = U'a'; c <= U'z'; ++c) REQUIRE(g.at(name).find_letter(c));
+  }
+  const auto& azerty = g.at("azerty");
+  REQUIRE(azerty.letter(*azerty.find_letter(U'a')).box.x == 0);
+  REQUIRE(azerty.letter(*azerty.find_letter(U'm')).box.y == 169);
+  const auto& dvorak = g.at("dvorak");
+  REQUIRE(dvorak.letter(*dvorak.find_letter(U'a')).box.y == 169);
+  REQUIRE(dvorak.letter(*dvorak.find_letter(U'p')).box.x == 324);
+}
+
+TEST_CASE("shipped qwerty_english is the How-We-Swipe study's exact 360x215 keyboard", "[unit][swipe][grid]") {
+  const auto hws = grid_set::load(GLIDE_SHARED_DIR "/data/how-we-swipe/grids.json");
+  REQUIRE(shipped().at("qwerty_english").to_json() == hws.at("hws_360x215").to_json());
 }
 
 TEST_CASE("shipped Russian grids equal the competition's exactly", "[unit][swipe][grid]") {
@@ -78,7 +93,7 @@ TEST_CASE("grid validation names the problem", "[unit][swipe][grid][errors]") {
   bad = ok;
   bad["keys"][1]["hitbox"]["x"] = 500;
   REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("outside"));
-  REQUIRE_THROWS_WITH(shipped().at("dvorak"), Catch::Contains("dvorak") && Catch::Contains("qwerty"));
+  REQUIRE_THROWS_WITH(shipped().at("colemak"), Catch::Contains("colemak") && Catch::Contains("qwerty"));
   REQUIRE_THROWS_AS(grid_set::load("/nonexistent/grids.json"), io_error);
   const auto tmp = std::filesystem::temp_directory_path() / "glide_bad_grid.json";
   std::ofstream{tmp} << "{\"g\": {\"width\": 1,";
@@ -144,9 +159,10 @@ TEST_CASE("several grid files load as one set; unknown names and conflicts name 
   const auto both = grid_set::load(std::vector<std::string>{shipped_path, (dir / "extra.json").string()});
   REQUIRE(both.contains("mine"));
   REQUIRE(both.contains("default"));
-  REQUIRE(both.names().size() == 5);
+  REQUIRE(both.names().size() == shipped().names().size() + 1);
   // The same grid under the same name in two files is fine.
-  REQUIRE(grid_set::load(std::vector<std::string>{shipped_path, (dir / "same.json").string()}).names().size() == 4);
+  REQUIRE(grid_set::load(std::vector<std::string>{shipped_path, (dir / "same.json").string()}).names().size() ==
+          shipped().names().size());
   try {
     (void)both.at("nowhere");
     FAIL("no error");

@@ -1,0 +1,481 @@
+#pragma once
+// A geometric swipe recognizer for any layout, with no training: SHARK2-style template matching
+// (Kristensson & Zhai, UIST 2004). Each vocabulary word's ideal path runs through its letters' key
+// centres; a swipe is compared with it by
+//   start, end   the distance of the swipe's first / last point to the word's first / last key centre
+//   location     the mean distance of corresponding points of the two paths, each resampled to N
+//                points equally spaced along its length
+//   shape        the same after translating each path's centroid to the origin and scaling its larger
+//                bounding-box side to 1 (so a well-drawn but offset or scaled swipe still matches)
+// all in key units (x in key widths, y in key heights, from the letter area's corner), so one set of
+// parameters fits every keyboard size. A word's score, higher is better, is
+//   -(start_weight * start + end_weight * end + location_weight * location + shape_weight * shape)
+//   + prior_weight * log p(word).
+// Pruning is exact: words are grouped by (first letter, last letter) and, within a group, sorted by
+// prior; start + end give an upper bound on every word of a group, so a best-first walk over groups
+// stops as soon as no unseen word can enter the n-best (tests check it equals the full scan).
+// Templates depend only on the layout in key units: the many sizes of one keyboard share one set.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <glide/core/error.hpp>
+#include <glide/core/types.hpp>
+#include <glide/io/json_file.hpp>
+#include <glide/metrics/swipe_metrics.hpp>
+#include <glide/search/prediction.hpp>
+#include <glide/swipe/dataset.hpp>
+#include <glide/swipe/grid.hpp>
+#include <glide/text/char_tokenizer.hpp>
+#include <glide/text/utf8.hpp>
+#include <glide/vocab/trie.hpp>
+
+namespace glide::swipe {
+
+struct geometric_options {
+  std::size_t points = 32;       ///< points per resampled path
+  float start_weight = 1.0F;     ///< per key unit of start distance
+  float end_weight = 0.5F;       ///< per key unit of end distance
+  float location_weight = 1.0F;  ///< per key unit of mean point distance
+  float shape_weight = 2.0F;     ///< per unit of mean distance of normalised shapes
+  float prior_weight = 0.3F;     ///< on the natural log of the word's relative frequency
+  std::size_t n_best = 4;
+  bool prune = true;             ///< false: score every word (the reference the pruning must equal)
+
+  [[nodiscard]] nlohmann::json to_json() const {
+    return {{"points", points},           {"start_weight", start_weight}, {"end_weight", end_weight},
+            {"location_weight", location_weight}, {"shape_weight", shape_weight}, {"prior_weight", prior_weight},
+            {"n_best", n_best}};
+  }
+  /// Reads the fields of to_json() (any subset); unknown keys and negative or non-finite weights throw
+  /// config_error naming `source`.
+  static geometric_options from_json(const nlohmann::json& j, const std::string& source) {
+    geometric_options o;
+    if (!j.is_object()) throw config_error(source + ": geometric options must be a JSON object");
+    for (const auto& [k, v] : j.items()) {
+      float* f = k == "start_weight"      ? &o.start_weight
+                 : k == "end_weight"      ? &o.end_weight
+                 : k == "location_weight" ? &o.location_weight
+                 : k == "shape_weight"    ? &o.shape_weight
+                 : k == "prior_weight"    ? &o.prior_weight
+                                          : nullptr;
+      if (f) {
+        if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0)
+          throw config_error(source + ": '" + k + "' must be a finite number >= 0");
+        *f = v.get<float>();
+      } else if (k == "points" || k == "n_best") {
+        if (!v.is_number_unsigned() || v.get<std::size_t>() == 0 || v.get<std::size_t>() > 1024)
+          throw config_error(source + ": '" + k + "' must be an integer in 1..1024");
+        (k == "points" ? o.points : o.n_best) = v.get<std::size_t>();
+      } else {
+        throw config_error(source + ": unknown geometric option '" + k + "'");
+      }
+    }
+    if (o.points < 2) throw config_error(source + ": 'points' must be at least 2");
+    return o;
+  }
+  static geometric_options load(const std::string& path) { return from_json(io::read_json_file(path, "geometric options"), path); }
+};
+
+/// The channels of one (swipe, word) pair: distances in key units and the word's log prior.
+struct geometric_channels {
+  float start = 0, end = 0, location = 0, shape = 0, log_prior = 0;
+
+  [[nodiscard]] float score(const geometric_options& o) const noexcept {
+    return -(o.start_weight * start + o.end_weight * end + o.location_weight * location + o.shape_weight * shape) +
+           o.prior_weight * log_prior;
+  }
+};
+
+namespace detail {
+
+struct point2 {
+  float x = 0, y = 0;
+};
+
+/// `n` points equally spaced along the polyline `p` (its first and last included); all at p[0] when
+/// the polyline has no length.
+inline void resample(const std::vector<point2>& p, std::size_t n, point2* out) {
+  double total = 0;
+  for (std::size_t i = 1; i < p.size(); ++i) total += std::hypot(p[i].x - p[i - 1].x, p[i].y - p[i - 1].y);
+  if (p.size() < 2 || total <= 0) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = p.front();
+    return;
+  }
+  const double step = total / static_cast<double>(n - 1);
+  std::size_t seg = 1;
+  double seg_start = 0;  // arc length at p[seg - 1]
+  double seg_len = std::hypot(p[1].x - p[0].x, p[1].y - p[0].y);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double target = i + 1 == n ? total : step * static_cast<double>(i);
+    while (seg + 1 < p.size() && seg_start + seg_len < target) {
+      seg_start += seg_len;
+      ++seg;
+      seg_len = std::hypot(p[seg].x - p[seg - 1].x, p[seg].y - p[seg - 1].y);
+    }
+    const double f = seg_len > 0 ? std::clamp((target - seg_start) / seg_len, 0.0, 1.0) : 0.0;
+    out[i] = {static_cast<float>(p[seg - 1].x + f * (p[seg].x - p[seg - 1].x)),
+              static_cast<float>(p[seg - 1].y + f * (p[seg].y - p[seg - 1].y))};
+  }
+}
+
+/// Centroid and scale (the larger bounding-box side, at least `min_scale`) of n points.
+inline void normaliser(const point2* p, std::size_t n, float min_scale, float& cx, float& cy, float& inv_scale) {
+  float x0 = p[0].x, x1 = p[0].x, y0 = p[0].y, y1 = p[0].y;
+  double sx = 0, sy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    x0 = std::min(x0, p[i].x);
+    x1 = std::max(x1, p[i].x);
+    y0 = std::min(y0, p[i].y);
+    y1 = std::max(y1, p[i].y);
+    sx += p[i].x;
+    sy += p[i].y;
+  }
+  cx = static_cast<float>(sx / static_cast<double>(n));
+  cy = static_cast<float>(sy / static_cast<double>(n));
+  inv_scale = 1.0F / std::max({x1 - x0, y1 - y0, min_scale});
+}
+
+}  // namespace detail
+
+class geometric_recognizer {
+ public:
+  /// Shapes smaller than this (key units) are not blown up: a tap's jitter is not a shape.
+  static constexpr float min_shape_scale = 0.5F;
+
+  /// Templates for every word of `trie` (spelled by `tokenizer`); `grids` resolves curves' grid names.
+  geometric_recognizer(const vocabulary_trie& trie, const char_tokenizer& tokenizer, const grid_set& grids,
+                       geometric_options options = {})
+      : grids_{&grids}, options_{options} {
+    if (options_.points < 2) throw config_error("geometric recognizer: points must be at least 2");
+    trie.for_each_word([&](std::span<const token_id> tokens, float log_freq) {
+      words_.push_back(tokenizer.decode(tokens));
+      chars_.push_back(utf8::decode(words_.back()));
+      log_prior_.push_back(log_freq);
+    });
+    if (words_.empty()) throw config_error("geometric recognizer: the vocabulary has no words");
+  }
+
+  [[nodiscard]] const geometric_options& options() const noexcept { return options_; }
+  void set_options(const geometric_options& o) {
+    if (o.points != options_.points) throw config_error("geometric recognizer: the template size is fixed at construction");
+    options_ = o;
+  }
+  [[nodiscard]] std::size_t word_count() const noexcept { return words_.size(); }
+
+  struct candidate {
+    std::size_t word = 0;  ///< index into the vocabulary (in the trie's token order)
+    float score = 0;
+    geometric_channels channels;
+  };
+
+  struct result {
+    prediction words;
+    std::size_t scored = 0;  ///< words whose full score was computed
+  };
+
+  /// The n-best words for a swipe (its grid named or carried inline), best first; ties go to the
+  /// word earlier in token order.
+  [[nodiscard]] result recognize(const swipe_curve& c) const {
+    auto [cands, scored] = best(c, options_, options_.n_best);
+    result r;
+    r.scored = scored;
+    for (const auto& k : cands) r.words.push_back({words_[k.word], k.score});
+    return r;
+  }
+
+  /// The `k` best candidates under `o` (same template size), with their channels: what fitting and
+  /// rescoring read. Also returns how many words were scored in full.
+  [[nodiscard]] std::pair<std::vector<candidate>, std::size_t> best(const swipe_curve& c, const geometric_options& o,
+                                                                    std::size_t k) const {
+    if (o.points != options_.points) throw config_error("geometric recognizer: options with another template size");
+    const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
+    const auto& t = templates_for(g);
+    const auto sw = prepare(c, g);
+    std::vector<candidate> top;  // min-heap on (score, -word)
+    auto worse = [](const candidate& a, const candidate& b) { return a.score > b.score || (a.score == b.score && a.word < b.word); };
+    std::size_t scored = 0;
+    auto offer = [&](std::size_t w) {
+      ++scored;
+      const auto ch = channels(sw, t, w);
+      const candidate cand{w, ch.score(o), ch};
+      if (top.size() < k) {
+        top.push_back(cand);
+        std::push_heap(top.begin(), top.end(), worse);
+      } else if (k > 0 && worse(cand, top.front())) {
+        std::pop_heap(top.begin(), top.end(), worse);
+        top.back() = cand;
+        std::push_heap(top.begin(), top.end(), worse);
+      }
+    };
+    if (!o.prune) {
+      for (std::size_t w = 0; w < words_.size(); ++w)
+        if (t.typeable[w]) offer(w);
+    } else {
+      // Best-first over (first, last) groups: a group's bound is its geometry bound plus its next
+      // word's prior; the location term's two end points are part of the bound too.
+      const float n = static_cast<float>(o.points);
+      struct entry {
+        float bound;
+        std::size_t group, next;
+        bool operator<(const entry& e) const { return bound < e.bound; }
+      };
+      std::priority_queue<entry> queue;
+      std::vector<float> group_geo(t.groups.size());
+      for (std::size_t g = 0; g < t.groups.size(); ++g) {
+        const auto& grp = t.groups[g];
+        const float ds = std::hypot(sw.path.front().x - grp.first.x, sw.path.front().y - grp.first.y);
+        const float de = std::hypot(sw.path.back().x - grp.last.x, sw.path.back().y - grp.last.y);
+        const float geo = -((o.start_weight + o.location_weight / n) * ds + (o.end_weight + o.location_weight / n) * de);
+        queue.push({geo + o.prior_weight * log_prior_[grp.words.front()], g, 0});
+        group_geo[g] = geo;
+      }
+      while (!queue.empty()) {
+        const auto e = queue.top();
+        // The slack covers rounding: the bound and the score add the same terms in another order.
+        if (top.size() >= k && e.bound + 1e-4F * (1 + std::abs(e.bound)) < top.front().score) break;
+        queue.pop();
+        const auto& grp = t.groups[e.group];
+        offer(grp.words[e.next]);
+        if (e.next + 1 < grp.words.size())
+          queue.push({group_geo[e.group] + o.prior_weight * log_prior_[grp.words[e.next + 1]], e.group, e.next + 1});
+      }
+    }
+    std::sort(top.begin(), top.end(), worse);
+    return {std::move(top), scored};
+  }
+
+  /// The channels of one word for a swipe; nullopt when the word is not in the vocabulary or its grid
+  /// cannot type it. Rescoring another recognizer's candidates reads this.
+  [[nodiscard]] std::optional<geometric_channels> channels_of(const swipe_curve& c, const std::string& word) const {
+    const auto it = std::lower_bound(sorted_index().begin(), sorted_index().end(), word,
+                                     [&](std::size_t i, const std::string& w) { return words_[i] < w; });
+    if (it == sorted_index().end() || words_[*it] != word) return std::nullopt;
+    const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
+    const auto& t = templates_for(g);
+    if (!t.typeable[*it]) return std::nullopt;
+    return channels(prepare(c, g), t, *it);
+  }
+
+  [[nodiscard]] const std::string& word(std::size_t i) const { return words_[i]; }
+
+  /// The template of `word` on `grid`, in key units (tests read the geometry).
+  [[nodiscard]] std::vector<std::pair<float, float>> template_of(const keyboard_grid& grid, const std::string& word) const {
+    const auto it = std::find(words_.begin(), words_.end(), word);
+    if (it == words_.end()) throw unknown_name_error("geometric recognizer: no word '" + word + "' in the vocabulary");
+    const auto& t = templates_for(grid);
+    const auto w = static_cast<std::size_t>(it - words_.begin());
+    if (!t.typeable[w]) throw config_error("geometric recognizer: grid '" + grid.name() + "' cannot type '" + word + "'");
+    std::vector<std::pair<float, float>> out;
+    for (std::size_t i = 0; i < options_.points; ++i) out.emplace_back(t.points[w * options_.points + i].x, t.points[w * options_.points + i].y);
+    return out;
+  }
+
+ private:
+  struct group {
+    detail::point2 first, last;     ///< key centres of the first and last letters
+    std::vector<std::size_t> words;  ///< by prior, best first
+  };
+  struct template_set {
+    std::vector<detail::point2> points;  ///< [word x points], key units
+    std::vector<float> cx, cy, inv_scale;  ///< each template's normaliser
+    std::vector<char> typeable;
+    std::vector<group> groups;
+  };
+  struct prepared {
+    std::vector<detail::point2> path;  ///< resampled, key units
+    float cx = 0, cy = 0, inv_scale = 1;
+  };
+
+  // The swipe in key units of its own grid (template sets are shared by grids of one layout).
+  prepared prepare(const swipe_curve& c, const keyboard_grid& g) const {
+    if (c.x.empty()) throw shape_error("geometric recognizer: empty swipe (no points)");
+    const auto& area = g.letter_area();
+    const float kw = g.key_width(), kh = g.key_height();
+    std::vector<detail::point2> raw(c.size());
+    for (std::size_t i = 0; i < c.size(); ++i) raw[i] = {(c.x[i] - area.x) / kw, (c.y[i] - area.y) / kh};
+    prepared p;
+    p.path.resize(options_.points);
+    detail::resample(raw, options_.points, p.path.data());
+    detail::normaliser(p.path.data(), options_.points, min_shape_scale, p.cx, p.cy, p.inv_scale);
+    return p;
+  }
+
+  geometric_channels channels(const prepared& s, const template_set& t, std::size_t w) const {
+    const std::size_t n = options_.points;
+    const detail::point2* q = t.points.data() + w * n;
+    const float tcx = t.cx[w], tcy = t.cy[w], tis = t.inv_scale[w];
+    float loc = 0, shape = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const float dx = s.path[i].x - q[i].x, dy = s.path[i].y - q[i].y;
+      loc += std::sqrt(dx * dx + dy * dy);
+      const float sx = (s.path[i].x - s.cx) * s.inv_scale - (q[i].x - tcx) * tis;
+      const float sy = (s.path[i].y - s.cy) * s.inv_scale - (q[i].y - tcy) * tis;
+      shape += std::sqrt(sx * sx + sy * sy);
+    }
+    geometric_channels ch;
+    ch.start = std::hypot(s.path.front().x - q[0].x, s.path.front().y - q[0].y);
+    ch.end = std::hypot(s.path.back().x - q[n - 1].x, s.path.back().y - q[n - 1].y);
+    ch.location = loc / static_cast<float>(n);
+    ch.shape = shape / static_cast<float>(n);
+    ch.log_prior = log_prior_[w];
+    return ch;
+  }
+
+  // The layout in key units (letters and their rounded centres) names a template set.
+  const template_set& templates_for(const keyboard_grid& g) const {
+    const float kw = g.key_width(), kh = g.key_height();
+    const auto& area = g.letter_area();
+    std::string key;
+    for (std::size_t i = 0; i < g.letter_count(); ++i) {
+      const auto& l = g.letter(i);
+      utf8::append(key, l.character);
+      key += std::to_string(std::lround((l.box.center_x() - area.x) / kw * 100)) + "," +
+             std::to_string(std::lround((l.box.center_y() - area.y) / kh * 100)) + ";";
+    }
+    std::lock_guard lock{mutex_};
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return *it->second;
+    auto t = std::make_unique<template_set>();
+    const std::size_t n = options_.points;
+    t->points.resize(words_.size() * n);
+    t->cx.resize(words_.size());
+    t->cy.resize(words_.size());
+    t->inv_scale.resize(words_.size());
+    t->typeable.assign(words_.size(), 0);
+    std::map<std::pair<std::size_t, std::size_t>, std::size_t> group_of;
+    std::vector<detail::point2> centres;
+    for (std::size_t w = 0; w < words_.size(); ++w) {
+      centres.clear();
+      std::size_t first = 0, last = 0;
+      bool ok = true;
+      for (std::size_t i = 0; i < chars_[w].size() && ok; ++i) {
+        const auto k = g.find_letter(chars_[w][i]);
+        if (!k) {
+          ok = false;
+          break;
+        }
+        const auto& box = g.letter(*k).box;
+        const detail::point2 p{(box.center_x() - area.x) / kw, (box.center_y() - area.y) / kh};
+        if (i == 0) first = *k;
+        last = *k;
+        if (centres.empty() || centres.back().x != p.x || centres.back().y != p.y) centres.push_back(p);
+      }
+      if (!ok || centres.empty()) continue;
+      t->typeable[w] = 1;
+      detail::resample(centres, n, t->points.data() + w * n);
+      detail::normaliser(t->points.data() + w * n, n, min_shape_scale, t->cx[w], t->cy[w], t->inv_scale[w]);
+      auto [gi, fresh] = group_of.try_emplace({first, last}, t->groups.size());
+      if (fresh) t->groups.push_back({centres.front(), centres.back(), {}});
+      t->groups[gi->second].words.push_back(w);
+    }
+    for (auto& grp : t->groups)
+      std::stable_sort(grp.words.begin(), grp.words.end(), [&](std::size_t a, std::size_t b) { return log_prior_[a] > log_prior_[b]; });
+    return *cache_.emplace(std::move(key), std::move(t)).first->second;
+  }
+
+  const std::vector<std::size_t>& sorted_index() const {
+    std::lock_guard lock{mutex_};
+    if (sorted_.empty()) {
+      sorted_.resize(words_.size());
+      for (std::size_t i = 0; i < sorted_.size(); ++i) sorted_[i] = i;
+      std::sort(sorted_.begin(), sorted_.end(), [&](std::size_t a, std::size_t b) { return words_[a] < words_[b]; });
+    }
+    return sorted_;
+  }
+
+  const grid_set* grids_;
+  geometric_options options_;
+  std::vector<std::string> words_;
+  std::vector<std::vector<char32_t>> chars_;  // each word's characters
+  std::vector<float> log_prior_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, std::unique_ptr<template_set>> cache_;
+  mutable std::vector<std::size_t> sorted_;
+};
+
+/// Fits the weights of a geometric recognizer on labelled swipes (validation data): each swipe's
+/// `pool` best candidates under `start` (loose weights, so the target is usually among them) are
+/// scored once into channels; then coordinate ascent over each weight, on multiplicative steps,
+/// maximises accuracy@1 (Swipe MRR breaks ties) over those pools. A swipe whose target is not in
+/// its pool counts as a miss for every setting. Returns the fitted options and the fitted accuracy.
+struct geometric_fit {
+  geometric_options options;
+  double accuracy_at_1 = 0, mrr = 0;
+  std::size_t swipes = 0, target_in_pool = 0;
+};
+
+inline geometric_fit fit_geometric_options(const geometric_recognizer& rec, const std::vector<swipe_example>& data,
+                                           geometric_options start, std::size_t pool = 64, std::size_t rounds = 3) {
+  if (data.empty()) throw config_error("fit_geometric_options: no labelled swipes");
+  struct pool_t {
+    std::vector<geometric_channels> ch;
+    std::ptrdiff_t target = -1;  // index in ch, or -1
+  };
+  std::vector<pool_t> pools;
+  geometric_fit fit;
+  for (const auto& ex : data) {
+    if (ex.word.empty()) throw config_error("fit_geometric_options: a swipe has no target word");
+    auto [cands, scored] = rec.best(ex.curve, start, pool);
+    (void)scored;
+    pool_t p;
+    for (const auto& c : cands) {
+      if (rec.word(c.word) == ex.word) p.target = static_cast<std::ptrdiff_t>(p.ch.size());
+      p.ch.push_back(c.channels);
+    }
+    fit.target_in_pool += p.target >= 0;
+    pools.push_back(std::move(p));
+  }
+  auto evaluate = [&](const geometric_options& o) {
+    double at1 = 0, mrr = 0;
+    for (const auto& p : pools) {
+      if (p.target < 0) continue;
+      const float ts = p.ch[static_cast<std::size_t>(p.target)].score(o);
+      std::size_t better = 0;  // candidates ranked above the target (ties go against it)
+      for (std::size_t i = 0; i < p.ch.size(); ++i)
+        if (static_cast<std::ptrdiff_t>(i) != p.target && p.ch[i].score(o) >= ts) ++better;
+      at1 += better == 0;
+      if (better < swipe_mrr_weights.size()) mrr += swipe_mrr_weights[better];
+    }
+    const auto n = static_cast<double>(pools.size());
+    return std::pair{at1 / n, mrr / n};
+  };
+  geometric_options best = start;
+  auto best_score = evaluate(best);
+  float geometric_options::*fields[] = {&geometric_options::start_weight, &geometric_options::end_weight,
+                                         &geometric_options::location_weight, &geometric_options::shape_weight,
+                                         &geometric_options::prior_weight};
+  for (std::size_t round = 0; round < rounds; ++round) {
+    for (auto f : fields) {
+      const float base = best.*f;
+      for (float m : {0.0F, 0.25F, 0.5F, 0.7F, 0.85F, 1.2F, 1.4F, 2.0F, 4.0F}) {
+        auto o = best;
+        o.*f = base == 0 ? m * 0.5F : base * m;  // a weight at 0 can come back
+        const auto sc = evaluate(o);
+        if (sc > best_score) {
+          best_score = sc;
+          best = o;
+        }
+      }
+    }
+  }
+  fit.options = best;
+  fit.accuracy_at_1 = best_score.first;
+  fit.mrr = best_score.second;
+  fit.swipes = pools.size();
+  return fit;
+}
+
+}  // namespace glide::swipe
