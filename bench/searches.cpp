@@ -2,9 +2,13 @@
 // decoder steps and rows, Swipe MRR and accuracy, and the share of time spent outside the model
 // (search overhead). Also the trie's memory and the process's peak RSS.
 //
-// Usage: glide_bench_search [--model DIR] [--vocab FILE] [--data FILE.jsonl]... [--limit N]
-// Defaults: the shipped English model, build/vocab/en.tsv, the real English validation swipes and
-// 200 synthetic swipes of vocabulary words.
+// The geometric recognizer (no model) runs on the same swipes and vocabulary as the last row.
+//
+// Usage: glide_bench_search [--model DIR] [--vocab FILE] [--grids FILE]... [--data FILE.jsonl]... [--limit N]
+//                           [--synthetic N] [--geometric-params FILE]
+// Defaults: the shipped English model, build/vocab/en.tsv, the shipped grids plus the How-We-Swipe
+// keyboards, the first 500 How-We-Swipe validation swipes (real, held-out volunteers) and 200
+// synthetic swipes of vocabulary words.
 
 #include <sys/resource.h>
 
@@ -71,25 +75,32 @@ long peak_rss_kb() {
 int main(int argc, char** argv) try {
   std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
   std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
-  std::vector<std::string> data;
-  std::size_t limit = 0, synthetic = 200;
+  std::vector<std::string> data, grid_files;
+  std::string geometric_params = GLIDE_SOURCE_DIR "/configs/geometric-en.json";
+  std::size_t limit = 500, synthetic = 200;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--model") model_dir = argv[i + 1];
     else if (a == "--vocab") vocab = argv[i + 1];
     else if (a == "--data") data.push_back(argv[i + 1]);
+    else if (a == "--grids") grid_files.push_back(argv[i + 1]);
+    else if (a == "--geometric-params") geometric_params = argv[i + 1];
     else if (a == "--limit") limit = std::stoul(argv[i + 1]);
     else if (a == "--synthetic") synthetic = std::stoul(argv[i + 1]);
     else throw config_error("unknown option " + a);
   }
-  if (data.empty() && fs::exists(GLIDE_SOURCE_DIR "/../shared/data/real-english-swipes/english_subset_valid.jsonl"))
-    data.push_back(GLIDE_SOURCE_DIR "/../shared/data/real-english-swipes/english_subset_valid.jsonl");
+  const std::string hws = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe";
+  if (grid_files.empty()) {
+    grid_files.push_back(GLIDE_SOURCE_DIR "/data/grids/grids.json");
+    if (fs::exists(hws + "/grids.json")) grid_files.push_back(hws + "/grids.json");
+  }
+  if (data.empty() && fs::exists(hws + "/valid.jsonl")) data.push_back(hws + "/valid.jsonl");
 
   const long rss_start = peak_rss_kb();
   auto any = eg::load_model(model_dir);
   const auto config = model::model_config::load(model_dir + "/config.json");
   const auto tokenizer = config.tokenizer();
-  const auto grids = swipe::grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
+  const auto grids = swipe::grid_set::load(grid_files);
   auto list = read_word_list(vocab, tokenizer, {.skip_unencodable = true});
   std::vector<weighted_word> words;
   for (auto& w : list.words)
@@ -161,6 +172,23 @@ int main(int argc, char** argv) try {
                   static_cast<double>(total.decoder_steps) / n, static_cast<double>(total.rows_scored) / n, acc.mrr(),
                   acc.accuracy_at_1(), acc.accuracy_at_4(), 100.0 * (all_s - model_s) / all_s);
     }
+    // The geometric recognizer: no model; "rows" are the words scored in full.
+    const swipe::geometric_recognizer geo{trie, tokenizer, grids,
+                                          fs::exists(geometric_params) ? swipe::geometric_options::load(geometric_params)
+                                                                       : swipe::geometric_options{}};
+    metric_accumulator acc;
+    std::size_t scored = 0;
+    for (const auto& ex : s.examples) (void)geo.recognize(ex.curve);  // builds the templates of each layout once
+    const auto t0 = clock_type::now();
+    for (const auto& ex : s.examples) {
+      auto r = geo.recognize(ex.curve);
+      scored += r.scored;
+      acc.add(r.words, ex.word);
+    }
+    const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+    const double n = static_cast<double>(s.examples.size());
+    std::printf("%-52s %9.2f %8s %9.1f %8.4f %8.4f %8.4f %9s\n", "geometric (templates, no model)", 1000.0 * secs / n, "-",
+                static_cast<double>(scored) / n, acc.mrr(), acc.accuracy_at_1(), acc.accuracy_at_4(), "-");
   }
   const long rss_end = peak_rss_kb();
   std::printf("\npeak RSS: %.1f MB at start, %.1f MB after loading model and vocabulary, %.1f MB at the end\n",

@@ -16,7 +16,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -29,6 +32,8 @@
 #include <glide/backends/eigen/model.hpp>
 #include <glide/glide.hpp>
 
+#include "png.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace glide;
@@ -40,15 +45,26 @@ struct model_options {
   std::string model_dir = GLIDE_DEFAULT_MODEL;
   std::string vocab = GLIDE_DEFAULT_VOCAB;
   std::size_t top_words = 0;
-  std::string grids = GLIDE_SOURCE_DIR "/data/grids/grids.json";
-  std::string search = "trie_beam:beam_width=8,n_best=4,prior_weight=0.3";
+  std::vector<std::string> grids = {GLIDE_SOURCE_DIR "/data/grids/grids.json"};
+  // The defaults: the best valid.jsonl top-1 of the How-We-Swipe data (docs/accuracy.md).
+  std::string search = "trie_beam:beam_width=12,n_best=12,prior_weight=0.3";
+  std::size_t top = 4;
   std::size_t rerank = 0;
+  std::string recognizer = "neural";
+  std::string geometric_params = GLIDE_SOURCE_DIR "/configs/geometric-en.json";
+  float rescore_geometric = 1.5F;
 
   void add_to(CLI::App* app) {
+    app->add_option("--top", top, "words kept per swipe, after any rescoring (0: all the search returns)");
+    app->add_option("--recognizer", recognizer, "neural (model + search) or geometric (templates, no model)")
+        ->check(CLI::IsMember({"neural", "geometric"}));
+    app->add_option("--geometric-params", geometric_params, "geometric recognizer weights (JSON, from 'glide fit-geometric')");
+    app->add_option("--rescore-geometric", rescore_geometric,
+                    "rescore the neural n-best: score + W * geometric score (0: off; the search's n_best is the pool)");
     app->add_option("--model", model_dir, "model directory (config.json + model.safetensors)");
     app->add_option("--vocab", vocab, "vocabulary: word list, one 'word [count]' a line");
     app->add_option("--top-words", top_words, "use only the first N words of the vocabulary (0: all)");
-    app->add_option("--grids", grids, "keyboard grids file (name -> grid)");
+    app->add_option("--grids", grids, "keyboard grids file(s) (name -> grid); several files load as one set");
     app->add_option("--search", search, "search: name[:key=value,...] of " + join(search_config::names()));
     app->add_option("--rerank", rerank, "Levenshtein-rerank out-of-vocabulary hypotheses within this distance (0: off)");
   }
@@ -69,6 +85,10 @@ struct loaded {
   search_config search;
   std::size_t rerank = 0;
   std::string name, weights;
+  std::string recognizer = "neural";
+  float rescore_geometric = 0;
+  std::size_t top = 0;
+  std::unique_ptr<swipe::geometric_recognizer> geometric;  ///< when used: alone or to rescore
 
   static loaded load(const model_options& o) {
     auto search = search_config::parse(o.search);
@@ -81,8 +101,22 @@ struct loaded {
       if (w.tokens.size() <= config.max_word_length) fitting.push_back(std::move(w));
     auto name = fs::path(o.model_dir).filename().string();
     if (name.empty()) name = fs::path(o.model_dir).parent_path().filename().string();
-    return {std::move(m), config, config.tokenizer(), swipe::grid_set::load(o.grids), vocabulary_trie::build(std::move(fitting)), search,
-            o.rerank, name, (fs::path(o.model_dir) / "model.safetensors").string()};
+    if (o.rescore_geometric < 0 || !std::isfinite(o.rescore_geometric))
+      throw config_error("--rescore-geometric must be a finite weight >= 0");
+
+    loaded l{std::move(m), config, config.tokenizer(), swipe::grid_set::load(o.grids), vocabulary_trie::build(std::move(fitting)), search,
+             o.rerank, name, (fs::path(o.model_dir) / "model.safetensors").string(), o.recognizer, o.rescore_geometric, o.top, nullptr};
+    if (o.recognizer == "geometric") l.rescore_geometric = 0;  // rescoring applies to the neural recognizer's words
+    if (o.recognizer == "geometric" || l.rescore_geometric > 0) {
+      // An empty path means the built-in defaults (fit-geometric starts from them when no fit exists yet).
+      auto params = o.geometric_params.empty() ? swipe::geometric_options{} : swipe::geometric_options::load(o.geometric_params);
+      if (o.recognizer == "geometric") {
+        l.name = "geometric";
+        l.weights = o.geometric_params;
+      }
+      l.geometric = std::make_unique<swipe::geometric_recognizer>(l.trie, l.tokenizer, l.grids, params);
+    }
+    return l;
   }
 
 };
@@ -93,6 +127,29 @@ class session {
   explicit session(loaded& l) : l_{&l} {}
 
   std::pair<prediction, search_stats> operator()(const swipe::swipe_curve& c) {
+    std::pair<prediction, search_stats> result;
+    if (l_->recognizer == "geometric") {
+      auto r = l_->geometric->recognize(c);
+      result = {std::move(r.words), search_stats{.rows_scored = r.scored}};
+    } else {
+      result = neural(c);
+      if (l_->rescore_geometric > 0) rescore(c, result.first);
+    }
+    if (l_->top > 0 && result.first.size() > l_->top) result.first.resize(l_->top);
+    return result;
+  }
+
+ private:
+  // The neural n-best re-ranked by score + W * geometric score; a word the grid cannot type goes last.
+  void rescore(const swipe::swipe_curve& c, prediction& words) const {
+    for (auto& w : words) {
+      const auto ch = l_->geometric->channels_of(c, w.word);
+      w.score = ch ? w.score + l_->rescore_geometric * ch->score(l_->geometric->options()) : -std::numeric_limits<float>::infinity();
+    }
+    std::stable_sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+  }
+
+  std::pair<prediction, search_stats> neural(const swipe::swipe_curve& c) {
     return std::visit(
         [&](auto& m) -> std::pair<prediction, search_stats> {
           using M = std::decay_t<decltype(m)>;
@@ -111,7 +168,6 @@ class session {
         l_->model);
   }
 
- private:
   template <class M>
   swipe::recognizer<M>& recognizer_for(M& m) {
     auto& slot = std::get<std::unique_ptr<swipe::recognizer<M>>>(recognizers_);
@@ -134,6 +190,7 @@ json prediction_json(const prediction& p) {
 struct prediction_line {
   std::string word;
   prediction predictions;
+  std::optional<bool> in_vocab;  ///< whether the target word was in the decoding vocabulary, when recorded
 };
 
 std::vector<prediction_line> read_predictions(const std::string& path) {
@@ -150,6 +207,7 @@ std::vector<prediction_line> read_predictions(const std::string& path) {
       const auto j = json::parse(line);
       prediction_line p;
       if (j.contains("word")) p.word = j.at("word").get<std::string>();
+      if (j.contains("in_vocab")) p.in_vocab = j.at("in_vocab").get<bool>();
       for (const auto& s : j.at("predictions")) p.predictions.push_back({s.at("word").get<std::string>(), s.at("score").get<float>()});
       out.push_back(std::move(p));
     } catch (const json::exception& e) {
@@ -162,9 +220,12 @@ std::vector<prediction_line> read_predictions(const std::string& path) {
 int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
   if (inputs.empty()) inputs.push_back(GLIDE_SOURCE_DIR "/data/samples/en.jsonl");
   auto l = loaded::load(o);
-  std::printf("model %s (%s encoder, %s decoder, d=%zu), %zu words, search %s%s\n", l.name.c_str(), l.config.encoder.c_str(),
-              l.config.decoder.c_str(), l.config.d_model, l.trie.word_count(), l.search.canonical().c_str(),
-              l.rerank ? (", Levenshtein rerank " + std::to_string(l.rerank)).c_str() : "");
+  if (l.recognizer == "geometric")
+    std::printf("geometric recognizer (%s), %zu words\n", l.geometric->options().to_json().dump().c_str(), l.trie.word_count());
+  else
+    std::printf("model %s (%s encoder, %s decoder, d=%zu), %zu words, search %s%s\n", l.name.c_str(), l.config.encoder.c_str(),
+                l.config.decoder.c_str(), l.config.d_model, l.trie.word_count(), l.search.canonical().c_str(),
+                l.rerank ? (", Levenshtein rerank " + std::to_string(l.rerank)).c_str() : "");
   session decode{l};
   metric_accumulator acc;
   for (const auto& path : inputs) {
@@ -196,7 +257,20 @@ int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
 int cmd_predict(const model_options& o, const std::string& data, const std::string& out_path, unsigned threads,
                 const std::string& table_path) {
   auto l = loaded::load(o);
-  const auto examples = swipe::read_jsonl(data);
+  std::vector<swipe::swipe_example> examples;
+  std::vector<std::size_t> lines;  // each example's line in `data`, for error messages
+  {
+    std::ifstream in{data};
+    if (!in) throw io_error("cannot open dataset '" + data + "'");
+    swipe::jsonl_reader reader{in, data};
+    while (auto ex = reader.next()) {
+      if (!ex->curve.grid && !l.grids.contains(ex->curve.grid_name))
+        throw unknown_name_error(data + ":" + std::to_string(reader.line()) + ": grid '" + ex->curve.grid_name +
+                                 "' is in none of the grid files (" + l.grids.sources() + ")");
+      examples.push_back(std::move(*ex));
+      lines.push_back(reader.line());
+    }
+  }
   std::vector<std::pair<prediction, search_stats>> results(examples.size());
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex error_mutex;
@@ -208,7 +282,7 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
         results[i] = decode(examples[i].curve);
       } catch (const std::exception& e) {
         std::lock_guard lock{error_mutex};
-        if (first_error.empty()) first_error = data + " example " + std::to_string(i + 1) + ": " + e.what();
+        if (first_error.empty()) first_error = data + ":" + std::to_string(lines[i]) + ": " + e.what();
       }
       ++done;
     }
@@ -230,12 +304,15 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
 
   std::ofstream out{out_path};
   if (!out) throw io_error("cannot write predictions '" + out_path + "'");
-  metric_accumulator acc;
+  metric_accumulator acc, in_vocab_acc;
   for (std::size_t i = 0; i < examples.size(); ++i) {
     json j{{"predictions", prediction_json(results[i].first)}};
-    if (!examples[i].word.empty()) {
-      j["word"] = examples[i].word;
-      acc.add(results[i].first, examples[i].word);
+    if (const auto& w = examples[i].word; !w.empty()) {
+      j["word"] = w;
+      const bool known = l.tokenizer.can_encode(w) && l.trie.contains(l.tokenizer.encode(w));
+      j["in_vocab"] = known;
+      acc.add(results[i].first, w);
+      if (known) in_vocab_acc.add(results[i].first, w);
     }
     out << j.dump() << '\n';
   }
@@ -243,14 +320,20 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
   std::printf("%zu swipes in %.1f s (%u threads)", examples.size(), secs, std::max(1U, threads));
   if (acc.count() > 0)
     std::printf(": Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f", acc.mrr(), acc.accuracy_at_1(), acc.accuracy_at_4());
+  if (in_vocab_acc.count() > 0)
+    std::printf("; in-vocabulary (%zu): Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f", in_vocab_acc.count(),
+                in_vocab_acc.mrr(), in_vocab_acc.accuracy_at_1(), in_vocab_acc.accuracy_at_4());
   std::printf("\n");
   if (!table_path.empty()) {
     auto table = swipe::prediction_table::load(table_path);
     std::string grid = examples.empty() || examples[0].curve.grid ? "*" : examples[0].curve.grid_name;
     for (const auto& ex : examples)
       if (ex.curve.grid || ex.curve.grid_name != grid) grid = "*";
-    auto search = l.search.canonical();
+    auto search = l.recognizer == "geometric" ? "geometric:" + l.geometric->options().to_json().dump() : l.search.canonical();
     if (l.rerank) search += ";rerank=" + std::to_string(l.rerank);
+    search += ";top=" + std::to_string(l.top);
+    if (l.rescore_geometric > 0)
+      search += ";rescore_geometric=" + std::to_string(l.rescore_geometric) + ":" + l.geometric->options().to_json().dump();
     search += ";vocab=" + o.vocab + ";top_words=" + std::to_string(o.top_words);
     auto fmt = [](double v) {
       char b[32];
@@ -266,14 +349,135 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
   return 0;
 }
 
-int cmd_evaluate(const std::string& path) {
-  metric_accumulator acc;
+int cmd_evaluate(const std::string& path, std::size_t confusions) {
+  metric_accumulator acc, in_vocab_acc;
+  std::map<std::pair<std::string, std::string>, std::size_t> confused;  // (target, top-1) of wrong top-1s
+  std::size_t line = 0;
   for (const auto& p : read_predictions(path)) {
-    if (p.word.empty()) throw parse_error(path + ": a line has no target 'word' to evaluate against");
+    ++line;
+    if (p.word.empty()) throw parse_error(path + ": prediction " + std::to_string(line) + " has no target 'word' to evaluate against");
     acc.add(p.predictions, p.word);
+    if (p.in_vocab.value_or(false)) in_vocab_acc.add(p.predictions, p.word);
+    const std::string top = p.predictions.empty() ? "(no word)" : p.predictions.front().word;
+    if (top != p.word) ++confused[{p.word, top}];
   }
   std::printf("%zu predictions: Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f\n", acc.count(), acc.mrr(),
               acc.accuracy_at_1(), acc.accuracy_at_4());
+  if (in_vocab_acc.count() > 0)
+    std::printf("%zu in-vocabulary: Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f\n", in_vocab_acc.count(), in_vocab_acc.mrr(),
+                in_vocab_acc.accuracy_at_1(), in_vocab_acc.accuracy_at_4());
+  if (confusions > 0) {
+    std::vector<std::pair<std::size_t, std::pair<std::string, std::string>>> top;
+    for (const auto& [k, n] : confused) top.push_back({n, k});
+    std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (top.size() > confusions) top.resize(confusions);
+    std::printf("commonest confusions (target -> top-1: count):\n");
+    for (const auto& [n, k] : top) std::printf("  %s -> %s: %zu\n", k.first.c_str(), k.second.c_str(), n);
+  }
+  return 0;
+}
+
+int cmd_fit_geometric(model_options o, const std::string& data, const std::string& out_path, std::size_t pool) {
+  o.recognizer = "geometric";
+  if (!fs::exists(o.geometric_params)) o.geometric_params.clear();
+  auto l = loaded::load(o);
+  const auto examples = swipe::read_jsonl(data);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto start = l.geometric->options();
+  const auto fit = swipe::fit_geometric_options(*l.geometric, examples, start, pool);
+  std::printf("%zu swipes (target among the %zu candidates: %zu), fitted in %.1f s: accuracy@1 %.4f, Swipe MRR %.4f\n", fit.swipes,
+              pool, fit.target_in_pool, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+              fit.accuracy_at_1, fit.mrr);
+  const auto j = fit.options.to_json();
+  std::printf("%s\n", j.dump().c_str());
+  if (!out_path.empty()) {
+    std::ofstream out{out_path};
+    if (!out) throw io_error("cannot write '" + out_path + "'");
+    out << j.dump(2) << '\n';
+  }
+  return 0;
+}
+
+// Measures real swipes against synthetic ones of the same words on the same grids, fits the
+// synthesizer's typical user to the real ones, prints the three side by side and writes the fit.
+int cmd_synth_fit(const std::vector<std::string>& grid_files, const std::string& data, std::size_t limit,
+                  const std::string& out_path, const std::string& plot_path) {
+  const auto grids = swipe::grid_set::load(grid_files);
+  std::vector<swipe::swipe_example> examples;
+  {
+    std::ifstream in{data};
+    if (!in) throw io_error("cannot open dataset '" + data + "'");
+    swipe::jsonl_reader reader{in, data};
+    // Every k-th line, so a limit still spans the whole file (its users and keyboards).
+    std::vector<swipe::swipe_example> all;
+    while (auto ex = reader.next()) {
+      if (!ex->curve.grid && !grids.contains(ex->curve.grid_name))
+        throw unknown_name_error(data + ":" + std::to_string(reader.line()) + ": grid '" + ex->curve.grid_name +
+                                 "' is in none of the grid files (" + grids.sources() + ")");
+      if (ex->word.empty()) throw parse_error(data + ":" + std::to_string(reader.line()) + ": no 'word' to measure against");
+      all.push_back(std::move(*ex));
+    }
+    const std::size_t step = limit == 0 || all.size() <= limit ? 1 : all.size() / limit;
+    for (std::size_t i = 0; i < all.size() && (limit == 0 || examples.size() < limit); i += step) examples.push_back(std::move(all[i]));
+  }
+  auto grid_of = [&](const swipe::swipe_example& ex) -> const swipe::keyboard_grid& {
+    return ex.curve.grid ? *ex.curve.grid : grids.at(ex.curve.grid_name);
+  };
+  swipe::swipe_measures real;
+  for (const auto& ex : examples) real.add(ex.curve, ex.word, grid_of(ex));
+  const swipe::synthesizer_options before{};
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto fit = swipe::fit_synthesizer(examples, grid_of, before);
+  const auto syn_before = swipe::measure_synthetic(examples, grid_of, before, 2);
+  const auto syn_after = swipe::measure_synthetic(examples, grid_of, fit.options, 2);
+  std::printf("%zu swipes of %s; fitted in %.1f s; distance (sum of squared decile gaps in real 10-90%% spreads): %.2f -> %.2f\n",
+              examples.size(), data.c_str(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+              fit.distance_before, fit.distance_after);
+  std::printf("%-14s %-24s %-24s %-24s\n", "measure", "real 10/50/90%", "synthetic (default)", "synthetic (fitted)");
+  for (std::size_t m = 0; m < swipe::swipe_measures::names.size(); ++m) {
+    auto cell = [&](const swipe::swipe_measures& s) {
+      char b[64];
+      std::snprintf(b, sizeof b, "%.2f / %.2f / %.2f", s.quantile(m, 0.1), s.quantile(m, 0.5), s.quantile(m, 0.9));
+      return std::string(b);
+    };
+    std::printf("%-14s %-24s %-24s %-24s\n", swipe::swipe_measures::names[m], cell(real).c_str(), cell(syn_before).c_str(),
+                cell(syn_after).c_str());
+  }
+  std::printf("%s\n", fit.options.to_json().dump().c_str());
+  if (!out_path.empty()) {
+    std::ofstream out{out_path};
+    if (!out) throw io_error("cannot write '" + out_path + "'");
+    out << fit.options.to_json().dump(2) << '\n';
+  }
+  if (!plot_path.empty()) {
+    // One panel per measure: the share of swipes per bin, real (green), default synthetic (blue),
+    // fitted synthetic (red), over the real 1-99% range.
+    const int panel_w = 360, panel_h = 150, cols = 2;
+    const auto rows = static_cast<int>((swipe::swipe_measures::names.size() + 1) / 2);
+    examples::canvas cv{cols * (panel_w + 60) + 20, rows * (panel_h + 40) + 20};
+    for (std::size_t m = 0; m < swipe::swipe_measures::names.size(); ++m) {
+      const double lo = real.quantile(m, 0.01), hi = std::max(real.quantile(m, 0.99), lo + 1e-6);
+      constexpr int bins = 40;
+      std::vector<double> xs(bins);
+      for (int b = 0; b < bins; ++b) xs[static_cast<std::size_t>(b)] = lo + (hi - lo) * (b + 0.5) / bins;
+      auto hist = [&](const swipe::swipe_measures& s) {
+        std::vector<double> h(bins, 0.0);
+        for (double v : s.values[m]) {
+          const int b = static_cast<int>((v - lo) / (hi - lo) * bins);
+          if (b >= 0 && b < bins) h[static_cast<std::size_t>(b)] += 1.0 / static_cast<double>(s.values[m].size());
+        }
+        return h;
+      };
+      const int x0 = 50 + static_cast<int>(m % cols) * (panel_w + 60), y0 = 20 + static_cast<int>(m / cols) * (panel_h + 40);
+      examples::plot_panel(cv, x0, y0, panel_w, panel_h, xs, {hist(real), hist(syn_before), hist(syn_after)},
+                           {{30, 150, 30}, {30, 30, 200}, {200, 30, 30}});
+      char lo_text[32];
+      std::snprintf(lo_text, sizeof lo_text, "%.3g", lo);
+      cv.text(x0, y0 + panel_h + 4, lo_text, {0, 0, 0});
+    }
+    cv.save(plot_path);
+    std::printf("plot: %s\n", plot_path.c_str());
+  }
   return 0;
 }
 
@@ -326,6 +530,7 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
     json j{{"predictions", prediction_json(merged)}};
     if (!t[0][i].word.empty()) {
       j["word"] = t[0][i].word;
+      if (t[0][i].in_vocab) j["in_vocab"] = *t[0][i].in_vocab;
       acc.add(merged, t[0][i].word);
     }
     out << j.dump() << '\n';
@@ -336,9 +541,12 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
 }
 
 int cmd_synth(const std::string& grids_path, const std::string& grid_name, const std::string& words, std::size_t count,
-              std::uint32_t seed, const std::string& out_path) {
+              std::uint32_t seed, const std::string& out_path, const std::string& synth_options) {
   const auto grids = swipe::grid_set::load(grids_path);
-  const swipe::swipe_synthesizer synth{grids.at(grid_name)};
+  const auto options = synth_options.empty()
+                           ? swipe::synthesizer_options{}
+                           : swipe::synthesizer_options::from_json(io::read_json_file(synth_options, "synthesizer options"), synth_options);
+  const swipe::swipe_synthesizer synth{grids.at(grid_name), options};
   std::mt19937 rng{seed};
   std::ofstream file;
   std::ostream* out = &std::cout;
@@ -374,9 +582,31 @@ int main(int argc, char** argv) try {
   predict->add_option("--threads", threads, "decoding threads");
   predict->add_option("--table", table, "prediction table (CSV) to register the run in");
 
+  model_options fit_opts;
+  fit_opts.recognizer = "geometric";
+  std::string fit_data, fit_out;
+  std::size_t fit_pool = 64;
+  auto* fit_geo = app.add_subcommand("fit-geometric", "fit the geometric recognizer's weights on labelled (validation) swipes");
+  fit_opts.add_to(fit_geo);
+  fit_geo->add_option("--data", fit_data, "labelled JSONL swipes (validation)")->required();
+  fit_geo->add_option("--out", fit_out, "where to write the fitted weights (JSON)");
+  fit_geo->add_option("--pool", fit_pool, "candidates per swipe scored once, then re-ranked by each setting");
+
+  std::vector<std::string> sf_grids{GLIDE_SOURCE_DIR "/data/grids/grids.json"};
+  std::string sf_data, sf_out, sf_plot;
+  std::size_t sf_limit = 4000;
+  auto* synth_fit = app.add_subcommand("synth-fit", "measure real swipes, fit the synthesizer's typical user to them, compare");
+  synth_fit->add_option("--grids", sf_grids, "keyboard grids file(s)");
+  synth_fit->add_option("--data", sf_data, "real labelled swipes (JSONL; training data)")->required();
+  synth_fit->add_option("--limit", sf_limit, "swipes measured, spread over the file (0: all)");
+  synth_fit->add_option("--out", sf_out, "fitted synthesizer options (JSON), for the trainer's 'synthesizer'");
+  synth_fit->add_option("--plot", sf_plot, "PNG of the distributions: real green, default blue, fitted red");
+
   std::string predictions;
   auto* evaluate = app.add_subcommand("evaluate", "Swipe MRR and accuracy of a predictions file");
   evaluate->add_option("--predictions", predictions, "predictions file (JSONL with target words)")->required();
+  std::size_t confusions = 0;
+  evaluate->add_option("--confusions", confusions, "also list the N commonest (target -> wrong top-1) pairs");
 
   std::string method = "weighted", fit, apply, agg_out;
   std::size_t top_k = 4;
@@ -405,11 +635,15 @@ int main(int argc, char** argv) try {
   synth->add_option("--count", synth_count, "swipes per word");
   synth->add_option("--seed", synth_seed, "random seed");
   synth->add_option("--out", synth_out, "output JSONL (default: standard output)");
+  std::string synth_options;
+  synth->add_option("--synthesizer", synth_options, "synthesizer options (JSON, e.g. from 'glide synth-fit')");
 
   CLI11_PARSE(app, argc, argv);
   if (*decode) return cmd_decode(decode_opts, decode_inputs);
   if (*predict) return cmd_predict(predict_opts, data, out, threads, table);
-  if (*evaluate) return cmd_evaluate(predictions);
+  if (*synth_fit) return cmd_synth_fit(sf_grids, sf_data, sf_limit, sf_out, sf_plot);
+  if (*fit_geo) return cmd_fit_geometric(fit_opts, fit_data, fit_out, fit_pool);
+  if (*evaluate) return cmd_evaluate(predictions, confusions);
   if (*aggregate) {
     if (fit.empty() && apply.empty()) throw config_error("aggregate: give --fit, --apply or both");
     if (!apply.empty() && agg_out.empty()) throw config_error("aggregate: --apply needs --out");
@@ -428,7 +662,7 @@ int main(int argc, char** argv) try {
     std::printf("%zu runs in %s\n", t.rows().size(), merged_table.c_str());
     return 0;
   }
-  if (*synth) return cmd_synth(synth_grids, synth_grid, synth_words, synth_count, synth_seed, synth_out);
+  if (*synth) return cmd_synth(synth_grids, synth_grid, synth_words, synth_count, synth_seed, synth_out, synth_options);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "glide: %s\n", e.what());

@@ -6,7 +6,7 @@
 // Words are lower-cased (ASCII and Cyrillic, Ё to ё) and kept only when every character is in the
 // alphabet; what was dropped is reported, never silently lost.
 //
-// Usage: glide_make_vocab ALPHABET OUT.tsv COUNTS.lm [WORDLIST...]
+// Usage: glide_make_vocab [--no-contractions] ALPHABET OUT.tsv COUNTS.lm [WORDLIST...]
 
 #include <algorithm>
 #include <cstdio>
@@ -33,17 +33,30 @@ std::string lower(const std::string& word) {
   return out;
 }
 
+// Swipe keyboards have no apostrophe on the letter keys: "don't" is swiped as "dont".
+std::string strip_apostrophes(std::string w) {
+  std::erase(w, '\'');
+  return w;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
+  // --no-contractions: drop words with apostrophes, as the vocabulary did before (docs/accuracy.md's baseline).
+  const bool contractions = !(argc > 1 && std::string(argv[1]) == "--no-contractions");
+  if (!contractions) {
+    --argc;
+    ++argv;
+  }
   if (argc < 4) {
-    std::cerr << "usage: glide_make_vocab ALPHABET OUT.tsv COUNTS.lm [WORDLIST...]\n";
+    std::cerr << "usage: glide_make_vocab [--no-contractions] ALPHABET OUT.tsv COUNTS.lm [WORDLIST...]\n";
     return 2;
   }
   const glide::char_tokenizer alphabet{argv[1]};
   std::map<std::string, double> counts;
   std::size_t dropped = 0, read = 0;
   std::vector<std::string> examples;
+  std::size_t contracted = 0;
   auto keep = [&](const std::string& raw, double count) {
     ++read;
     std::string w;
@@ -51,6 +64,10 @@ int main(int argc, char** argv) try {
       w = lower(raw);
     } catch (const glide::error&) {
       w.clear();
+    }
+    if (contractions && w.find('\'') != std::string::npos) {
+      w = strip_apostrophes(w);
+      ++contracted;
     }
     if (w.empty() || !alphabet.can_encode(w)) {
       ++dropped;
@@ -95,10 +112,12 @@ int main(int argc, char** argv) try {
     std::string word;
     while (std::getline(list, word)) {
       if (word.empty()) continue;
-      // Possessives and proper nouns stay out; only plain lower-case words extend the counts.
+      // Proper nouns stay out; only lower-case words extend the counts. Contractions (that's, shouldn't)
+      // come in as people swipe them, without the apostrophe; a possessive (dog's) mostly equals a plural.
       if (word != lower(word)) continue;
-      if (!alphabet.can_encode(word) || counts.count(word) != 0) continue;
-      counts[word] = smallest;
+      const auto plain = contractions ? strip_apostrophes(word) : word;
+      if (plain.empty() || !alphabet.can_encode(plain) || counts.count(plain) != 0) continue;
+      counts[plain] = smallest;
       ++added;
     }
   }
@@ -113,7 +132,7 @@ int main(int argc, char** argv) try {
   std::printf("%s: %zu words (%zu counted entries read, %zu outside the alphabet, e.g.", argv[2], sorted.size(), read,
               dropped);
   for (const auto& e : examples) std::printf(" '%s'", e.c_str());
-  std::printf("; %zu added from word lists)\n", added);
+  std::printf("; %zu with apostrophes counted without them; %zu added from word lists)\n", contracted, added);
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "glide_make_vocab: " << e.what() << '\n';

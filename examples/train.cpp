@@ -72,6 +72,7 @@ struct training_config {
   std::string valid_search = "trie_beam:beam_width=6,n_best=4";
   std::string init_weights;  ///< a model directory or .safetensors file to start from (when no snapshot exists)
   swipe::augment_options augment_real, augment_synthetic;
+  swipe::synthesizer_options synthesizer;  ///< "synthesizer": options, or the path of a JSON file of them (glide synth-fit)
 
   static training_config from_json(const json& j, const std::string& src) {
     training_config c;
@@ -81,7 +82,7 @@ struct training_config {
           "model", "grids_file", "grid", "grids", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
           "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "label_smoothing", "seed",
-          "threads", "valid_search", "init_weights", "augment_real", "augment_synthetic"};
+          "threads", "valid_search", "init_weights", "augment_real", "augment_synthetic", "synthesizer"};
       if (std::find(known.begin(), known.end(), k) == known.end())
         throw parse_error(src + ": unknown training option '" + k + "'");
     }
@@ -120,6 +121,12 @@ struct training_config {
       get("init_weights", c.init_weights);
       if (j.contains("augment_real")) c.augment_real = swipe::augment_options::from_json(j["augment_real"], src);
       if (j.contains("augment_synthetic")) c.augment_synthetic = swipe::augment_options::from_json(j["augment_synthetic"], src);
+      if (j.contains("synthesizer")) {
+        const auto& sj = j["synthesizer"];
+        c.synthesizer = sj.is_string() ? swipe::synthesizer_options::from_json(io::read_json_file(sj.get<std::string>(), "synthesizer options"),
+                                                                                sj.get<std::string>())
+                                       : swipe::synthesizer_options::from_json(sj, src + " synthesizer");
+      }
     } catch (const json::exception& e) {
       throw parse_error(src + ": " + e.what());
     }
@@ -253,7 +260,7 @@ int main(int argc, char** argv) try {
 
   const auto grids = swipe::grid_set::load(cfg.grids_files);
   std::vector<swipe::swipe_synthesizer> synths;
-  for (const auto& name : cfg.grids) synths.emplace_back(grids.at(name));
+  for (const auto& name : cfg.grids) synths.emplace_back(grids.at(name), cfg.synthesizer);
   if (synths.empty()) throw config_error("no grid to synthesise swipes on");
   const auto tokenizer = cfg.model.tokenizer();
   auto list = read_word_list(cfg.vocabulary, tokenizer, {.skip_unencodable = true});

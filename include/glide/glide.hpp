@@ -25,13 +25,16 @@
 #include <glide/search/search_config.hpp>
 #include <glide/search/traversal.hpp>
 #include <glide/stopping/criteria.hpp>
+#include <glide/swipe/augment.hpp>
 #include <glide/swipe/dataset.hpp>
 #include <glide/swipe/features.hpp>
+#include <glide/swipe/geometric.hpp>
 #include <glide/swipe/grid.hpp>
 #include <glide/swipe/key_lookup.hpp>
 #include <glide/swipe/model_input.hpp>
 #include <glide/swipe/prediction_table.hpp>
 #include <glide/swipe/recognizer.hpp>
+#include <glide/swipe/swipe_stats.hpp>
 #include <glide/swipe/synthesizer.hpp>
 #include <glide/text/char_tokenizer.hpp>
 #include <glide/text/utf8.hpp>

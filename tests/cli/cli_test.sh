@@ -25,7 +25,46 @@ done
 "$glide" predict --data "$work/data.jsonl" --out "$work/p1.jsonl" --threads 2 --table "$work/t1.csv" > "$work/p1.log"
 "$glide" predict --data "$work/data.jsonl" --out "$work/p2.jsonl" --threads 1 --search trie_beam --table "$work/t2.csv" > "$work/p2.log"
 [[ $(wc -l < "$work/p1.jsonl") == 24 ]] || fail "predict wrote $(wc -l < "$work/p1.jsonl") lines for 24 swipes"
-grep -q "trie_beam:beam_width=8,early_stopping=0,length_penalty=0,max_length=32,n_best=4,prior_weight=0.3" "$work/t1.csv" || fail "table lacks the canonical search"
+grep -q "trie_beam:beam_width=12,early_stopping=0,length_penalty=0,max_length=32,n_best=12,prior_weight=0.3" "$work/t1.csv" ||
+  fail "table lacks the canonical search"
+grep -q ";top=4;rescore_geometric=1.5" "$work/t1.csv" || fail "table lacks the rescoring"
+[[ $(head -1 "$work/p1.jsonl" | grep -o '"word":' | wc -l) == 5 ]] || fail "predict did not keep the top 4 words (+ the target)"
+grep -q '"in_vocab":true' "$work/p1.jsonl" || fail "predict did not record in-vocabulary targets"
+"$glide" evaluate --predictions "$work/p1.jsonl" --confusions 5 > "$work/eval.txt"
+grep -q "in-vocabulary: Swipe MRR" "$work/eval.txt" || fail "evaluate printed no in-vocabulary line"
+
+# The geometric recognizer (no model) alone, and fitted on labelled swipes.
+out=$("$glide" decode --recognizer geometric)
+mrr=$(echo "$out" | sed -nE 's/.*Swipe MRR ([0-9.]+).*/\1/p')
+awk -v m="$mrr" 'BEGIN { exit !(m >= 0.5) }' || fail "geometric recognizer's MRR on the samples is $mrr < 0.5"
+"$glide" predict --recognizer geometric --data "$work/data.jsonl" --out "$work/geo.jsonl" > "$work/geo.log"
+grep -q "24 swipes" "$work/geo.log" || fail "geometric predict"
+"$glide" fit-geometric --data "$work/data.jsonl" --out "$work/geo-fit.json" | grep -q "accuracy@1" || fail "fit-geometric"
+grep -q '"shape_weight"' "$work/geo-fit.json" || fail "fit-geometric wrote no weights"
+"$glide" decode --recognizer geometric --geometric-params "$work/geo-fit.json" > /dev/null || fail "decode with fitted weights"
+# AZERTY and Dvorak: no model was trained for them; the geometric recognizer reads them.
+for layout in azerty dvorak; do
+  "$glide" synth --grid $layout --words the,and,people,because,would,about,there,their --count 2 --seed 3 --out "$work/$layout.jsonl"
+  "$glide" predict --recognizer geometric --data "$work/$layout.jsonl" --out "$work/$layout-p.jsonl" > "$work/$layout.log"
+  acc=$(sed -nE 's/.*accuracy@1 ([0-9.]+).*/\1/p' "$work/$layout.log" | head -1)
+  awk -v a="$acc" 'BEGIN { exit !(a >= 0.8) }' || fail "geometric accuracy on $layout is $acc < 0.8"
+done
+
+# Several grid files at once; a grid in none of them is named with the file and line.
+sed 's/"qwerty": {/"qwerty_copy": {/' "$src/data/grids/grids.json" > "$work/more-grids.json"
+grep -q '"qwerty_copy"' "$work/more-grids.json" || fail "could not make a second grid file"
+sed 's/"grid_name":"qwerty_english"/"grid_name":"qwerty_copy"/' "$work/data.jsonl" > "$work/data-copy.jsonl"
+"$glide" predict --grids "$src/data/grids/grids.json" "$work/more-grids.json" --data "$work/data-copy.jsonl" --out "$work/p3.jsonl" \
+  > /dev/null || fail "predict with two grid files"
+expect_error_early() { if "$@" > /dev/null 2> "$work/err.txt"; then fail "accepted: $*"; fi; }
+expect_error_early "$glide" predict --data "$work/data-copy.jsonl" --out "$work/p4.jsonl"
+grep -q "data-copy.jsonl:1: grid 'qwerty_copy' is in none of the grid files" "$work/err.txt" || fail "unknown grid in predict: $(cat "$work/err.txt")"
+
+# synth-fit measures real swipes (here: synthetic ones) and fits the synthesizer to them.
+"$glide" synth-fit --data "$work/data.jsonl" --out "$work/synth.json" --plot "$work/synth.png" > "$work/synth-fit.txt"
+grep -q "start_offset" "$work/synth-fit.txt" || fail "synth-fit printed no measures"
+grep -q '"scatter"' "$work/synth.json" || fail "synth-fit wrote no options"
+[[ -s "$work/synth.png" ]] || fail "synth-fit drew no plot"
 "$glide" evaluate --predictions "$work/p1.jsonl" | grep -q "24 predictions: Swipe MRR" || fail "evaluate"
 "$glide" aggregate --method weighted --fit "$work/p1.jsonl,$work/p2.jsonl" --apply "$work/p1.jsonl,$work/p2.jsonl" \
   --out "$work/merged.jsonl" | grep -q "fitted weights" || fail "aggregate"
@@ -45,8 +84,8 @@ expect_error() {
   if "$@" > "$work/out.txt" 2> "$work/err.txt"; then fail "accepted: $*"; fi
   grep -q -- "$what" "$work/err.txt" || { cat "$work/err.txt"; fail "error for '$*' does not mention '$what'"; }
 }
-echo '{"word": "x", "curve": {"x": [1], "y": [1], "t": [0], "grid_name": "dvorak"}}' > "$work/unknown-grid.jsonl"
-expect_error "unknown grid 'dvorak'" "$glide" decode "$work/unknown-grid.jsonl"
+echo '{"word": "x", "curve": {"x": [1], "y": [1], "t": [0], "grid_name": "colemak"}}' > "$work/unknown-grid.jsonl"
+expect_error "unknown grid 'colemak'" "$glide" decode "$work/unknown-grid.jsonl"
 printf '{"word": "a", "curve": {"x": [1], "y": [1], "t": [0], "grid_name": "qwerty_english"}}\n{"word": \n' > "$work/malformed.jsonl"
 expect_error "malformed.jsonl:2: malformed JSON" "$glide" decode "$work/malformed.jsonl"
 echo '{"word": "a", "curve": {"x": [], "y": [], "t": [], "grid_name": "qwerty_english"}}' > "$work/empty.jsonl"
@@ -59,5 +98,5 @@ head -c 5000 "$src/models/en-qwerty/model.safetensors" > "$work/truncated/model.
 expect_error "truncated" "$glide" decode --model "$work/truncated"
 expect_error "unknown search 'astar'" "$glide" decode --search astar
 expect_error "cannot open word list" "$glide" decode --vocab /nonexistent.txt
-expect_error "unknown grid" "$glide" synth --grid dvorak --words a
+expect_error "unknown grid" "$glide" synth --grid colemak --words a
 echo "glide CLI test passed"

@@ -55,8 +55,14 @@ struct geometric_options {
   bool prune = true;             ///< false: score every word (the reference the pruning must equal)
 
   [[nodiscard]] nlohmann::json to_json() const {
-    return {{"points", points},           {"start_weight", start_weight}, {"end_weight", end_weight},
-            {"location_weight", location_weight}, {"shape_weight", shape_weight}, {"prior_weight", prior_weight},
+    // Four decimals: the fitted steps are coarser, and the file stays readable.
+    auto r = [](float v) { return std::round(static_cast<double>(v) * 1e4) / 1e4; };
+    return {{"points", points},
+            {"start_weight", r(start_weight)},
+            {"end_weight", r(end_weight)},
+            {"location_weight", r(location_weight)},
+            {"shape_weight", r(shape_weight)},
+            {"prior_weight", r(prior_weight)},
             {"n_best", n_best}};
   }
   /// Reads the fields of to_json() (any subset); unknown keys and negative or non-finite weights throw

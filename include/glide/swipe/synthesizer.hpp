@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include <glide/core/error.hpp>
 #include <glide/swipe/dataset.hpp>
 #include <glide/swipe/grid.hpp>
@@ -31,12 +33,48 @@ struct user_style {
   float sample_ms = 18.0F;       ///< time between samples (real touch screens: 8 to 30 ms)
   float jitter_ms = 3.0F;        ///< random variation of that time
   float tremor = 0.03F;          ///< per-sample noise, in key sizes
+  float overshoot = 0.0F;        ///< the end moves this far past the last key (key widths, along the last move)
+  float start_dy = 0.0F;         ///< the start sits this far below the first key centre (key heights)
 };
 
 struct synthesizer_options {
   user_style typical{};
   /// Users vary around `typical` by this relative spread (log-normal for speed, normal otherwise).
   float user_spread = 0.25F;
+
+  [[nodiscard]] nlohmann::json to_json() const {
+    const auto& u = typical;
+    auto r = [](float v) { return std::round(static_cast<double>(v) * 1e4) / 1e4; };  // readable files
+    return {{"keys_per_second", r(u.keys_per_second)}, {"scatter", r(u.scatter)},     {"smoothness", r(u.smoothness)},
+            {"sample_ms", r(u.sample_ms)},             {"jitter_ms", r(u.jitter_ms)}, {"tremor", r(u.tremor)},
+            {"overshoot", r(u.overshoot)},             {"start_dy", r(u.start_dy)},   {"user_spread", r(user_spread)}};
+  }
+  /// Reads the fields of to_json() (any subset); unknown keys and non-finite values throw config_error
+  /// naming `source`.
+  static synthesizer_options from_json(const nlohmann::json& j, const std::string& source) {
+    synthesizer_options o;
+    if (!j.is_object()) throw config_error(source + ": synthesizer options must be a JSON object");
+    auto& u = o.typical;
+    for (const auto& [k, v] : j.items()) {
+      float* f = k == "keys_per_second" ? &u.keys_per_second
+                 : k == "scatter"       ? &u.scatter
+                 : k == "smoothness"    ? &u.smoothness
+                 : k == "sample_ms"     ? &u.sample_ms
+                 : k == "jitter_ms"     ? &u.jitter_ms
+                 : k == "tremor"        ? &u.tremor
+                 : k == "overshoot"     ? &u.overshoot
+                 : k == "start_dy"      ? &u.start_dy
+                 : k == "user_spread"   ? &o.user_spread
+                                        : nullptr;
+      if (!f) throw config_error(source + ": unknown synthesizer option '" + k + "'");
+      if (!v.is_number() || !std::isfinite(v.get<double>())) throw config_error(source + ": '" + k + "' must be a finite number");
+      *f = v.get<float>();
+    }
+    if (!(u.keys_per_second > 0) || !(u.sample_ms > 0) || u.scatter < 0 || u.tremor < 0 || u.jitter_ms < 0 || o.user_spread < 0 ||
+        u.smoothness < 0 || u.smoothness > 1)
+      throw config_error(source + ": synthesizer options out of range (speeds and sampling > 0, spreads >= 0, smoothness 0..1)");
+    return o;
+  }
 };
 
 class swipe_synthesizer {
@@ -57,6 +95,9 @@ class swipe_synthesizer {
     u.sample_ms = std::clamp(m.sample_ms * (1.0F + s * z(rng)), 12.0F, 35.0F);
     u.jitter_ms = std::clamp(m.jitter_ms * (1.0F + s * z(rng)), 0.0F, u.sample_ms / 2);
     u.tremor = std::clamp(m.tremor * (1.0F + s * z(rng)), 0.0F, 0.2F);
+    // Drawn only when set, so that styles without them give the same swipes as before they existed.
+    if (m.overshoot != 0) u.overshoot = m.overshoot * (1.0F + s * z(rng));
+    if (m.start_dy != 0) u.start_dy = m.start_dy * (1.0F + s * z(rng));
     return u;
   }
 
@@ -87,6 +128,16 @@ class swipe_synthesizer {
       const float x = box.center_x() + std::clamp(z(rng) * user.scatter, -0.7F, 0.7F) * kw;
       const float y = box.center_y() + std::clamp(z(rng) * user.scatter, -0.7F, 0.7F) * kh;
       vias.push_back({x, y, false});
+    }
+    vias.front().y += user.start_dy * kh;
+    if (user.overshoot != 0 && vias.size() >= 2) {
+      auto& last = vias.back();
+      const auto& prev = vias[vias.size() - 2];
+      const float len = std::hypot((last.x - prev.x) / kw, (last.y - prev.y) / kh);
+      if (len > 0) {
+        last.x += user.overshoot * (last.x - prev.x) / len;
+        last.y += user.overshoot * (last.y - prev.y) / len;
+      }
     }
     // A single key: a short stroke across it.
     if (vias.size() == 1) {

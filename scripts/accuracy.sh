@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Reproduces the table of docs/accuracy.md: each row decodes the How-We-Swipe valid and test files
+# (real swipes of volunteers no model trained on, each on its exact keyboard) with `glide predict`
+# and prints top-1 / top-4 / Swipe MRR on all swipes and on in-vocabulary swipes, and ms per swipe
+# on one thread. Every choice was made on valid; test is only reported. Then the fitted merge of the
+# neural and geometric lists, and the 20 commonest confusions of the defaults on valid.
+#
+# Usage: scripts/accuracy.sh [BUILD_DIR]   (after building glide_cli and glide_vocabularies)
+# Needs ../shared/data/how-we-swipe and git history. About 10 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+glide=$build/examples/glide
+hws=../shared/data/how-we-swipe
+work=${GLIDE_ACCURACY_DIR:-$build/accuracy}
+mkdir -p "$work"
+[[ -x $glide ]] || { echo "build glide_cli first ($glide)"; exit 1; }
+[[ -f $hws/valid.jsonl ]] || { echo "no How-We-Swipe data in $hws"; exit 1; }
+
+# The model before the real-swipe work, from the repository's history.
+before=1676779
+mkdir -p "$work/before"
+git show "$before:models/en-qwerty/model.safetensors" > "$work/before/model.safetensors"
+git show "$before:models/en-qwerty/config.json" > "$work/before/config.json"
+# The vocabulary before contractions were added.
+"$build/examples/glide_make_vocab" --no-contractions abcdefghijklmnopqrstuvwxyz "$work/en-no-contractions.tsv" \
+  /usr/share/onboard/models/en_US.lm /usr/share/dict/american-english > /dev/null
+old_search="--search trie_beam:beam_width=8,n_best=4,prior_weight=0.3 --rescore-geometric 0"
+
+# row NAME PREDICT-OPTIONS...: one table row, valid then test.
+row() {
+  local name=$1
+  shift
+  local cells="| $name |" ms=""
+  for split in valid test; do
+    local log="$work/$name-$split.log"
+    # shellcheck disable=SC2068
+    "$glide" predict --grids "$hws/grids.json" --data "$hws/$split.jsonl" --out "$work/$name-$split.jsonl" --threads 1 $@ \
+      > "$log" 2> /dev/null
+    cells+=$(awk '
+      function grab(text, what,   v) {
+        if (!match(text, what " [0-9.]+")) return "-"
+        v = substr(text, RSTART, RLENGTH); sub(/.* /, "", v); return v
+      }
+      /swipes in/ {
+        split($0, part, "in-vocabulary")
+        printf " %s / %s / %s | %s / %s / %s |", grab(part[1], "accuracy@1"), grab(part[1], "accuracy@4"),
+               grab(part[1], "Swipe MRR"), grab(part[2], "accuracy@1"), grab(part[2], "accuracy@4"), grab(part[2], "Swipe MRR")
+      }' "$log")
+    ms=$(awk '/swipes in/ { printf "%.1f", 1000 * $4 / $1 }' "$log")
+  done
+  echo "$cells $ms |"
+}
+
+echo "| row | valid: top-1 / top-4 / MRR | valid, in-vocabulary | test: top-1 / top-4 / MRR | test, in-vocabulary | ms/swipe (test) |"
+echo "| --- | --- | --- | --- | --- | --- |"
+row before --model "$work/before" --vocab "$work/en-no-contractions.tsv" $old_search
+row real-data --vocab "$work/en-no-contractions.tsv" $old_search
+row contractions $old_search
+row defaults
+row geometric --recognizer geometric
+echo
+echo "Fitted merge of the contractions row (neural) and the geometric row, weights fitted on valid:"
+"$glide" aggregate --method weighted --fit "$work/contractions-valid.jsonl,$work/geometric-valid.jsonl" \
+  --apply "$work/contractions-test.jsonl,$work/geometric-test.jsonl" --out "$work/merged-test.jsonl"
+"$glide" aggregate --method weighted --fit "$work/contractions-valid.jsonl,$work/geometric-valid.jsonl" \
+  --apply "$work/contractions-valid.jsonl,$work/geometric-valid.jsonl" --out "$work/merged-valid.jsonl" > /dev/null
+for split in valid test; do
+  echo "$split: $("$glide" evaluate --predictions "$work/merged-$split.jsonl" | tr '\n' ';')"
+done
+echo
+echo "Commonest confusions of the defaults on valid:"
+"$glide" evaluate --predictions "$work/defaults-valid.jsonl" --confusions 20 | tail -n 21
