@@ -5,7 +5,9 @@
 // The geometric recognizer (no model) runs on the same swipes and vocabulary as the last row.
 //
 // Usage: glide_bench_search [--model DIR] [--vocab FILE] [--grids FILE]... [--data FILE.jsonl]... [--limit N]
-//                           [--synthetic N] [--geometric-params FILE]
+//                           [--synthetic N] [--geometric-params FILE] [--vocab-size N] [--rescore W]
+// --vocab-size N pads the vocabulary with generated letter strings (count 1) to N words, to measure
+// speed and memory at that size.
 // Defaults: the shipped English model, build/vocab/en.tsv, the shipped grids plus the How-We-Swipe
 // keyboards, the first 500 How-We-Swipe validation swipes (real, held-out volunteers) and 200
 // synthetic swipes of vocabulary words.
@@ -16,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,7 +80,8 @@ int main(int argc, char** argv) try {
   std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
   std::vector<std::string> data, grid_files;
   std::string geometric_params = GLIDE_SOURCE_DIR "/configs/geometric-en.json";
-  std::size_t limit = 500, synthetic = 200;
+  std::size_t limit = 500, synthetic = 200, vocab_size = 0;
+  float rescore_weight = 1.5F;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--model") model_dir = argv[i + 1];
@@ -85,6 +89,8 @@ int main(int argc, char** argv) try {
     else if (a == "--data") data.push_back(argv[i + 1]);
     else if (a == "--grids") grid_files.push_back(argv[i + 1]);
     else if (a == "--geometric-params") geometric_params = argv[i + 1];
+    else if (a == "--vocab-size") vocab_size = std::stoul(argv[i + 1]);
+    else if (a == "--rescore") rescore_weight = std::stof(argv[i + 1]);
     else if (a == "--limit") limit = std::stoul(argv[i + 1]);
     else if (a == "--synthetic") synthetic = std::stoul(argv[i + 1]);
     else throw config_error("unknown option " + a);
@@ -105,6 +111,18 @@ int main(int argc, char** argv) try {
   std::vector<weighted_word> words;
   for (auto& w : list.words)
     if (w.tokens.size() <= config.max_word_length) words.push_back(std::move(w));
+  {
+    std::set<std::vector<token_id>> known;
+    for (const auto& w : words) known.insert(w.tokens);
+    std::mt19937 rng{11};
+    std::uniform_int_distribution<token_id> letter{char_tokenizer::first_char_id, static_cast<token_id>(tokenizer.vocab_size() - 1)};
+    std::uniform_int_distribution<std::size_t> length{3, 10};
+    while (words.size() < vocab_size) {
+      std::vector<token_id> t(length(rng));
+      for (auto& x : t) x = letter(rng);
+      if (known.insert(t).second) words.push_back({std::move(t), 1.0});
+    }
+  }
   const auto trie = vocabulary_trie::build(words);
   const long rss_loaded = peak_rss_kb();
 
@@ -114,7 +132,7 @@ int main(int argc, char** argv) try {
   };
   std::vector<set> sets;
   for (const auto& path : data) {
-    auto ex = swipe::read_jsonl(path);
+    auto ex = swipe::read_jsonl(path, grids);
     if (limit && ex.size() > limit) ex.resize(limit);
     sets.push_back({fs::path(path).filename().string(), std::move(ex)});
   }
@@ -189,6 +207,36 @@ int main(int argc, char** argv) try {
     const double n = static_cast<double>(s.examples.size());
     std::printf("%-52s %9.2f %8s %9.1f %8.4f %8.4f %8.4f %9s\n", "geometric (templates, no model)", 1000.0 * secs / n, "-",
                 static_cast<double>(scored) / n, acc.mrr(), acc.accuracy_at_1(), acc.accuracy_at_4(), "-");
+    std::printf("  (geometric: %zu template set(s) for the %zu words; rows = words scored in full)\n", geo.template_sets(),
+                geo.word_count());
+
+    // The CLI's default pipeline against its previous default, side by side on the same swipes:
+    // trie beam 8 -> 4 words, against trie beam 12 -> 12 words rescored by the geometric channels -> 4.
+    double ms_of[2] = {0, 0};
+    for (int pipeline = 0; pipeline < 2; ++pipeline) {
+      const auto cfg = search_config::parse(pipeline == 0 ? "trie_beam:beam_width=8,n_best=4,prior_weight=0.3"
+                                                          : "trie_beam:beam_width=12,n_best=12,prior_weight=0.3");
+      metric_accumulator pacc;
+      const auto p0 = clock_type::now();
+      std::visit(
+          [&](auto& m) {
+            swipe::recognizer<std::decay_t<decltype(m)>> rec{m, grids, tokenizer, &trie, cfg, config.max_points};
+            for (const auto& ex : s.examples) {
+              auto words = rec.recognize(ex.curve).words;
+              if (pipeline == 1) {
+                swipe::rescore_geometric(words, ex.curve, geo, rescore_weight);
+                if (words.size() > 4) words.resize(4);
+              }
+              pacc.add(words, ex.word);
+            }
+          },
+          any);
+      ms_of[pipeline] = 1000.0 * std::chrono::duration<double>(clock_type::now() - p0).count() / n;
+      std::printf("%-52s %9.2f %8s %9s %8.4f %8.4f %8.4f %9s\n",
+                  pipeline == 0 ? "previous CLI default (trie_beam 8, prior 0.3)" : "CLI default (trie_beam 12 + geometric rescoring)",
+                  ms_of[pipeline], "-", "-", pacc.mrr(), pacc.accuracy_at_1(), pacc.accuracy_at_4(), "-");
+    }
+    std::printf("  default / previous default time per swipe: %.2fx\n", ms_of[1] / ms_of[0]);
   }
   const long rss_end = peak_rss_kb();
   std::printf("\npeak RSS: %.1f MB at start, %.1f MB after loading model and vocabulary, %.1f MB at the end\n",

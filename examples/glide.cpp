@@ -133,22 +133,13 @@ class session {
       result = {std::move(r.words), search_stats{.rows_scored = r.scored}};
     } else {
       result = neural(c);
-      if (l_->rescore_geometric > 0) rescore(c, result.first);
+      if (l_->rescore_geometric > 0) swipe::rescore_geometric(result.first, c, *l_->geometric, l_->rescore_geometric);
     }
     if (l_->top > 0 && result.first.size() > l_->top) result.first.resize(l_->top);
     return result;
   }
 
  private:
-  // The neural n-best re-ranked by score + W * geometric score; a word the grid cannot type goes last.
-  void rescore(const swipe::swipe_curve& c, prediction& words) const {
-    for (auto& w : words) {
-      const auto ch = l_->geometric->channels_of(c, w.word);
-      w.score = ch ? w.score + l_->rescore_geometric * ch->score(l_->geometric->options()) : -std::numeric_limits<float>::infinity();
-    }
-    std::stable_sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
-  }
-
   std::pair<prediction, search_stats> neural(const swipe::swipe_curve& c) {
     return std::visit(
         [&](auto& m) -> std::pair<prediction, search_stats> {
@@ -257,20 +248,8 @@ int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
 int cmd_predict(const model_options& o, const std::string& data, const std::string& out_path, unsigned threads,
                 const std::string& table_path) {
   auto l = loaded::load(o);
-  std::vector<swipe::swipe_example> examples;
   std::vector<std::size_t> lines;  // each example's line in `data`, for error messages
-  {
-    std::ifstream in{data};
-    if (!in) throw io_error("cannot open dataset '" + data + "'");
-    swipe::jsonl_reader reader{in, data};
-    while (auto ex = reader.next()) {
-      if (!ex->curve.grid && !l.grids.contains(ex->curve.grid_name))
-        throw unknown_name_error(data + ":" + std::to_string(reader.line()) + ": grid '" + ex->curve.grid_name +
-                                 "' is in none of the grid files (" + l.grids.sources() + ")");
-      examples.push_back(std::move(*ex));
-      lines.push_back(reader.line());
-    }
-  }
+  const auto examples = swipe::read_jsonl(data, l.grids, &lines);
   std::vector<std::pair<prediction, search_stats>> results(examples.size());
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex error_mutex;
@@ -381,7 +360,7 @@ int cmd_fit_geometric(model_options o, const std::string& data, const std::strin
   o.recognizer = "geometric";
   if (!fs::exists(o.geometric_params)) o.geometric_params.clear();
   auto l = loaded::load(o);
-  const auto examples = swipe::read_jsonl(data);
+  const auto examples = swipe::read_jsonl(data, l.grids);
   const auto t0 = std::chrono::steady_clock::now();
   auto start = l.geometric->options();
   const auto fit = swipe::fit_geometric_options(*l.geometric, examples, start, pool);
@@ -405,18 +384,10 @@ int cmd_synth_fit(const std::vector<std::string>& grid_files, const std::string&
   const auto grids = swipe::grid_set::load(grid_files);
   std::vector<swipe::swipe_example> examples;
   {
-    std::ifstream in{data};
-    if (!in) throw io_error("cannot open dataset '" + data + "'");
-    swipe::jsonl_reader reader{in, data};
     // Every k-th line, so a limit still spans the whole file (its users and keyboards).
-    std::vector<swipe::swipe_example> all;
-    while (auto ex = reader.next()) {
-      if (!ex->curve.grid && !grids.contains(ex->curve.grid_name))
-        throw unknown_name_error(data + ":" + std::to_string(reader.line()) + ": grid '" + ex->curve.grid_name +
-                                 "' is in none of the grid files (" + grids.sources() + ")");
-      if (ex->word.empty()) throw parse_error(data + ":" + std::to_string(reader.line()) + ": no 'word' to measure against");
-      all.push_back(std::move(*ex));
-    }
+    auto all = swipe::read_jsonl(data, grids);
+    for (const auto& ex : all)
+      if (ex.word.empty()) throw parse_error(data + ": a swipe has no 'word' to measure against");
     const std::size_t step = limit == 0 || all.size() <= limit ? 1 : all.size() / limit;
     for (std::size_t i = 0; i < all.size() && (limit == 0 || examples.size() < limit); i += step) examples.push_back(std::move(all[i]));
   }

@@ -292,21 +292,16 @@ int main(int argc, char** argv) try {
 
   // Real swipes: every named grid must be in the grid files; words the model cannot spell are counted.
   auto read_real = [&](const std::string& path, std::vector<swipe::swipe_example>& out) {
-    std::ifstream in{path};
-    if (!in) throw io_error("cannot open dataset '" + path + "'");
-    swipe::jsonl_reader reader{in, path};
-    std::size_t skipped = 0;
-    while (auto ex = reader.next()) {
-      if (!ex->curve.grid && !grids.contains(ex->curve.grid_name))
-        throw unknown_name_error(path + ":" + std::to_string(reader.line()) + ": grid '" + ex->curve.grid_name +
-                                 "' is in none of the grid files (" + grids.sources() + ")");
-      if (ex->word.empty() || !tokenizer.can_encode(ex->word) || tokenizer.encode(ex->word).size() > cfg.model.max_word_length) {
+    std::size_t skipped = 0, kept = 0;
+    for (auto& ex : swipe::read_jsonl(path, grids)) {
+      if (ex.word.empty() || !tokenizer.can_encode(ex.word) || tokenizer.encode(ex.word).size() > cfg.model.max_word_length) {
         ++skipped;
         continue;
       }
-      out.push_back(std::move(*ex));
+      out.push_back(std::move(ex));
+      ++kept;
     }
-    std::cout << "glide_train: " << path << ": " << out.size() << " swipes";
+    std::cout << "glide_train: " << path << ": " << kept << " swipes";
     if (skipped) std::cout << " (" << skipped << " skipped: no word, or one the model cannot spell)";
     std::cout << std::endl;
   };

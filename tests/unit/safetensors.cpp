@@ -66,5 +66,12 @@ TEST_CASE("truncated or lying safetensors files give clear errors", "[unit][safe
   fails(file_bytes(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8), "bad dimension");
   fails(file_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})", 8), "overlap");
   fails(file_bytes("{not json", 0), "not JSON");
+  // A shape whose element count wraps 64 bits must not pass the size check.
+  fails(file_bytes(R"({"a":{"dtype":"F32","shape":[4611686018427387905],"data_offsets":[0,4]}})", 8), "more elements");
+  fails(file_bytes(R"({"a":{"dtype":"F32","shape":[65536,65536,65536,65536],"data_offsets":[0,4]}})", 8), "more elements");
+  fails(file_bytes(R"({"a":{"dtype":"F32","shape":[1e400],"data_offsets":[0,4]}})", 8), "not JSON");  // out of double range
+  // A zero-element tensor is valid (and copies nothing).
+  const auto empty = safetensors_file::parse(file_bytes(R"({"a":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}})", 0), "w");
+  REQUIRE(empty.get("a", {0, 3}).data.empty());
   REQUIRE_THROWS_AS(safetensors_file::load("/nonexistent.safetensors"), io_error);
 }

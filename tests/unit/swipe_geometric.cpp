@@ -198,3 +198,24 @@ TEST_CASE("geometric options: JSON round trip and named errors", "[unit][swipe][
   REQUIRE(fails(R"({"points": 1})", "at least 2"));
   REQUIRE(fails(R"(3)", "JSON object"));
 }
+
+TEST_CASE("geometric templates are shared by the many sizes of one keyboard", "[unit][swipe][geometric]") {
+  const auto hws = grid_set::load(GLIDE_SHARED_DIR "/data/how-we-swipe/grids.json");
+  const auto trie = trie_of({{"hello", 3}, {"world", 2}, {"help", 1}});
+  const geometric_recognizer rec{trie, latin(), hws, {}};
+  for (const auto& name : hws.names()) {
+    const auto& g = hws.at(name);
+    swipe_curve c;
+    for (char32_t ch : {U'h', U'e', U'l', U'o'}) {
+      const auto& b = g.letter(*g.find_letter(ch)).box;
+      c.x.push_back(b.center_x());
+      c.y.push_back(b.center_y());
+      c.t.push_back(static_cast<float>(c.t.size()) * 17);
+    }
+    c.grid_name = name;
+    INFO(name);
+    REQUIRE(rec.recognize(c).words.front().word == "hello");
+  }
+  REQUIRE(hws.names().size() == 206);
+  REQUIRE(rec.template_sets() <= 2);
+}

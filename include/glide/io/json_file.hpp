@@ -16,7 +16,7 @@ inline nlohmann::json read_json_file(const std::string& path, const std::string&
   if (!in) throw io_error("cannot open " + what + " '" + path + "'");
   try {
     return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     throw parse_error(what + " '" + path + "': " + e.what());
   }
 }

@@ -80,7 +80,7 @@ class safetensors_file {
     nlohmann::json header;
     try {
       header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
       return fail(std::string("header is not JSON: ") + e.what());
     }
     if (!header.is_object()) return fail("header is not a JSON object");
@@ -110,7 +110,12 @@ class safetensors_file {
       for (const auto& d : info["shape"]) {
         if (!d.is_number_integer() || d.get<std::int64_t>() < 0) fail(where + "shape has a bad dimension");
         t.shape.push_back(d.get<std::int64_t>());
-        numel *= static_cast<std::uint64_t>(t.shape.back());
+        const auto dim = static_cast<std::uint64_t>(t.shape.back());
+        // No tensor holds more elements than the file has bytes: this also keeps numel from wrapping.
+        if (dim != 0 && numel > data.size() / dim)
+          fail(where + "shape " + shape_text(t.shape) + "... has more elements than the file's " + std::to_string(data.size()) +
+               " data bytes");
+        numel *= dim;
       }
       const auto& off = info["data_offsets"];
       if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned()) fail(where + "data_offsets are not sizes");
@@ -125,7 +130,7 @@ class safetensors_file {
       t.data.resize(numel);
       const char* p = data.data() + b;
       if (dtype == "F32") {
-        std::memcpy(t.data.data(), p, numel * 4);
+        if (numel > 0) std::memcpy(t.data.data(), p, numel * 4);  // data() may be null when empty
       } else {
         for (std::uint64_t i = 0; i < numel; ++i) {
           const auto h = static_cast<std::uint16_t>(static_cast<unsigned char>(p[2 * i]) |

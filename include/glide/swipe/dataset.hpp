@@ -108,7 +108,7 @@ class jsonl_reader {
       nlohmann::json j;
       try {
         j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::parse_error& e) {
+      } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
         throw parse_error(where + "malformed JSON (" + e.what() + ")");
       }
       try {
@@ -134,6 +134,24 @@ inline std::vector<swipe_example> read_jsonl(const std::string& path) {
   jsonl_reader reader{in, path};
   std::vector<swipe_example> out;
   while (auto ex = reader.next()) out.push_back(std::move(*ex));
+  return out;
+}
+
+/// Reads a dataset whose curves name grids of `grids` (or carry their own): a name in none of them
+/// throws unknown_name_error naming the file, the line and the grid files, before anything is decoded.
+/// `lines`, when given, receives each example's line number (for later errors).
+inline std::vector<swipe_example> read_jsonl(const std::string& path, const grid_set& grids, std::vector<std::size_t>* lines = nullptr) {
+  std::ifstream in{path};
+  if (!in) throw io_error("cannot open dataset '" + path + "'");
+  jsonl_reader reader{in, path};
+  std::vector<swipe_example> out;
+  while (auto ex = reader.next()) {
+    if (!ex->curve.grid && !grids.contains(ex->curve.grid_name))
+      throw unknown_name_error(path + ":" + std::to_string(reader.line()) + ": grid '" + ex->curve.grid_name +
+                               "' is in none of the grid files (" + (grids.sources().empty() ? "grids built in memory" : grids.sources()) + ")");
+    out.push_back(std::move(*ex));
+    if (lines) lines->push_back(reader.line());
+  }
   return out;
 }
 

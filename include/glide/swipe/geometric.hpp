@@ -14,12 +14,14 @@
 // Pruning is exact: words are grouped by (first letter, last letter) and, within a group, sorted by
 // prior; start + end give an upper bound on every word of a group, so a best-first walk over groups
 // stops as soon as no unseen word can enter the n-best (tests check it equals the full scan).
-// Templates depend only on the layout in key units: the many sizes of one keyboard share one set.
+// Templates depend only on the layout in key units: the many sizes of one keyboard share one set
+// (centres within share_tolerance key units).
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -175,11 +177,12 @@ class geometric_recognizer {
   }
 
   [[nodiscard]] const geometric_options& options() const noexcept { return options_; }
-  void set_options(const geometric_options& o) {
-    if (o.points != options_.points) throw config_error("geometric recognizer: the template size is fixed at construction");
-    options_ = o;
-  }
   [[nodiscard]] std::size_t word_count() const noexcept { return words_.size(); }
+  /// Template sets built so far (one per distinct layout in key units).
+  [[nodiscard]] std::size_t template_sets() const {
+    std::lock_guard lock{mutex_};
+    return cache_.size();
+  }
 
   struct candidate {
     std::size_t word = 0;  ///< index into the vocabulary (in the trie's token order)
@@ -299,6 +302,7 @@ class geometric_recognizer {
     std::vector<float> cx, cy, inv_scale;  ///< each template's normaliser
     std::vector<char> typeable;
     std::vector<group> groups;
+    std::vector<std::pair<char32_t, detail::point2>> layout;  ///< letters and key centres, key units
   };
   struct prepared {
     std::vector<detail::point2> path;  ///< resampled, key units
@@ -340,21 +344,29 @@ class geometric_recognizer {
     return ch;
   }
 
-  // The layout in key units (letters and their rounded centres) names a template set.
+  // Grids whose letters sit within this many key units of a template set's layout share it: the sizes
+  // of one keyboard differ by a pixel here and there (one set is 25 MB at 100k words).
+  static constexpr float share_tolerance = 0.12F;
+
   const template_set& templates_for(const keyboard_grid& g) const {
     const float kw = g.key_width(), kh = g.key_height();
     const auto& area = g.letter_area();
-    std::string key;
+    std::vector<std::pair<char32_t, detail::point2>> layout;
     for (std::size_t i = 0; i < g.letter_count(); ++i) {
       const auto& l = g.letter(i);
-      utf8::append(key, l.character);
-      key += std::to_string(std::lround((l.box.center_x() - area.x) / kw * 100)) + "," +
-             std::to_string(std::lround((l.box.center_y() - area.y) / kh * 100)) + ";";
+      layout.push_back({l.character, {(l.box.center_x() - area.x) / kw, (l.box.center_y() - area.y) / kh}});
     }
     std::lock_guard lock{mutex_};
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return *it->second;
+    for (const auto& set : cache_) {
+      if (set->layout.size() != layout.size()) continue;
+      bool same = true;
+      for (std::size_t i = 0; i < layout.size() && same; ++i)
+        same = set->layout[i].first == layout[i].first && std::abs(set->layout[i].second.x - layout[i].second.x) <= share_tolerance &&
+               std::abs(set->layout[i].second.y - layout[i].second.y) <= share_tolerance;
+      if (same) return *set;
+    }
     auto t = std::make_unique<template_set>();
+    t->layout = std::move(layout);
     const std::size_t n = options_.points;
     t->points.resize(words_.size() * n);
     t->cx.resize(words_.size());
@@ -389,7 +401,8 @@ class geometric_recognizer {
     }
     for (auto& grp : t->groups)
       std::stable_sort(grp.words.begin(), grp.words.end(), [&](std::size_t a, std::size_t b) { return log_prior_[a] > log_prior_[b]; });
-    return *cache_.emplace(std::move(key), std::move(t)).first->second;
+    cache_.push_back(std::move(t));
+    return *cache_.back();
   }
 
   const std::vector<std::size_t>& sorted_index() const {
@@ -408,9 +421,20 @@ class geometric_recognizer {
   std::vector<std::vector<char32_t>> chars_;  // each word's characters
   std::vector<float> log_prior_;
   mutable std::mutex mutex_;
-  mutable std::map<std::string, std::unique_ptr<template_set>> cache_;
+  mutable std::vector<std::unique_ptr<template_set>> cache_;
   mutable std::vector<std::size_t> sorted_;
 };
+
+/// Re-ranks another recognizer's n-best `words` for swipe `c`: each score becomes
+/// score + weight * geometric score (under `rec`'s options); a word the geometric recognizer cannot
+/// score (not in its vocabulary, or not typeable on the grid) goes last. Stable for equal scores.
+inline void rescore_geometric(prediction& words, const swipe_curve& c, const geometric_recognizer& rec, float weight) {
+  for (auto& w : words) {
+    const auto ch = rec.channels_of(c, w.word);
+    w.score = ch ? w.score + weight * ch->score(rec.options()) : -std::numeric_limits<float>::infinity();
+  }
+  std::stable_sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+}
 
 /// Fits the weights of a geometric recognizer on labelled swipes (validation data): each swipe's
 /// `pool` best candidates under `start` (loose weights, so the target is usually among them) are
