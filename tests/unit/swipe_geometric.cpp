@@ -219,3 +219,28 @@ TEST_CASE("geometric templates are shared by the many sizes of one keyboard", "[
   REQUIRE(hws.names().size() == 206);
   REQUIRE(rec.template_sets() <= 2);
 }
+
+TEST_CASE("rescoring another recognizer's n-best moves the geometrically better word up", "[unit][swipe][geometric]") {
+  const auto trie = trie_of({{"hello", 1}, {"jello", 1}, {"world", 1}});
+  const geometric_recognizer rec{trie, latin(), grids(), {}};
+  const auto& g = grids().at("qwerty_english");
+  swipe_curve c;  // through h, e, l, o: "hello", not "jello"
+  for (char32_t ch : {U'h', U'e', U'l', U'o'}) {
+    const auto& b = g.letter(*g.find_letter(ch)).box;
+    c.x.push_back(b.center_x());
+    c.y.push_back(b.center_y());
+    c.t.push_back(static_cast<float>(c.t.size()) * 17);
+  }
+  c.grid_name = "qwerty_english";
+  const prediction neural{{"jello", -1.0F}, {"hello", -1.2F}, {"notaword", -0.5F}};
+  auto off = neural;
+  rescore_geometric(off, c, rec, 0.0F);
+  REQUIRE(off[0].word == "jello");  // weight 0: the neural order, and the unknown word last
+  REQUIRE(off.back().word == "notaword");
+  auto on = neural;
+  rescore_geometric(on, c, rec, 1.0F);
+  REQUIRE(on[0].word == "hello");
+  REQUIRE(on[1].word == "jello");
+  REQUIRE(on[0].score == Approx(-1.2F + rec.channels_of(c, "hello")->score(rec.options())));
+  REQUIRE(on.back().word == "notaword");
+}

@@ -144,7 +144,7 @@ TEST_CASE("lookups and distances do not depend on the grid's pixel size", "[unit
   REQUIRE_THROWS_AS(big_lookup.distances(1, 1, wrong), shape_error);
 }
 
-TEST_CASE("several grid files load as one set; unknown names and conflicts name the files", "[unit][swipe][grid][errors]") {
+TEST_CASE("several grid files load as one set, and unknown names and conflicts name the files", "[unit][swipe][grid][errors]") {
   const std::string shipped_path = GLIDE_SOURCE_DIR "/data/grids/grids.json";
   const auto dir = std::filesystem::temp_directory_path() / "glide-grid-files";
   std::filesystem::create_directories(dir);

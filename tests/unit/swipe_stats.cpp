@@ -46,7 +46,7 @@ TEST_CASE("swipe measures of an ideal swipe through the key centres", "[unit][sw
   REQUIRE(m.quantile(index_of("sample_ms"), 0.5) == 20);
 }
 
-TEST_CASE("synthesizer overshoot and start offset show in the measures; fitting moves toward the target", "[unit][swipe][stats][synth]") {
+TEST_CASE("synthesizer overshoot and start offset show in the measures, and fitting moves toward the target", "[unit][swipe][stats][synth]") {
   const auto& g = qwerty();
   std::vector<swipe_example> target;
   synthesizer_options truth;
