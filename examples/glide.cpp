@@ -52,7 +52,8 @@ struct model_options {
   std::size_t rerank = 0;
   std::string recognizer = "neural";
   std::string geometric_params = GLIDE_SOURCE_DIR "/configs/geometric-en.json";
-  float rescore_geometric = 1.5F;
+  std::string rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json";
+  float rescore_geometric = 1.0F;
 
   void add_to(CLI::App* app) {
     app->add_option("--top", top, "words kept per swipe, after any rescoring (0: all the search returns)");
@@ -60,7 +61,8 @@ struct model_options {
         ->check(CLI::IsMember({"neural", "geometric"}));
     app->add_option("--geometric-params", geometric_params, "geometric recognizer weights (JSON, from 'glide fit-geometric')");
     app->add_option("--rescore-geometric", rescore_geometric,
-                    "rescore the neural n-best: score + W * geometric score (0: off; the search's n_best is the pool)");
+                    "rescore the neural n-best: score + W * geometric score under --rescore-params (0: off; the search's n_best is the pool)");
+    app->add_option("--rescore-params", rescore_params, "channel weights of the rescoring (JSON, from 'glide fit-rescore')");
     app->add_option("--model", model_dir, "model directory (config.json + model.safetensors)");
     app->add_option("--vocab", vocab, "vocabulary: word list, one 'word [count]' a line");
     app->add_option("--top-words", top_words, "use only the first N words of the vocabulary (0: all)");
@@ -108,8 +110,10 @@ struct loaded {
              o.rerank, name, (fs::path(o.model_dir) / "model.safetensors").string(), o.recognizer, o.rescore_geometric, o.top, nullptr};
     if (o.recognizer == "geometric") l.rescore_geometric = 0;  // rescoring applies to the neural recognizer's words
     if (o.recognizer == "geometric" || l.rescore_geometric > 0) {
-      // An empty path means the built-in defaults (fit-geometric starts from them when no fit exists yet).
-      auto params = o.geometric_params.empty() ? swipe::geometric_options{} : swipe::geometric_options::load(o.geometric_params);
+      // The recognizer alone uses --geometric-params, the rescoring --rescore-params. An empty path means
+      // the built-in defaults (fit-geometric starts from them when no fit exists yet).
+      const auto& path = o.recognizer == "geometric" ? o.geometric_params : o.rescore_params;
+      auto params = path.empty() ? swipe::geometric_options{} : swipe::geometric_options::load(path);
       if (o.recognizer == "geometric") {
         l.name = "geometric";
         l.weights = o.geometric_params;
@@ -377,6 +381,31 @@ int cmd_fit_geometric(model_options o, const std::string& data, const std::strin
   return 0;
 }
 
+// Fits the rescoring's channel weights on a neural predictions file of labelled swipes (its n-best
+// lists, e.g. from predict --rescore-geometric 0 --top 0) and the same swipes; starts from
+// --geometric-params scaled by --rescore-geometric.
+int cmd_fit_rescore(model_options o, const std::string& data, const std::string& predictions_path, const std::string& out_path) {
+  o.recognizer = "geometric";  // load the geometric recognizer (with --geometric-params)
+  auto l = loaded::load(o);
+  const auto examples = swipe::read_jsonl(data, l.grids);
+  std::vector<prediction> lists;
+  for (auto& p : read_predictions(predictions_path)) lists.push_back(std::move(p.predictions));
+  auto start = l.geometric->options();
+  for (float* w : {&start.start_weight, &start.end_weight, &start.location_weight, &start.shape_weight, &start.prior_weight})
+    *w *= o.rescore_geometric;
+  const auto fit = swipe::fit_rescoring(*l.geometric, examples, lists, start);
+  std::printf("%zu swipes (target among the candidates: %zu): accuracy@1 %.4f with the starting weights, %.4f fitted (Swipe MRR %.4f)\n",
+              fit.swipes, fit.target_in_pool, fit.start_accuracy_at_1, fit.accuracy_at_1, fit.mrr);
+  const auto j = fit.options.to_json();
+  std::printf("%s\n", j.dump().c_str());
+  if (!out_path.empty()) {
+    std::ofstream out{out_path};
+    if (!out) throw io_error("cannot write '" + out_path + "'");
+    out << j.dump(2) << '\n';
+  }
+  return 0;
+}
+
 // Measures real swipes against synthetic ones of the same words on the same grids, fits the
 // synthesizer's typical user to the real ones, prints the three side by side and writes the fit.
 int cmd_synth_fit(const std::vector<std::string>& grid_files, const std::string& data, std::size_t limit,
@@ -563,6 +592,14 @@ int main(int argc, char** argv) try {
   fit_geo->add_option("--out", fit_out, "where to write the fitted weights (JSON)");
   fit_geo->add_option("--pool", fit_pool, "candidates per swipe scored once, then re-ranked by each setting");
 
+  model_options fr_opts;
+  std::string fr_data, fr_predictions, fr_out;
+  auto* fit_rescore = app.add_subcommand("fit-rescore", "fit the rescoring's channel weights on neural n-best lists of labelled swipes");
+  fr_opts.add_to(fit_rescore);
+  fit_rescore->add_option("--data", fr_data, "labelled JSONL swipes (validation)")->required();
+  fit_rescore->add_option("--predictions", fr_predictions, "the neural n-best of those swipes (predict --rescore-geometric 0 --top 0)")->required();
+  fit_rescore->add_option("--out", fr_out, "where to write the fitted weights (JSON, for --rescore-params)");
+
   std::vector<std::string> sf_grids{GLIDE_SOURCE_DIR "/data/grids/grids.json"};
   std::string sf_data, sf_out, sf_plot;
   std::size_t sf_limit = 4000;
@@ -613,6 +650,7 @@ int main(int argc, char** argv) try {
   if (*decode) return cmd_decode(decode_opts, decode_inputs);
   if (*predict) return cmd_predict(predict_opts, data, out, threads, table);
   if (*synth_fit) return cmd_synth_fit(sf_grids, sf_data, sf_limit, sf_out, sf_plot);
+  if (*fit_rescore) return cmd_fit_rescore(fr_opts, fr_data, fr_predictions, fr_out);
   if (*fit_geo) return cmd_fit_geometric(fit_opts, fit_data, fit_out, fit_pool);
   if (*evaluate) return cmd_evaluate(predictions, confusions);
   if (*aggregate) {

@@ -27,7 +27,7 @@ done
 [[ $(wc -l < "$work/p1.jsonl") == 24 ]] || fail "predict wrote $(wc -l < "$work/p1.jsonl") lines for 24 swipes"
 grep -q "trie_beam:beam_width=12,early_stopping=0,length_penalty=0,max_length=32,n_best=12,prior_weight=0.3" "$work/t1.csv" ||
   fail "table lacks the canonical search"
-grep -q ";top=4;rescore_geometric=1.5" "$work/t1.csv" || fail "table lacks the rescoring"
+grep -q ";top=4;rescore_geometric=1.0" "$work/t1.csv" || fail "table lacks the rescoring"
 [[ $(head -1 "$work/p1.jsonl" | grep -o '"word":' | wc -l) == 5 ]] || fail "predict did not keep the top 4 words (+ the target)"
 grep -q '"in_vocab":true' "$work/p1.jsonl" || fail "predict did not record in-vocabulary targets"
 "$glide" evaluate --predictions "$work/p1.jsonl" --confusions 5 > "$work/eval.txt"
@@ -42,6 +42,12 @@ grep -q "24 swipes" "$work/geo.log" || fail "geometric predict"
 "$glide" fit-geometric --data "$work/data.jsonl" --out "$work/geo-fit.json" | grep -q "accuracy@1" || fail "fit-geometric"
 grep -q '"shape_weight"' "$work/geo-fit.json" || fail "fit-geometric wrote no weights"
 "$glide" decode --recognizer geometric --geometric-params "$work/geo-fit.json" > /dev/null || fail "decode with fitted weights"
+# The rescoring's channel weights, fitted on the neural n-best of labelled swipes.
+"$glide" predict --data "$work/data.jsonl" --out "$work/nbest.jsonl" --rescore-geometric 0 --top 0 > /dev/null
+(($(head -1 "$work/nbest.jsonl" | grep -o '"word":' | wc -l) > 5)) || fail "--top 0 did not keep the search's n-best"
+"$glide" fit-rescore --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/rescore.json" | grep -q "fitted" ||
+  fail "fit-rescore"
+"$glide" decode --rescore-params "$work/rescore.json" > /dev/null || fail "decode with fitted rescoring weights"
 # AZERTY and Dvorak: no model was trained for them; the geometric recognizer reads them.
 for layout in azerty dvorak; do
   "$glide" synth --grid $layout --words the,and,people,because,would,about,there,their --count 2 --seed 3 --out "$work/$layout.jsonl"

@@ -99,6 +99,11 @@ TEST_CASE("Eigen model loading names what is wrong", "[unit][eigen][errors]") {
   REQUIRE_THROWS_WITH(eg::load_model(dir), Catch::Contains("unknown encoder 'lstm'"));
   std::ofstream{std::filesystem::path(dir) / "config.json"} << R"({"d_model": 30, "heads": 4})";
   REQUIRE_THROWS_WITH(eg::load_model(dir), Catch::Contains("multiple of heads"));
+  // Absurd sizes are rejected before anything is multiplied or allocated (3 * d_model used to overflow).
+  std::ofstream{std::filesystem::path(dir) / "config.json"} << R"({"d_model": 6148914691236517206, "heads": 2})";
+  REQUIRE_THROWS_WITH(eg::load_model(dir), Catch::Contains("d_model 6148914691236517206 is above the limit"));
+  std::ofstream{std::filesystem::path(dir) / "config.json"} << R"({"ffn": 1000000000})";
+  REQUIRE_THROWS_WITH(eg::load_model(dir), Catch::Contains("ffn 1000000000 is above the limit"));
   std::ofstream{std::filesystem::path(dir) / "config.json"} << R"({"d_modle": 32})";
   REQUIRE_THROWS_WITH(eg::load_model(dir), Catch::Contains("unknown model config key 'd_modle'"));
   std::ofstream{std::filesystem::path(dir) / "config.json"} << c.to_json().dump();

@@ -46,6 +46,19 @@ struct model_config {
     if (conv_kernel % 2 == 0) fail("conv_kernel must be odd");
     if (max_word_length == 0) fail("max_word_length must be positive");
     if (max_points == 1) fail("max_points must be 0 (no limit) or at least 2");
+    // Upper bounds far above any real model: an absurd size is a broken file, and products such as
+    // 3 * d_model or d_model * ffn must not overflow (or ask for terabytes) before loading fails.
+    auto at_most = [&](std::size_t v, std::size_t limit, const char* what) {
+      if (v > limit) fail(std::string(what) + " " + std::to_string(v) + " is above the limit " + std::to_string(limit));
+    };
+    at_most(d_model, 16384, "d_model");
+    at_most(heads, 1024, "heads");
+    at_most(ffn, 65536, "ffn");
+    at_most(encoder_layers, 1024, "encoder_layers");
+    at_most(decoder_layers, 1024, "decoder_layers");
+    at_most(conv_kernel, 4095, "conv_kernel");
+    at_most(max_word_length, 4096, "max_word_length");
+    at_most(max_points, 1 << 20, "max_points");
     (void)tokenizer();  // the alphabet must be valid UTF-8 without repeats
   }
 

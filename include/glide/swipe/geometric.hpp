@@ -436,54 +436,46 @@ inline void rescore_geometric(prediction& words, const swipe_curve& c, const geo
   std::stable_sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
 }
 
-/// Fits the weights of a geometric recognizer on labelled swipes (validation data): each swipe's
-/// `pool` best candidates under `start` (loose weights, so the target is usually among them) are
-/// scored once into channels; then coordinate ascent over each weight, on multiplicative steps,
-/// maximises accuracy@1 (Swipe MRR breaks ties) over those pools. A swipe whose target is not in
-/// its pool counts as a miss for every setting. Returns the fitted options and the fitted accuracy.
+/// One labelled swipe's candidates for fitting: each candidate's channels and a fixed base score
+/// (0 for the geometric recognizer alone; another recognizer's score when fitting a rescoring).
+struct geometric_pool {
+  std::vector<geometric_channels> channels;
+  std::vector<float> base;
+  std::ptrdiff_t target = -1;  ///< the target word's index, or -1 when it is not among the candidates
+};
+
 struct geometric_fit {
   geometric_options options;
-  double accuracy_at_1 = 0, mrr = 0;
+  double accuracy_at_1 = 0, mrr = 0;  ///< over all pools (a pool without its target is a miss)
+  double start_accuracy_at_1 = 0;     ///< under the starting weights
   std::size_t swipes = 0, target_in_pool = 0;
 };
 
-inline geometric_fit fit_geometric_options(const geometric_recognizer& rec, const std::vector<swipe_example>& data,
-                                           geometric_options start, std::size_t pool = 64, std::size_t rounds = 3) {
-  if (data.empty()) throw config_error("fit_geometric_options: no labelled swipes");
-  struct pool_t {
-    std::vector<geometric_channels> ch;
-    std::ptrdiff_t target = -1;  // index in ch, or -1
-  };
-  std::vector<pool_t> pools;
-  geometric_fit fit;
-  for (const auto& ex : data) {
-    if (ex.word.empty()) throw config_error("fit_geometric_options: a swipe has no target word");
-    auto [cands, scored] = rec.best(ex.curve, start, pool);
-    (void)scored;
-    pool_t p;
-    for (const auto& c : cands) {
-      if (rec.word(c.word) == ex.word) p.target = static_cast<std::ptrdiff_t>(p.ch.size());
-      p.ch.push_back(c.channels);
-    }
-    fit.target_in_pool += p.target >= 0;
-    pools.push_back(std::move(p));
-  }
+/// Coordinate ascent over each weight of `start`, on multiplicative steps, maximising accuracy@1
+/// (Swipe MRR breaks ties) of base + geometric score over the pools.
+inline geometric_fit fit_geometric_pools(const std::vector<geometric_pool>& pools, geometric_options start, std::size_t rounds = 3) {
+  if (pools.empty()) throw config_error("geometric fit: no labelled swipes");
   auto evaluate = [&](const geometric_options& o) {
     double at1 = 0, mrr = 0;
     for (const auto& p : pools) {
       if (p.target < 0) continue;
-      const float ts = p.ch[static_cast<std::size_t>(p.target)].score(o);
+      const auto t = static_cast<std::size_t>(p.target);
+      const float ts = p.base[t] + p.channels[t].score(o);
       std::size_t better = 0;  // candidates ranked above the target (ties go against it)
-      for (std::size_t i = 0; i < p.ch.size(); ++i)
-        if (static_cast<std::ptrdiff_t>(i) != p.target && p.ch[i].score(o) >= ts) ++better;
+      for (std::size_t i = 0; i < p.channels.size(); ++i)
+        if (i != t && p.base[i] + p.channels[i].score(o) >= ts) ++better;
       at1 += better == 0;
       if (better < swipe_mrr_weights.size()) mrr += swipe_mrr_weights[better];
     }
     const auto n = static_cast<double>(pools.size());
     return std::pair{at1 / n, mrr / n};
   };
+  geometric_fit fit;
+  fit.swipes = pools.size();
+  for (const auto& p : pools) fit.target_in_pool += p.target >= 0;
   geometric_options best = start;
   auto best_score = evaluate(best);
+  fit.start_accuracy_at_1 = best_score.first;
   float geometric_options::*fields[] = {&geometric_options::start_weight, &geometric_options::end_weight,
                                          &geometric_options::location_weight, &geometric_options::shape_weight,
                                          &geometric_options::prior_weight};
@@ -504,8 +496,49 @@ inline geometric_fit fit_geometric_options(const geometric_recognizer& rec, cons
   fit.options = best;
   fit.accuracy_at_1 = best_score.first;
   fit.mrr = best_score.second;
-  fit.swipes = pools.size();
   return fit;
+}
+
+/// Fits the weights of a geometric recognizer on labelled swipes (validation data): each swipe's
+/// `pool` best candidates under `start` (loose weights, so the target is usually among them) are
+/// scored once into channels, then fit_geometric_pools re-ranks them under each setting.
+inline geometric_fit fit_geometric_options(const geometric_recognizer& rec, const std::vector<swipe_example>& data,
+                                           geometric_options start, std::size_t pool = 64, std::size_t rounds = 3) {
+  std::vector<geometric_pool> pools;
+  for (const auto& ex : data) {
+    if (ex.word.empty()) throw config_error("fit_geometric_options: a swipe has no target word");
+    geometric_pool p;
+    for (const auto& c : rec.best(ex.curve, start, pool).first) {
+      if (rec.word(c.word) == ex.word) p.target = static_cast<std::ptrdiff_t>(p.channels.size());
+      p.channels.push_back(c.channels);
+      p.base.push_back(0);
+    }
+    pools.push_back(std::move(p));
+  }
+  return fit_geometric_pools(pools, start, rounds);
+}
+
+/// Fits the channel weights of rescore_geometric (weight 1) on another recognizer's n-best lists of
+/// labelled swipes: `lists[i]` holds swipe `data[i]`'s words and scores. Words the geometric
+/// recognizer cannot score are left out of their pool (rescoring puts them last).
+inline geometric_fit fit_rescoring(const geometric_recognizer& rec, const std::vector<swipe_example>& data,
+                                   const std::vector<prediction>& lists, geometric_options start, std::size_t rounds = 3) {
+  if (lists.size() != data.size())
+    throw shape_error("fit_rescoring: " + std::to_string(lists.size()) + " lists for " + std::to_string(data.size()) + " swipes");
+  std::vector<geometric_pool> pools;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (data[i].word.empty()) throw config_error("fit_rescoring: swipe " + std::to_string(i + 1) + " has no target word");
+    geometric_pool p;
+    for (const auto& w : lists[i]) {
+      const auto ch = rec.channels_of(data[i].curve, w.word);
+      if (!ch) continue;
+      if (w.word == data[i].word) p.target = static_cast<std::ptrdiff_t>(p.channels.size());
+      p.channels.push_back(*ch);
+      p.base.push_back(w.score);
+    }
+    pools.push_back(std::move(p));
+  }
+  return fit_geometric_pools(pools, start, rounds);
 }
 
 }  // namespace glide::swipe
