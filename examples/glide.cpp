@@ -360,6 +360,15 @@ int cmd_evaluate(const std::string& path, std::size_t confusions) {
   return 0;
 }
 
+// Prints fitted options on one line and, when `out_path` is given, writes them there (indented).
+void print_and_save(const json& j, const std::string& out_path) {
+  std::printf("%s\n", j.dump().c_str());
+  if (out_path.empty()) return;
+  std::ofstream out{out_path};
+  if (!out) throw io_error("cannot write '" + out_path + "'");
+  out << j.dump(2) << '\n';
+}
+
 int cmd_fit_geometric(model_options o, const std::string& data, const std::string& out_path, std::size_t pool) {
   o.recognizer = "geometric";
   if (!fs::exists(o.geometric_params)) o.geometric_params.clear();
@@ -371,13 +380,7 @@ int cmd_fit_geometric(model_options o, const std::string& data, const std::strin
   std::printf("%zu swipes (target among the %zu candidates: %zu), fitted in %.1f s: accuracy@1 %.4f, Swipe MRR %.4f\n", fit.swipes,
               pool, fit.target_in_pool, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
               fit.accuracy_at_1, fit.mrr);
-  const auto j = fit.options.to_json();
-  std::printf("%s\n", j.dump().c_str());
-  if (!out_path.empty()) {
-    std::ofstream out{out_path};
-    if (!out) throw io_error("cannot write '" + out_path + "'");
-    out << j.dump(2) << '\n';
-  }
+  print_and_save(fit.options.to_json(), out_path);
   return 0;
 }
 
@@ -396,13 +399,7 @@ int cmd_fit_rescore(model_options o, const std::string& data, const std::string&
   const auto fit = swipe::fit_rescoring(*l.geometric, examples, lists, start);
   std::printf("%zu swipes (target among the candidates: %zu): accuracy@1 %.4f with the starting weights, %.4f fitted (Swipe MRR %.4f)\n",
               fit.swipes, fit.target_in_pool, fit.start_accuracy_at_1, fit.accuracy_at_1, fit.mrr);
-  const auto j = fit.options.to_json();
-  std::printf("%s\n", j.dump().c_str());
-  if (!out_path.empty()) {
-    std::ofstream out{out_path};
-    if (!out) throw io_error("cannot write '" + out_path + "'");
-    out << j.dump(2) << '\n';
-  }
+  print_and_save(fit.options.to_json(), out_path);
   return 0;
 }
 
@@ -443,12 +440,7 @@ int cmd_synth_fit(const std::vector<std::string>& grid_files, const std::string&
     std::printf("%-14s %-24s %-24s %-24s\n", swipe::swipe_measures::names[m], cell(real).c_str(), cell(syn_before).c_str(),
                 cell(syn_after).c_str());
   }
-  std::printf("%s\n", fit.options.to_json().dump().c_str());
-  if (!out_path.empty()) {
-    std::ofstream out{out_path};
-    if (!out) throw io_error("cannot write '" + out_path + "'");
-    out << fit.options.to_json().dump(2) << '\n';
-  }
+  print_and_save(fit.options.to_json(), out_path);
   if (!plot_path.empty()) {
     // One panel per measure: the share of swipes per bin, real (green), default synthetic (blue),
     // fitted synthetic (red), over the real 1-99% range.
