@@ -262,6 +262,9 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
     for (std::size_t i = next++; i < examples.size(); i = next++) {
       try {
         results[i] = decode(examples[i].curve);
+        for (const auto& w : results[i].first)
+          if (!std::isfinite(w.score))  // a predictions file must read back: NaN would be written as null
+            throw error("the score of '" + w.word + "' is not finite (NaN or inf): check the model's weights and the swipe");
       } catch (const std::exception& e) {
         std::lock_guard lock{error_mutex};
         if (first_error.empty()) first_error = data + ":" + std::to_string(lines[i]) + ": " + e.what();

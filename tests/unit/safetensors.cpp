@@ -1,6 +1,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <map>
 
 #include <catch2/catch.hpp>
 
@@ -73,5 +75,11 @@ TEST_CASE("truncated or lying safetensors files give clear errors", "[unit][safe
   // A zero-element tensor is valid (and copies nothing).
   const auto empty = safetensors_file::parse(file_bytes(R"({"a":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}})", 0), "w");
   REQUIRE(empty.get("a", {0, 3}).data.empty());
+  // NaN or inf weights are named when a model asks for the tensor.
+  std::map<std::string, tensor> bad;
+  bad["w"].shape = {2};
+  bad["w"].data = {1.0F, std::numeric_limits<float>::quiet_NaN()};
+  const auto nan_file = safetensors_file::from_tensors(bad);
+  REQUIRE_THROWS_WITH(nan_file.get("w", {2}), Catch::Contains("'w'") && Catch::Contains("non-finite") && Catch::Contains("index 1"));
   REQUIRE_THROWS_AS(safetensors_file::load("/nonexistent.safetensors"), io_error);
 }

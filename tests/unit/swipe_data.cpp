@@ -171,6 +171,7 @@ TEST_CASE("JSONL datasets round-trip and report bad lines by number", "[unit][sw
   fails_with(R"([1, 2])", "not a JSON object");
   fails_with(good + "\n" + R"({"word": "a", "curve": {"x": [1e400], "y": [2], "t": [0], "grid_name": "q"}})",
              "data.jsonl:2: malformed JSON");  // beyond double range: the JSON library's out_of_range
+  fails_with(R"({"word": "a", "curve": {"x": [3e38], "y": [2], "t": [0], "grid_name": "q"}})", "data.jsonl:1: point 0 is out of range");
   REQUIRE_THROWS_AS(read_jsonl("/nonexistent.jsonl"), io_error);
   // With a grid set, a grid in none of its files is named with the file and line before decoding.
   const auto dir = std::filesystem::temp_directory_path() / "glide-dataset-grids";

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -172,6 +173,11 @@ class safetensors_file {
     if (!std::equal(shape.begin(), shape.end(), it->second.shape.begin(), it->second.shape.end()))
       throw shape_error("weights: tensor '" + name + "' has shape " + shape_text(it->second.shape) + ", expected " +
                         shape_text({shape.begin(), shape.end()}));
+    // A NaN or infinite weight would make every score NaN downstream: name it here instead.
+    const auto& d = it->second.data;
+    if (auto bad = std::find_if(d.begin(), d.end(), [](float v) { return !std::isfinite(v); }); bad != d.end())
+      throw parse_error("weights: tensor '" + name + "' holds a non-finite value (NaN or inf) at index " +
+                        std::to_string(bad - d.begin()));
     return it->second;
   }
   [[nodiscard]] const tensor& get(const std::string& name, std::initializer_list<std::int64_t> shape) const {

@@ -427,11 +427,12 @@ class geometric_recognizer {
 
 /// Re-ranks another recognizer's n-best `words` for swipe `c`: each score becomes
 /// score + weight * geometric score (under `rec`'s options); a word the geometric recognizer cannot
-/// score (not in its vocabulary, or not typeable on the grid) goes last. Stable for equal scores.
+/// score (not in its vocabulary, or not typeable on the grid) goes last, with the lowest finite score
+/// (a predictions file must stay valid JSON). Stable for equal scores.
 inline void rescore_geometric(prediction& words, const swipe_curve& c, const geometric_recognizer& rec, float weight) {
   for (auto& w : words) {
     const auto ch = rec.channels_of(c, w.word);
-    w.score = ch ? w.score + weight * ch->score(rec.options()) : -std::numeric_limits<float>::infinity();
+    w.score = ch ? w.score + weight * ch->score(rec.options()) : std::numeric_limits<float>::lowest();
   }
   std::stable_sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
 }
