@@ -106,8 +106,9 @@ struct loaded {
       throw config_error("--rescore-geometric must be a finite weight >= 0");
 
     loaded l{std::move(m), config, config.tokenizer(), swipe::grid_set::load(o.grids), vocabulary_trie::build(std::move(fitting)), search,
-             o.rerank, name, (fs::path(o.model_dir) / "model.safetensors").string(), o.recognizer, o.rescore_geometric, o.top, nullptr};
-    if (o.recognizer == "geometric") l.rescore_geometric = 0;  // rescoring applies to the neural recognizer's words
+             o.rerank, name, (fs::path(o.model_dir) / "model.safetensors").string(), o.recognizer,
+             o.recognizer == "geometric" ? 0.0F : o.rescore_geometric,  // rescoring applies to the neural recognizer's words
+             o.top, nullptr};
     if (o.recognizer == "geometric" || l.rescore_geometric > 0) {
       // The recognizer alone uses --geometric-params, the rescoring --rescore-params. An empty path means
       // the built-in defaults (fit-geometric starts from them when no fit exists yet).
@@ -422,11 +423,10 @@ int cmd_synth_fit(const std::vector<std::string>& grid_files, const std::string&
   auto grid_of = [&](const swipe::swipe_example& ex) -> const swipe::keyboard_grid& {
     return ex.curve.grid ? *ex.curve.grid : grids.at(ex.curve.grid_name);
   };
-  swipe::swipe_measures real;
-  for (const auto& ex : examples) real.add(ex.curve, ex.word, grid_of(ex));
   const swipe::synthesizer_options before{};
   const auto t0 = std::chrono::steady_clock::now();
   const auto fit = swipe::fit_synthesizer(examples, grid_of, before);
+  const auto& real = fit.real;
   const auto syn_before = swipe::measure_synthetic(examples, grid_of, before, 2);
   const auto syn_after = swipe::measure_synthetic(examples, grid_of, fit.options, 2);
   std::printf("%zu swipes of %s; fitted in %.1f s; distance (sum of squared decile gaps in real 10-90%% spreads): %.2f -> %.2f\n",
@@ -537,9 +537,7 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
 int cmd_synth(const std::string& grids_path, const std::string& grid_name, const std::string& words, std::size_t count,
               std::uint32_t seed, const std::string& out_path, const std::string& synth_options) {
   const auto grids = swipe::grid_set::load(grids_path);
-  const auto options = synth_options.empty()
-                           ? swipe::synthesizer_options{}
-                           : swipe::synthesizer_options::from_json(io::read_json_file(synth_options, "synthesizer options"), synth_options);
+  const auto options = synth_options.empty() ? swipe::synthesizer_options{} : swipe::synthesizer_options::load(synth_options);
   const swipe::swipe_synthesizer synth{grids.at(grid_name), options};
   std::mt19937 rng{seed};
   std::ofstream file;

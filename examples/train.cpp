@@ -123,8 +123,7 @@ struct training_config {
       if (j.contains("augment_synthetic")) c.augment_synthetic = swipe::augment_options::from_json(j["augment_synthetic"], src);
       if (j.contains("synthesizer")) {
         const auto& sj = j["synthesizer"];
-        c.synthesizer = sj.is_string() ? swipe::synthesizer_options::from_json(io::read_json_file(sj.get<std::string>(), "synthesizer options"),
-                                                                                sj.get<std::string>())
+        c.synthesizer = sj.is_string() ? swipe::synthesizer_options::load(sj.get<std::string>())
                                        : swipe::synthesizer_options::from_json(sj, src + " synthesizer");
       }
     } catch (const json::exception& e) {

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -266,16 +267,38 @@ class geometric_recognizer {
     return {std::move(top), scored};
   }
 
-  /// The channels of one word for a swipe; nullopt when the word is not in the vocabulary or its grid
-  /// cannot type it. Rescoring another recognizer's candidates reads this.
+  /// The channels of each of `words` for one swipe, the swipe resampled once; nullopt for a word not
+  /// in the vocabulary or not typeable on the swipe's grid. Rescoring another recognizer's candidates
+  /// reads this.
+  [[nodiscard]] std::vector<std::optional<geometric_channels>> channels_of(const swipe_curve& c,
+                                                                         std::span<const std::string> words) const {
+    const auto& index = sorted_index();
+    const keyboard_grid* g = nullptr;  // resolved at the first known word
+    const template_set* t = nullptr;
+    std::optional<prepared> sw;
+    std::vector<std::optional<geometric_channels>> out;
+    out.reserve(words.size());
+    for (const auto& word : words) {
+      const auto it = std::lower_bound(index.begin(), index.end(), word, [&](std::size_t i, const std::string& w) { return words_[i] < w; });
+      if (it == index.end() || words_[*it] != word) {
+        out.emplace_back();
+        continue;
+      }
+      if (!g) {
+        g = c.grid ? &*c.grid : &grids_->at(c.grid_name);
+        t = &templates_for(*g);
+      }
+      if (!t->typeable[*it]) {
+        out.emplace_back();
+        continue;
+      }
+      if (!sw) sw = prepare(c, *g);
+      out.emplace_back(channels(*sw, *t, *it));
+    }
+    return out;
+  }
   [[nodiscard]] std::optional<geometric_channels> channels_of(const swipe_curve& c, const std::string& word) const {
-    const auto it = std::lower_bound(sorted_index().begin(), sorted_index().end(), word,
-                                     [&](std::size_t i, const std::string& w) { return words_[i] < w; });
-    if (it == sorted_index().end() || words_[*it] != word) return std::nullopt;
-    const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
-    const auto& t = templates_for(g);
-    if (!t.typeable[*it]) return std::nullopt;
-    return channels(prepare(c, g), t, *it);
+    return channels_of(c, std::span<const std::string>{&word, 1}).front();
   }
 
   [[nodiscard]] const std::string& word(std::size_t i) const { return words_[i]; }
@@ -430,10 +453,9 @@ class geometric_recognizer {
 /// score (not in its vocabulary, or not typeable on the grid) goes last, with the lowest finite score
 /// (a predictions file must stay valid JSON). Stable for equal scores.
 inline void rescore_geometric(prediction& words, const swipe_curve& c, const geometric_recognizer& rec, float weight) {
-  for (auto& w : words) {
-    const auto ch = rec.channels_of(c, w.word);
-    w.score = ch ? w.score + weight * ch->score(rec.options()) : std::numeric_limits<float>::lowest();
-  }
+  const auto ch = rec.channels_of(c, words_of(words));
+  for (std::size_t i = 0; i < words.size(); ++i)
+    words[i].score = ch[i] ? words[i].score + weight * ch[i]->score(rec.options()) : std::numeric_limits<float>::lowest();
   std::stable_sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
 }
 
@@ -530,12 +552,12 @@ inline geometric_fit fit_rescoring(const geometric_recognizer& rec, const std::v
   for (std::size_t i = 0; i < data.size(); ++i) {
     if (data[i].word.empty()) throw config_error("fit_rescoring: swipe " + std::to_string(i + 1) + " has no target word");
     geometric_pool p;
-    for (const auto& w : lists[i]) {
-      const auto ch = rec.channels_of(data[i].curve, w.word);
-      if (!ch) continue;
-      if (w.word == data[i].word) p.target = static_cast<std::ptrdiff_t>(p.channels.size());
-      p.channels.push_back(*ch);
-      p.base.push_back(w.score);
+    const auto ch = rec.channels_of(data[i].curve, words_of(lists[i]));
+    for (std::size_t k = 0; k < lists[i].size(); ++k) {
+      if (!ch[k]) continue;
+      if (lists[i][k].word == data[i].word) p.target = static_cast<std::ptrdiff_t>(p.channels.size());
+      p.channels.push_back(*ch[k]);
+      p.base.push_back(lists[i][k].score);
     }
     pools.push_back(std::move(p));
   }

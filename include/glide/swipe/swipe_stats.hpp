@@ -124,6 +124,7 @@ swipe_measures measure_synthetic(const std::vector<swipe_example>& examples, Gri
 }
 
 struct synthesizer_fit {
+  swipe_measures real;  ///< the measures of the real swipes fitted to
   synthesizer_options options;
   double distance_before = 0, distance_after = 0;
 };
@@ -134,11 +135,11 @@ struct synthesizer_fit {
 template <class GridOf>
 synthesizer_fit fit_synthesizer(const std::vector<swipe_example>& examples, GridOf&& grid_of, synthesizer_options start,
                                 std::size_t rounds = 3, std::uint32_t seed = 1) {
-  swipe_measures real;
+  synthesizer_fit fit;
+  auto& real = fit.real;
   for (const auto& ex : examples) real.add(ex.curve, ex.word, grid_of(ex));
   if (real.values[0].empty()) throw config_error("fit_synthesizer: no measurable swipes");
   auto cost = [&](const synthesizer_options& o) { return measures_distance(real, measure_synthetic(examples, grid_of, o, seed)); };
-  synthesizer_fit fit;
   fit.options = start;
   fit.distance_before = fit.distance_after = cost(start);
   // Each parameter, reached through the options (user_spread is not a user_style field).

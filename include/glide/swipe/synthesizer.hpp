@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <glide/core/error.hpp>
+#include <glide/io/json_file.hpp>
 #include <glide/swipe/dataset.hpp>
 #include <glide/swipe/grid.hpp>
 #include <glide/text/utf8.hpp>
@@ -74,6 +75,9 @@ struct synthesizer_options {
         u.smoothness < 0 || u.smoothness > 1)
       throw config_error(source + ": synthesizer options out of range (speeds and sampling > 0, spreads >= 0, smoothness 0..1)");
     return o;
+  }
+  static synthesizer_options load(const std::string& path) {
+    return from_json(io::read_json_file(path, "synthesizer options"), path);
   }
 };
 
