@@ -17,6 +17,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <cmath>
+#include <numbers>
 #include <iostream>
 #include <random>
 #include <string>
@@ -66,6 +68,10 @@ struct training_config {
   std::size_t plateau_patience = 2;
   double lr_factor = 0.5;
   double min_lr = 1e-5;
+  /// Cosine decay: from step `decay_from_step` the rate falls from its value then to `min_lr` over
+  /// `decay_steps` steps (0: off) and stays there; plateau halving is off once the decay has begun.
+  std::size_t decay_from_step = 0;
+  std::size_t decay_steps = 0;
   double label_smoothing = 0.05;
   std::uint32_t seed = 1;
   int threads = 2;
@@ -81,7 +87,7 @@ struct training_config {
       static const std::vector<std::string> known{
           "model", "grids_file", "grid", "grids", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
-          "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "label_smoothing", "seed",
+          "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "decay_from_step", "decay_steps", "label_smoothing", "seed",
           "threads", "valid_search", "init_weights", "augment_real", "augment_synthetic", "synthesizer"};
       if (std::find(known.begin(), known.end(), k) == known.end())
         throw parse_error(src + ": unknown training option '" + k + "'");
@@ -114,6 +120,8 @@ struct training_config {
       get("plateau_patience", c.plateau_patience);
       get("lr_factor", c.lr_factor);
       get("min_lr", c.min_lr);
+      get("decay_from_step", c.decay_from_step);
+      get("decay_steps", c.decay_steps);
       get("label_smoothing", c.label_smoothing);
       get("seed", c.seed);
       get("threads", c.threads);
@@ -131,6 +139,8 @@ struct training_config {
     }
     if (c.vocabulary.empty()) throw config_error(src + ": 'vocabulary' (a word list) is required");
     if (c.batch_size == 0 || c.validate_every == 0) throw config_error(src + ": batch_size and validate_every must be positive");
+    if (!(c.learning_rate > 0) || !(c.min_lr >= 0) || c.min_lr > c.learning_rate)
+      throw config_error(src + ": need 0 <= min_lr <= learning_rate and learning_rate > 0");
     return c;
   }
 };
@@ -413,7 +423,13 @@ int main(int argc, char** argv) try {
     }
     const auto b = make_batch(inputs, targets);
     const double warm = std::min(1.0, static_cast<double>(st.step + 1) / static_cast<double>(std::max<std::size_t>(1, cfg.warmup_steps)));
-    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(st.lr * warm);
+    const bool decaying = cfg.decay_steps > 0 && st.step >= cfg.decay_from_step;
+    double step_lr = st.lr * warm;
+    if (decaying) {
+      const double t = std::min(1.0, static_cast<double>(st.step - cfg.decay_from_step) / static_cast<double>(cfg.decay_steps));
+      step_lr = cfg.min_lr + (st.lr - cfg.min_lr) * 0.5 * (1 + std::cos(std::numbers::pi * t));
+    }
+    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(step_lr);
     auto logits = net->forward(b.kin, b.keys, b.mask, b.tokens_in);
     auto loss = torch::nn::functional::cross_entropy(
         logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}),
@@ -448,16 +464,16 @@ int main(int argc, char** argv) try {
         io::save_safetensors((dir / "model.safetensors.tmp").string(), net->export_weights(),
                              {{"format", "glide"}, {"step", std::to_string(st.step)}});
         fs::rename(dir / "model.safetensors.tmp", dir / "model.safetensors");
-      } else if (++st.bad_validations >= cfg.plateau_patience) {
+      } else if (!decaying && ++st.bad_validations >= cfg.plateau_patience) {
         st.lr = std::max(cfg.min_lr, st.lr * cfg.lr_factor);
         st.bad_validations = 0;
       }
-      std::ofstream(csv, std::ios::app) << st.step << ',' << elapsed() << ',' << st.lr << ',' << loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n))
+      std::ofstream(csv, std::ios::app) << st.step << ',' << elapsed() << ',' << step_lr << ',' << loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n))
                                         << ',' << syn.mrr() << ',' << syn.accuracy_at_1() << ','
                                         << (std::isnan(real_mrr) ? std::string{} : std::to_string(real_mrr)) << ','
                                         << (std::isnan(real_acc1) ? std::string{} : std::to_string(real_acc1)) << '\n';
       plot(csv, dir / "metrics.png");
-      std::printf("step %zu  %.0fs  lr %.2e  loss %.4f  valid MRR %.4f acc@1 %.4f  real MRR %.4f\n", st.step, elapsed(), st.lr,
+      std::printf("step %zu  %.0fs  lr %.2e  loss %.4f  valid MRR %.4f acc@1 %.4f  real MRR %.4f\n", st.step, elapsed(), step_lr,
                   loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n)), syn.mrr(), syn.accuracy_at_1(), real_mrr);
       std::fflush(stdout);
       loss_sum = 0;
