@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -54,12 +55,31 @@ class transformer_decoder {
  public:
   using memory_type = encoded_swipe;
 
+  /// One position's self-attention keys and values, every layer: [rows when written x d] each.
+  /// Written once and never changed, so states share them.
+  struct kv_block {
+    std::vector<matrix> k, v;
+  };
   struct state_type {
     std::size_t batch = 0;
     std::size_t length = 0;  ///< tokens fed so far (start token included)
     std::shared_ptr<const std::vector<matrix>> cross_k, cross_v;  ///< per layer, [points x d]
-    std::vector<std::vector<matrix>> k, v;  ///< [layer][position] -> [batch x d]
+    /// The KV cache: blocks[p] holds position p; row r of this state reads row source[p][r] of it.
+    /// A reorder rewrites only these indices (no keys or values are copied), and a copied state
+    /// shares the blocks.
+    std::vector<std::shared_ptr<const kv_block>> blocks;
+    std::vector<std::vector<std::uint32_t>> source;
     matrix logits;
+    /// Buffers every step reuses (no allocation per step once sized); a copy starts with its own empty ones.
+    struct scratch_buffers {
+      matrix x, h, o, qkv, q, att, hidden;
+      scratch_buffers() = default;
+      scratch_buffers(const scratch_buffers&) {}
+      scratch_buffers(scratch_buffers&&) noexcept = default;
+      scratch_buffers& operator=(const scratch_buffers&) { return *this; }
+      scratch_buffers& operator=(scratch_buffers&&) noexcept = default;
+      ~scratch_buffers() = default;
+    } scratch;
   };
 
   transformer_decoder(const model::model_config& c, weight_reader& w) : config_{c} {
@@ -83,6 +103,7 @@ class transformer_decoder {
     }
     ln_f_ = layer_norm::load(w, "dec.ln_f", d);
     out_ = linear::load(w, "dec.out", d, vocab_);
+    positions_ = position_table{c.max_word_length + 2, d};
   }
 
   [[nodiscard]] std::size_t vocab_size() const noexcept { return vocab_; }
@@ -104,8 +125,6 @@ class transformer_decoder {
     }
     s.cross_k = std::move(ck);
     s.cross_v = std::move(cv);
-    s.k.resize(layers_.size());
-    s.v.resize(layers_.size());
     return s;
   }
 
@@ -119,58 +138,80 @@ class transformer_decoder {
     const auto heads = static_cast<Eigen::Index>(config_.heads);
     const Eigen::Index dh = d / heads;
     const float scale = 1.0F / std::sqrt(static_cast<float>(dh));
-    matrix x(b, d);
+    auto& sc = s.scratch;
+    auto& x = sc.x;
+    x.resize(b, d);
     for (Eigen::Index r = 0; r < b; ++r) {
       x.row(r) = tok_emb_.row(last[static_cast<std::size_t>(r)]);
-      add_position(x.row(r), s.length);
+      positions_.add(x.row(r), s.length);
     }
-    matrix o(b, d), h, qkv, q;
-    row_vector scores;
+    // This position's keys and values, filled layer by layer below.
+    auto block = std::make_shared<kv_block>();
+    block->k.resize(layers_.size());
+    block->v.resize(layers_.size());
+    s.source.emplace_back(s.batch);
+    for (std::uint32_t r = 0; r < s.batch; ++r) s.source.back()[r] = r;
+    const auto len = static_cast<Eigen::Index>(s.blocks.size()) + 1;
+    auto key_row = [&](std::size_t li, Eigen::Index j, Eigen::Index r) {
+      const auto& blk = j + 1 == len ? *block : *s.blocks[static_cast<std::size_t>(j)];
+      return blk.k[li].row(s.source[static_cast<std::size_t>(j)][static_cast<std::size_t>(r)]);
+    };
+    auto value_row = [&](std::size_t li, Eigen::Index j, Eigen::Index r) {
+      const auto& blk = j + 1 == len ? *block : *s.blocks[static_cast<std::size_t>(j)];
+      return blk.v[li].row(s.source[static_cast<std::size_t>(j)][static_cast<std::size_t>(r)]);
+    };
+    auto& o = sc.o;
+    auto& h = sc.h;
+    o.resize(b, d);
+    row_vector scores(len);
     for (std::size_t li = 0; li < layers_.size(); ++li) {
       const auto& l = layers_[li];
       // Causal self-attention: only the new position is projected.
-      h = l.self_ln(x);
-      l.self_attn.in_proj.apply(h, qkv);
-      s.k[li].push_back(qkv.middleCols(d, d));
-      s.v[li].push_back(qkv.rightCols(d));
-      const auto& ks = s.k[li];
-      const auto& vs = s.v[li];
-      const auto len = static_cast<Eigen::Index>(ks.size());
-      scores.resize(len);
+      l.self_ln.apply(x, h);
+      l.self_attn.in_proj.apply(h, sc.qkv);
+      block->k[li] = sc.qkv.middleCols(d, d);
+      block->v[li] = sc.qkv.rightCols(d);
       for (Eigen::Index r = 0; r < b; ++r)
         for (Eigen::Index hd = 0; hd < heads; ++hd) {
-          const auto qh = qkv.row(r).segment(hd * dh, dh);
-          for (Eigen::Index j = 0; j < len; ++j) scores[j] = ks[static_cast<std::size_t>(j)].row(r).segment(hd * dh, dh).dot(qh) * scale;
+          const auto qh = sc.qkv.row(r).segment(hd * dh, dh);
+          for (Eigen::Index j = 0; j < len; ++j) scores[j] = key_row(li, j, r).segment(hd * dh, dh).dot(qh) * scale;
           softmax_inplace(scores);
           auto oh = o.row(r).segment(hd * dh, dh);
           oh.setZero();
-          for (Eigen::Index j = 0; j < len; ++j) oh += scores[j] * vs[static_cast<std::size_t>(j)].row(r).segment(hd * dh, dh);
+          for (Eigen::Index j = 0; j < len; ++j) oh += scores[j] * value_row(li, j, r).segment(hd * dh, dh);
         }
-      x += l.self_attn.out_proj(o);
-      // Cross-attention over the swipe.
-      h = l.cross_ln(x);
-      l.cross_q.apply(h, q);
+      l.self_attn.out_proj.apply_add(o, x);
+      // Cross-attention over the swipe: per head, a [rows x points] product of the queries and keys.
+      l.cross_ln.apply(x, h);
+      l.cross_q.apply(h, sc.q);
       const auto& mk = (*s.cross_k)[li];
       const auto& mv = (*s.cross_v)[li];
       for (Eigen::Index hd = 0; hd < heads; ++hd) {
-        matrix att = (q.middleCols(hd * dh, dh) * mk.middleCols(hd * dh, dh).transpose()) * scale;  // [b x points]
-        for (Eigen::Index r = 0; r < b; ++r) softmax_inplace(att.row(r));
-        o.middleCols(hd * dh, dh).noalias() = att * mv.middleCols(hd * dh, dh);
+        sc.att.noalias() = sc.q.middleCols(hd * dh, dh) * mk.middleCols(hd * dh, dh).transpose();
+        sc.att *= scale;
+        for (Eigen::Index r = 0; r < b; ++r) softmax_inplace(sc.att.row(r));
+        o.middleCols(hd * dh, dh).noalias() = sc.att * mv.middleCols(hd * dh, dh);
       }
-      x += l.cross_out(o);
-      x += l.ffn(l.ffn_ln(x));
+      l.cross_out.apply_add(o, x);
+      l.ffn_ln.apply(x, h);
+      l.ffn.apply_add(h, sc.hidden, x);
     }
-    out_.apply(ln_f_(x), s.logits);
+    s.blocks.push_back(std::move(block));
+    ln_f_.apply(x, h);
+    out_.apply(h, s.logits);
     ++s.length;
     return {s.logits.data(), s.batch, vocab_};
   }
 
+  /// Row i becomes old row rows[i]: only the cache's row indices move.
   void reorder(state_type& s, std::span<const std::size_t> rows) const {
-    const auto idx = detail::checked_rows(rows, s.batch, "transformer_decoder");
-    for (auto& layer : s.k)
-      for (auto& m : layer) m = m(idx, Eigen::all).eval();
-    for (auto& layer : s.v)
-      for (auto& m : layer) m = m(idx, Eigen::all).eval();
+    (void)detail::checked_rows(rows, s.batch, "transformer_decoder");
+    std::vector<std::uint32_t> moved(rows.size());
+    for (auto& src : s.source) {
+      for (std::size_t i = 0; i < rows.size(); ++i) moved[i] = src[rows[i]];
+      src.swap(moved);
+      moved.resize(rows.size());
+    }
     s.batch = rows.size();
   }
 
@@ -189,6 +230,7 @@ class transformer_decoder {
   std::vector<layer> layers_;
   layer_norm ln_f_;
   linear out_;
+  position_table positions_;
 };
 static_assert(Decoder<transformer_decoder>);
 

@@ -50,6 +50,7 @@ class swipe_encoder {
       layers_.push_back(std::move(l));
     }
     ln_f_ = layer_norm::load(w, "enc.ln_f", d);
+    positions_ = position_table{c.max_points, d};
   }
 
   [[nodiscard]] encoded_swipe encode(const swipe::model_input& in) const {
@@ -65,7 +66,7 @@ class swipe_encoder {
       const auto k = in.keys[static_cast<std::size_t>(i)];
       if (k < 0 || k >= key_emb_.rows()) throw shape_error("swipe encoder: key token " + std::to_string(k) + " out of range");
       x.row(i) += key_emb_.row(k);
-      add_position(x.row(i), static_cast<std::size_t>(i));
+      positions_.add(x.row(i), static_cast<std::size_t>(i));
     }
     const bool conformer = config_.encoder == "conformer";
     for (const auto& l : layers_) {
@@ -96,7 +97,7 @@ class swipe_encoder {
     const Eigen::Index d = x.cols(), t = x.rows();
     const matrix h2 = l.pw1(x);
     const matrix h = h2.leftCols(d).cwiseProduct(
-        h2.rightCols(d).unaryExpr([](float v) { return 1.0F / (1.0F + std::exp(-v)); }));
+        sigmoid(h2.rightCols(d).array()).matrix());
     const auto k = l.dw_w.cols();
     matrix y(t, d);
     for (Eigen::Index i = 0; i < t; ++i) {
@@ -117,6 +118,7 @@ class swipe_encoder {
   matrix key_emb_;
   std::vector<layer> layers_;
   layer_norm ln_f_;
+  position_table positions_;
 };
 static_assert(Encoder<swipe_encoder>);
 
