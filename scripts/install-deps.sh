@@ -10,7 +10,7 @@ packages=(
   wamerican onboard-data
 )
 if [[ "${1:-}" == "--with-torch" ]]; then
-  packages+=(libtorch-dev libopenblas0-pthread)
+  packages+=(libtorch-dev libopenblas0-pthread python3-torch)
 fi
 
 missing=()

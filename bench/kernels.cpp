@@ -1,0 +1,211 @@
+// How close the Eigen backend runs to the hardware, in one run: the model's FLOPs per swipe (from the
+// config, the swipe's points and the decoder rows the search actually ran), the achieved GFLOP/s of
+// the encoder and of the decoder, and their share of a peak measured in the same run on the same core:
+// Eigen's best large GEMM (512 x 512 x 512, float) and a tight loop of the encoder's own GEMM shapes.
+//
+// FLOPs count multiply-adds as 2 and only matrix products (projections, attention scores and
+// weighted sums, feed-forward, output layer); layer norms, softmax and activations are not counted.
+//
+// Usage: glide_bench_kernels [--model DIR] [--vocab FILE] [--grids FILE]... [--data FILE.jsonl] [--limit N]
+//                            [--search SPEC]
+// Defaults: the shipped English model, build/vocab/en.tsv, the How-We-Swipe keyboards and its first
+// 500 validation swipes, the CLI's default search (trie_beam 12 -> 12 words).
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <glide/backends/eigen/model.hpp>
+#include <glide/glide.hpp>
+
+using namespace glide;
+namespace eg = glide::backends::eigen;
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
+
+/// Matrix-product FLOPs of encoding a swipe of `t` points (transformer or conformer encoder).
+double encoder_flops(const model::model_config& c, double t) {
+  const double d = static_cast<double>(c.d_model), f = static_cast<double>(c.ffn);
+  double per_layer = 2 * t * d * 3 * d   // q, k, v projection
+                     + 2 * 2 * t * t * d  // scores and weighted sum, all heads
+                     + 2 * t * d * d      // output projection
+                     + 2 * 2 * t * d * f;  // feed-forward
+  if (c.encoder == "conformer")
+    per_layer += 2 * 2 * t * d * f + 2 * t * d * 2 * d + 2 * t * d * d + 2 * t * d * static_cast<double>(c.conv_kernel);
+  return 2 * t * static_cast<double>(model::model_config::kinematic_dim) * d + static_cast<double>(c.encoder_layers) * per_layer;
+}
+
+/// FLOPs of the transformer decoder: once per swipe, the cross-attention keys and values.
+double decoder_init_flops(const model::model_config& c, double t) {
+  const double d = static_cast<double>(c.d_model);
+  return static_cast<double>(c.decoder_layers) * 2 * t * d * 2 * d;
+}
+/// One row of one step, the prefix holding `len` tokens after this one is fed.
+double decoder_row_flops(const model::model_config& c, double t, double len) {
+  const double d = static_cast<double>(c.d_model), f = static_cast<double>(c.ffn), v = static_cast<double>(c.vocab_size());
+  const double per_layer = 2 * d * 3 * d + 2 * 2 * len * d + 2 * d * d  // self-attention
+                           + 2 * d * d + 2 * 2 * t * d + 2 * d * d       // cross-attention
+                           + 2 * 2 * d * f;                              // feed-forward
+  return static_cast<double>(c.decoder_layers) * per_layer + 2 * d * v;
+}
+
+/// Wraps a Decoder: times its calls and adds up the FLOPs of the rows it runs.
+template <Decoder D>
+class counting_decoder {
+ public:
+  using memory_type = typename D::memory_type;
+  using state_type = typename D::state_type;
+  counting_decoder(D& d, const model::model_config& c) : d_{&d}, c_{&c} {}
+  [[nodiscard]] std::size_t vocab_size() const { return d_->vocab_size(); }
+  [[nodiscard]] token_id bos_id() const { return d_->bos_id(); }
+  [[nodiscard]] token_id eos_id() const { return d_->eos_id(); }
+  [[nodiscard]] std::size_t batch_size(const state_type& s) const { return d_->batch_size(s); }
+  state_type init_state(const memory_type& m, std::size_t b) {
+    const auto t0 = clock_type::now();
+    auto s = d_->init_state(m, b);
+    seconds += seconds_since(t0);
+    flops += decoder_init_flops(*c_, static_cast<double>(m.states.rows()));
+    return s;
+  }
+  logits_view step(const memory_type& m, state_type& s, std::span<const token_id> last) {
+    const auto t0 = clock_type::now();
+    auto v = d_->step(m, s, last);
+    seconds += seconds_since(t0);
+    rows += last.size();
+    ++steps;
+    flops += static_cast<double>(last.size()) * decoder_row_flops(*c_, static_cast<double>(m.states.rows()), static_cast<double>(s.length));
+    return v;
+  }
+  void reorder(state_type& s, std::span<const std::size_t> r) {
+    const auto t0 = clock_type::now();
+    d_->reorder(s, r);
+    seconds += seconds_since(t0);
+  }
+  double seconds = 0, flops = 0;
+  std::size_t rows = 0, steps = 0;
+
+ private:
+  D* d_;
+  const model::model_config* c_;
+};
+
+/// Best GFLOP/s of C = A * B for [m x k] * [k x n] over `reps` timed rounds of `inner` products.
+double gemm_gflops(Eigen::Index m, Eigen::Index k, Eigen::Index n, int reps, int inner) {
+  eg::matrix a = eg::matrix::Random(m, k), b = eg::matrix::Random(k, n), c(m, n);
+  double best = 0;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = clock_type::now();
+    for (int i = 0; i < inner; ++i) {
+      c.noalias() = a * b;
+      a(0, 0) += c(0, 0) * 1e-30F;  // keep the products alive
+    }
+    best = std::max(best, 2.0 * static_cast<double>(m * k * n) * inner / seconds_since(t0) / 1e9);
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
+  std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
+  std::string search = "trie_beam:beam_width=12,n_best=12,prior_weight=0.3";
+  std::vector<std::string> grid_files;
+  std::string data = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe/valid.jsonl";
+  std::size_t limit = 500;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--model") model_dir = argv[i + 1];
+    else if (a == "--vocab") vocab = argv[i + 1];
+    else if (a == "--data") data = argv[i + 1];
+    else if (a == "--grids") grid_files.push_back(argv[i + 1]);
+    else if (a == "--limit") limit = std::stoul(argv[i + 1]);
+    else if (a == "--search") search = argv[i + 1];
+    else throw config_error("unknown option " + a);
+  }
+  if (grid_files.empty()) {
+    grid_files.push_back(GLIDE_SOURCE_DIR "/data/grids/grids.json");
+    const auto hws = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe/grids.json";
+    if (fs::exists(hws)) grid_files.push_back(hws);
+  }
+  if (!fs::exists(data)) {
+    std::fprintf(stderr, "glide_bench_kernels: no data at %s (pass --data FILE.jsonl)\n", data.c_str());
+    return 2;
+  }
+  const auto config = model::model_config::load(model_dir + "/config.json");
+  if (config.decoder != "transformer") throw config_error("glide_bench_kernels counts transformer decoders only");
+  eg::transformer_model model{config, io::safetensors_file::load(model_dir + "/model.safetensors")};
+  const auto tokenizer = config.tokenizer();
+  const auto grids = swipe::grid_set::load(grid_files);
+  auto list = read_word_list(vocab, tokenizer, {.skip_unencodable = true});
+  std::erase_if(list.words, [&](const weighted_word& w) { return w.tokens.size() > config.max_word_length; });
+  const auto trie = vocabulary_trie::build(std::move(list.words));
+  auto examples = swipe::read_jsonl(data, grids);
+  if (examples.size() > limit) examples.resize(limit);
+  const auto cfg = search_config::parse(search);
+  swipe::recognizer rec{model, grids, tokenizer, &trie, cfg, config.max_points};
+  std::vector<swipe::model_input> inputs;
+  for (const auto& ex : examples) inputs.push_back(rec.input(ex.curve));
+  double points = 0;
+  for (const auto& in : inputs) points += static_cast<double>(in.points);
+  const double n = static_cast<double>(inputs.size());
+
+  std::printf("model %s: %s/%s, d=%zu, heads %zu, %zu+%zu layers, ffn %zu; %zu swipes of %s (%.1f points on average)\n",
+              model_dir.c_str(), config.encoder.c_str(), config.decoder.c_str(), config.d_model, config.heads,
+              config.encoder_layers, config.decoder_layers, config.ffn, inputs.size(), data.c_str(), points / n);
+  std::printf("Eigen %d.%d.%d, SIMD: %s, one thread\n\n", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION,
+              Eigen::SimdInstructionSetsInUse());
+  Eigen::setNbThreads(1);
+
+  // Peaks, measured now on this core.
+  const double peak_large = gemm_gflops(512, 512, 512, 5, 4);
+  const auto t_typ = static_cast<Eigen::Index>(points / n + 0.5);
+  const auto d = static_cast<Eigen::Index>(config.d_model), f = static_cast<Eigen::Index>(config.ffn);
+  const double peak_qkv = gemm_gflops(t_typ, d, 3 * d, 5, 400);
+  const double peak_ffn1 = gemm_gflops(t_typ, d, f, 5, 400);
+  const double peak_ffn2 = gemm_gflops(t_typ, f, d, 5, 400);
+  const double peak_shapes = (3 * d + 2 * f) / (3 * d / peak_qkv + f / peak_ffn1 + f / peak_ffn2);
+  std::printf("measured peak: Eigen GEMM 512x512x512 %.1f GFLOP/s; the encoder's GEMM shapes at %ld points "
+              "([%ldx%ld]x[%ldx%ld] %.1f, x[%ldx%ld] %.1f, [%ldx%ld]x[%ldx%ld] %.1f) %.1f GFLOP/s combined\n\n",
+              peak_large, static_cast<long>(t_typ), static_cast<long>(t_typ), static_cast<long>(d), static_cast<long>(d),
+              static_cast<long>(3 * d), peak_qkv, static_cast<long>(d), static_cast<long>(f), peak_ffn1, static_cast<long>(t_typ),
+              static_cast<long>(f), static_cast<long>(f), static_cast<long>(d), peak_ffn2, peak_shapes);
+
+  // Encoder: every swipe, best of 3 passes.
+  double enc_s = 1e300, enc_flops = 0;
+  for (const auto& in : inputs) enc_flops += encoder_flops(config, static_cast<double>(in.points));
+  std::vector<eg::encoded_swipe> memories;
+  for (int pass = 0; pass < 3; ++pass) {
+    memories.clear();
+    const auto t0 = clock_type::now();
+    for (const auto& in : inputs) memories.push_back(model.encoder().encode(in));
+    enc_s = std::min(enc_s, seconds_since(t0));
+  }
+  // Decoder: the search over each encoded swipe, with FLOPs of the rows it ran.
+  counting_decoder dec{model.decoder(), config};
+  const auto t0 = clock_type::now();
+  for (const auto& m : memories) (void)run_search(dec, m, &trie, cfg);
+  const double search_s = seconds_since(t0);
+
+  const double enc_gf = enc_flops / enc_s / 1e9, dec_gf = dec.flops / dec.seconds / 1e9;
+  std::printf("%-10s %10s %12s %10s %14s %16s\n", "part", "ms/swipe", "MFLOP/swipe", "GFLOP/s", "% of 512 GEMM", "% of its shapes");
+  std::printf("%-10s %10.3f %12.2f %10.2f %13.1f%% %15.1f%%\n", "encoder", 1000 * enc_s / n, enc_flops / n / 1e6, enc_gf,
+              100 * enc_gf / peak_large, 100 * enc_gf / peak_shapes);
+  std::printf("%-10s %10.3f %12.2f %10.2f %13.1f%% %16s\n", "decoder", 1000 * dec.seconds / n, dec.flops / n / 1e6, dec_gf,
+              100 * dec_gf / peak_large, "-");
+  std::printf("%-10s %10.3f %12s %10s %14s %16s\n", "search", 1000 * (search_s - dec.seconds) / n, "-", "-", "-", "-");
+  std::printf("  decoder: %.1f steps and %.1f rows a swipe (%.1f rows a step)\n", static_cast<double>(dec.steps) / n,
+              static_cast<double>(dec.rows) / n, static_cast<double>(dec.rows) / static_cast<double>(dec.steps));
+  std::printf("encoder share of measured peak (512 GEMM): %.1f%%\n", 100 * enc_gf / peak_large);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "glide_bench_kernels: %s\n", e.what());
+  return 1;
+}

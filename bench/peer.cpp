@@ -1,0 +1,152 @@
+// Glide against the seed's Python decoding, side by side in one run, on the same exported weights and
+// the same swipes: bench/peer/seed_decode.py (PyTorch eager, one swipe at a time, a heap-based beam
+// of width 6 whose every hypothesis re-runs the decoder over its whole prefix each step, a dict of
+// prefixes as the vocabulary mask) and Glide's Eigen backend with its vocabulary-constrained beam of
+// the same width (KV cache, all beams in one batch, the trie as the mask). Both run on one thread and
+// are timed from the model inputs to the ranked words (model loading excluded). Prints both speeds,
+// the ratio and how many top-1 words agree; the last line is `glide/seed speed ratio: N.NNx`.
+//
+// Usage: glide_bench_peer [--model DIR] [--vocab FILE] [--grids FILE]... [--data FILE.jsonl] [--limit N]
+//                         [--python PATH]
+// Defaults: the shipped English model, build/vocab/en.tsv, the How-We-Swipe keyboards and the first
+// 200 swipes of its validation file; python: /usr/bin/python3 (Debian's, with python3-torch).
+// Exit status 77 (a skip for ctest) when that Python cannot import torch.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <glide/backends/eigen/model.hpp>
+#include <glide/glide.hpp>
+
+using namespace glide;
+namespace eg = glide::backends::eigen;
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+std::string shell_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
+  return out + "'";
+}
+std::string token_string(const std::vector<token_id>& t) {
+  std::string s;
+  for (auto x : t) s += (s.empty() ? "" : " ") + std::to_string(x);
+  return s;
+}
+}  // namespace
+
+int main(int argc, char** argv) try {
+  std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
+  std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
+  std::vector<std::string> grid_files;
+  std::string data = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe/valid.jsonl";
+  std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  std::size_t limit = 200;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--model") model_dir = argv[i + 1];
+    else if (a == "--vocab") vocab = argv[i + 1];
+    else if (a == "--data") data = argv[i + 1];
+    else if (a == "--grids") grid_files.push_back(argv[i + 1]);
+    else if (a == "--limit") limit = std::stoul(argv[i + 1]);
+    else if (a == "--python") python = argv[i + 1];
+    else throw config_error("unknown option " + a);
+  }
+  if (std::system((shell_quoted(python) + " -c 'import torch' 2>/dev/null").c_str()) != 0) {
+    std::printf("glide_bench_peer: skipped: %s cannot import torch (install Debian's python3-torch)\n", python.c_str());
+    return 77;
+  }
+  if (grid_files.empty()) {
+    grid_files.push_back(GLIDE_SOURCE_DIR "/data/grids/grids.json");
+    const auto hws = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe/grids.json";
+    if (fs::exists(hws)) grid_files.push_back(hws);
+  }
+  const auto config = model::model_config::load(model_dir + "/config.json");
+  if (config.encoder != "transformer" || config.decoder != "transformer")
+    throw config_error("the seed's Python decoding runs transformer models only");
+  eg::transformer_model model{config, io::safetensors_file::load(model_dir + "/model.safetensors")};
+  const auto tokenizer = config.tokenizer();
+  const auto grids = swipe::grid_set::load(grid_files);
+  auto list = read_word_list(vocab, tokenizer, {.skip_unencodable = true});
+  std::erase_if(list.words, [&](const weighted_word& w) { return w.tokens.size() > config.max_word_length; });
+  auto examples = swipe::read_jsonl(data, grids);
+  if (examples.size() > limit) examples.resize(limit);
+  if (examples.empty()) throw config_error(data + ": no swipes");
+
+  const auto cfg = search_config::parse("trie_beam:beam_width=6,n_best=4");
+  const auto trie = vocabulary_trie::build(list.words);
+  swipe::recognizer rec{model, grids, tokenizer, &trie, cfg, config.max_points};
+  std::vector<swipe::model_input> inputs;
+  for (const auto& ex : examples) inputs.push_back(rec.input(ex.curve));
+
+  // The peer's inputs: the same model inputs and the same words, as token ids.
+  char tmpl[] = "/tmp/glide-peer-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) throw io_error("cannot create a temporary directory");
+  const fs::path dir = tmpl;
+  {
+    nlohmann::json j;
+    auto& arr = j["swipes"] = nlohmann::json::array();
+    for (const auto& in : inputs) arr.push_back({{"points", in.points}, {"kinematics", in.kinematics}, {"keys", in.keys}});
+    std::ofstream(dir / "inputs.json") << j.dump();
+    std::ofstream w{dir / "words.txt"};
+    for (const auto& x : list.words) w << token_string(x.tokens) << '\n';
+  }
+  std::printf("%zu swipes of %s, model %s (d=%zu, %zu+%zu layers), %zu words, beam width 6, one thread\n", inputs.size(),
+              data.c_str(), model_dir.c_str(), config.d_model, config.encoder_layers, config.decoder_layers, list.words.size());
+  std::fflush(stdout);
+
+  const std::string cmd = shell_quoted(python) + " " + shell_quoted(GLIDE_SOURCE_DIR "/bench/peer/seed_decode.py") + " --model " +
+                          shell_quoted(model_dir) + " --inputs " + shell_quoted((dir / "inputs.json").string()) + " --words " +
+                          shell_quoted((dir / "words.txt").string()) + " --out " + shell_quoted((dir / "peer.json").string()) +
+                          " --beam 6 --n-best 4";
+  if (std::system(cmd.c_str()) != 0) throw io_error("the Python peer failed: " + cmd);
+  nlohmann::json peer;
+  std::ifstream(dir / "peer.json") >> peer;
+  fs::remove_all(dir);
+  const double peer_s = peer.at("seconds").get<double>();
+  const auto& peer_words = peer.at("words");
+  if (peer_words.size() != inputs.size()) throw io_error("the Python peer returned " + std::to_string(peer_words.size()) + " lists");
+
+  // Glide, best of 3 passes over the same inputs.
+  Eigen::setNbThreads(1);
+  std::vector<std::string> glide_top(inputs.size());
+  double glide_s = 1e300;
+  for (int pass = 0; pass < 3; ++pass) {
+    const auto t0 = clock_type::now();
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const auto memory = model.encoder().encode(inputs[i]);
+      auto r = run_search(model.decoder(), memory, &trie, cfg);
+      if (pass == 0 && !r.hypotheses.empty()) {
+        auto t = r.hypotheses[0].tokens;
+        if (!t.empty() && t.back() == tokenizer.eos_id) t.pop_back();
+        glide_top[i] = token_string(t);
+      }
+    }
+    glide_s = std::min(glide_s, std::chrono::duration<double>(clock_type::now() - t0).count());
+  }
+  std::size_t agree = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& p = peer_words[i];
+    const std::string top = p.empty() ? std::string{} : p[0].get<std::string>();
+    agree += top == glide_top[i];
+  }
+  const double n = static_cast<double>(inputs.size());
+  std::printf("%-44s %10.2f ms/swipe %10.1f swipes/s\n", "seed (Python, PyTorch eager, re-run prefix)", 1000 * peer_s / n, n / peer_s);
+  std::printf("%-44s %10.2f ms/swipe %10.1f swipes/s\n", "glide (Eigen, KV cache, batched beam)", 1000 * glide_s / n, n / glide_s);
+  std::printf("top-1 words agreeing: %zu of %zu (%.1f%%)\n", agree, inputs.size(), 100.0 * static_cast<double>(agree) / n);
+  std::printf("glide/seed speed ratio: %.2fx\n", peer_s / glide_s);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "glide_bench_peer: %s\n", e.what());
+  return 1;
+}
