@@ -10,6 +10,8 @@
 // Defaults need nothing configured: the shipped English model (models/en-qwerty), the English
 // vocabulary made at build time, the shipped grids, and the sample swipes in data/samples.
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -39,6 +41,24 @@ using namespace glide;
 namespace eg = glide::backends::eigen;
 
 namespace {
+
+/// `s` padded with spaces to `width` characters (UTF-8 code points, so Cyrillic columns line up).
+std::string padded(const std::string& s, std::size_t width) {
+  std::size_t chars = 0;
+  for (unsigned char c : s) chars += (c & 0xC0U) != 0x80U;
+  return chars >= width ? s : s + std::string(width - chars, ' ');
+}
+
+/// Swipes whose timestamps the features repair are reported, not repaired silently.
+template <class Examples>
+void report_time_repairs(const std::string& path, const Examples& examples) {
+  const auto c = swipe::count_time_repairs(examples);
+  if (c.monotonic > 0)
+    std::cerr << "glide: " << path << ": " << c.monotonic << " swipe(s) with timestamps going backwards (raised to the running maximum)\n";
+  if (c.synthesized > 0)
+    std::cerr << "glide: " << path << ": " << c.synthesized
+              << " swipe(s) with constant or mostly backward timestamps (replaced by one point every 10 ms)\n";
+}
 
 struct model_options {
   std::string model_dir = GLIDE_DEFAULT_MODEL;
@@ -95,11 +115,11 @@ struct loaded {
     auto search = search_config::parse(o.search);
     auto m = eg::load_model(o.model_dir);
     auto config = model::model_config::load((fs::path(o.model_dir) / "config.json").string());
-    auto list = read_word_list(o.vocab, config.tokenizer(), {.skip_unencodable = true});
+    auto list = read_word_list(o.vocab, config.tokenizer(), {.skip_unencodable = true, .max_tokens = config.max_word_length});
+    if (const auto dropped = list.dropped_summary(); !dropped.empty())
+      std::cerr << "glide: " << o.vocab << ": dropped " << dropped << "\n";
     if (o.top_words != 0 && list.words.size() > o.top_words) list.words.resize(o.top_words);
-    std::vector<weighted_word> fitting;
-    for (auto& w : list.words)
-      if (w.tokens.size() <= config.max_word_length) fitting.push_back(std::move(w));
+    auto fitting = std::move(list.words);
     auto name = fs::path(o.model_dir).filename().string();
     if (name.empty()) name = fs::path(o.model_dir).parent_path().filename().string();
     if (o.rescore_geometric < 0 || !std::isfinite(o.rescore_geometric))
@@ -236,10 +256,14 @@ int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
       const auto t0 = std::chrono::steady_clock::now();
       auto [words, stats] = decode(ex->curve);
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      std::printf("%-14s ->", ex->word.empty() ? "?" : ex->word.c_str());
+      std::printf("%s ->", padded(ex->word.empty() ? "?" : ex->word, 14).c_str());
       for (const auto& w : words) std::printf(" %s (%.2f)", w.word.c_str(), static_cast<double>(w.score));
       if (words.empty()) std::printf(" (no word)");
-      std::printf("   [%zu points, %zu decoder steps, %.1f ms]\n", ex->curve.size(), stats.decoder_steps, ms);
+      const auto repair = swipe::needed_time_repair(ex->curve.t);
+      std::printf("   [%zu points, %zu decoder steps, %.1f ms%s]\n", ex->curve.size(), stats.decoder_steps, ms,
+                  repair == swipe::time_repair::none        ? ""
+                  : repair == swipe::time_repair::monotonic ? "; timestamps going backwards repaired"
+                                                            : "; constant timestamps replaced");
       if (!ex->word.empty()) acc.add(words, ex->word);
     }
   }
@@ -254,6 +278,7 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
   auto l = loaded::load(o);
   std::vector<std::size_t> lines;  // each example's line in `data`, for error messages
   const auto examples = swipe::read_jsonl(data, l.grids, &lines);
+  report_time_repairs(data, examples);
   std::vector<std::pair<prediction, search_stats>> results(examples.size());
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex error_mutex;
@@ -276,16 +301,25 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < std::max(1U, threads); ++t) pool.emplace_back(work);
+  // A bar redrawn in place on a terminal; where stderr is a log, a plain line every 10 seconds.
+  const bool terminal = isatty(fileno(stderr)) != 0;
+  double last_line = 0;
   while (done < examples.size()) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto d = done.load();
-    const int bar = examples.empty() ? 30 : static_cast<int>(30 * d / examples.size());
-    std::fprintf(stderr, "\r[%-30s] %zu/%zu  %.0f swipes/s", std::string(static_cast<std::size_t>(bar), '#').c_str(), d,
-                 examples.size(), s > 0 ? static_cast<double>(d) / s : 0.0);
+    const double rate = s > 0 ? static_cast<double>(d) / s : 0.0;
+    if (terminal) {
+      const int bar = examples.empty() ? 30 : static_cast<int>(30 * d / examples.size());
+      std::fprintf(stderr, "\r[%-30s] %zu/%zu  %.0f swipes/s", std::string(static_cast<std::size_t>(bar), '#').c_str(), d,
+                   examples.size(), rate);
+    } else if (s - last_line >= 10) {
+      std::fprintf(stderr, "glide predict: %zu/%zu swipes, %.0f swipes/s\n", d, examples.size(), rate);
+      last_line = s;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   for (auto& t : pool) t.join();
-  std::fprintf(stderr, "\r[%-30s] %zu/%zu\n", std::string(30, '#').c_str(), examples.size(), examples.size());
+  if (terminal) std::fprintf(stderr, "\r[%-30s] %zu/%zu\n", std::string(30, '#').c_str(), examples.size(), examples.size());
   if (!first_error.empty()) throw error(first_error);
 
   std::ofstream out{out_path};
@@ -377,6 +411,7 @@ int cmd_fit_geometric(model_options o, const std::string& data, const std::strin
   if (!fs::exists(o.geometric_params)) o.geometric_params.clear();
   auto l = loaded::load(o);
   const auto examples = swipe::read_jsonl(data, l.grids);
+  report_time_repairs(data, examples);
   const auto t0 = std::chrono::steady_clock::now();
   auto start = l.geometric->options();
   const auto fit = swipe::fit_geometric_options(*l.geometric, examples, start, pool);
@@ -394,6 +429,7 @@ int cmd_fit_rescore(model_options o, const std::string& data, const std::string&
   o.recognizer = "geometric";  // load the geometric recognizer (with --geometric-params)
   auto l = loaded::load(o);
   const auto examples = swipe::read_jsonl(data, l.grids);
+  report_time_repairs(data, examples);
   std::vector<prediction> lists;
   for (auto& p : read_predictions(predictions_path)) lists.push_back(std::move(p.predictions));
   auto start = l.geometric->options();
@@ -415,6 +451,7 @@ int cmd_synth_fit(const std::vector<std::string>& grid_files, const std::string&
   {
     // Every k-th line, so a limit still spans the whole file (its users and keyboards).
     auto all = swipe::read_jsonl(data, grids);
+    report_time_repairs(data, all);
     for (const auto& ex : all)
       if (ex.word.empty()) throw parse_error(data + ": a swipe has no 'word' to measure against");
     const std::size_t step = limit == 0 || all.size() <= limit ? 1 : all.size() / limit;

@@ -105,4 +105,19 @@ expect_error "truncated" "$glide" decode --model "$work/truncated"
 expect_error "unknown search 'astar'" "$glide" decode --search astar
 expect_error "cannot open word list" "$glide" decode --vocab /nonexistent.txt
 expect_error "unknown grid" "$glide" synth --grid colemak --words a
+# Vocabulary lines that cannot be used are counted and reported; non-finite counts name the line (issue 13 D6).
+printf 'hello 5\nHELLO 2\nincomprehensibilitiesincomprehensibilities 3\nworld 1e308\nworld 1e308\n' > "$work/words.tsv"
+"$glide" decode --vocab "$work/words.tsv" > /dev/null 2> "$work/vocab-err.txt" || fail "decode with a vocabulary of huge counts"
+grep -q "dropped 1 line(s) with characters outside the alphabet" "$work/vocab-err.txt" || fail "dropped vocabulary lines not reported"
+grep -q "1 word(s) longer than the model allows" "$work/vocab-err.txt" || fail "too-long vocabulary words not reported"
+printf 'hello 5\nworld inf\n' > "$work/inf.tsv"
+expect_error "inf.tsv:2: count 'inf' is not a finite positive number" "$glide" decode --vocab "$work/inf.tsv"
+# Timestamps that never change are repaired and said so.
+python3 - "$src/data/samples/en.jsonl" "$work/const-t.jsonl" <<'PY'
+import json, sys
+line = json.loads(open(sys.argv[1]).readline())
+line["curve"]["t"] = [5] * len(line["curve"]["t"])
+open(sys.argv[2], "w").write(json.dumps(line) + "\n")
+PY
+"$glide" decode "$work/const-t.jsonl" | grep -q "constant timestamps replaced" || fail "constant timestamps not reported"
 echo "glide CLI test passed"

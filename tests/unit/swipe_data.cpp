@@ -81,6 +81,33 @@ TEST_CASE("features cope with repeated timestamps, off-keyboard points and bad s
   REQUIRE_THROWS_AS(fx.extract(swipe_curve{{1, 2}, {1}, {0, 1}, "qwerty_english", {}}), shape_error);
 }
 
+TEST_CASE("timestamps that go backwards or never change are repaired as documented, and counted", "[unit][swipe][features][errors]") {
+  const feature_extractor fx{shipped().at("qwerty_english")};
+  const std::vector<float> xs{10, 60, 120, 200, 260}, ys{20, 30, 40, 30, 20};
+  // Negative but increasing: nothing to repair (only differences count).
+  const std::vector<float> negative{-50, -40, -30, -20, -10};
+  REQUIRE(needed_time_repair(negative) == time_repair::none);
+  // One step backwards: the running maximum.
+  const std::vector<float> jitter{0, 10, 8, 30, 40};
+  REQUIRE(needed_time_repair(jitter) == time_repair::monotonic);
+  REQUIRE(repaired_times(jitter) == std::vector<float>{0, 10, 10, 30, 40});
+  // All equal, or mostly backwards: one point every 10 ms.
+  const std::vector<float> constant{5, 5, 5, 5, 5}, reversed{40, 30, 20, 10, 0};
+  REQUIRE(needed_time_repair(constant) == time_repair::synthesized);
+  REQUIRE(needed_time_repair(reversed) == time_repair::synthesized);
+  REQUIRE(repaired_times(reversed) == std::vector<float>{0, 10, 20, 30, 40});
+  // The features of a repaired swipe are those of the swipe with the repaired times, all finite.
+  const swipe_curve broken{xs, ys, constant, "qwerty_english", {}}, fixed{xs, ys, {0, 10, 20, 30, 40}, "qwerty_english", {}};
+  const auto fb = fx.extract(broken).values;
+  REQUIRE(fb == fx.extract(fixed).values);
+  for (float v : fb) REQUIRE(std::isfinite(v));
+  // Counted for a report.
+  const std::vector<swipe_example> set{{"a", broken}, {"b", fixed}, {"c", {xs, ys, jitter, "qwerty_english", {}}}};
+  const auto counts = count_time_repairs(set);
+  REQUIRE(counts.monotonic == 1);
+  REQUIRE(counts.synthesized == 1);
+}
+
 TEST_CASE("synthesizer: on the keyboard, seeded, and its key path spells the word", "[unit][swipe][synth]") {
   const std::vector<std::string> english{"hello", "world", "the", "keyboard", "swipe", "a", "committee", "quiz",
                                          "typewriter", "pool", "jazz", "minimum", "glide", "decoder", "of"};

@@ -1,3 +1,4 @@
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -50,6 +51,11 @@ TEST_CASE("vocabulary_trie merges duplicates and rejects bad words", "[unit][tri
   const auto trie = vocabulary_trie::build({{{3, 4}, 1.0}, {{3, 4}, 3.0}, {{5}, 4.0}});
   REQUIRE(trie.word_count() == 2);
   REQUIRE(trie.log_frequency(*trie.find(std::vector<token_id>{3, 4})) == Approx(std::log(0.5)));
+  // Huge counts neither overflow when duplicates add up nor when the total does (issue 13 D6).
+  const auto huge = vocabulary_trie::build({{{3}, 1e308}, {{3}, 1e308}, {{4}, 1e308}, {{5}, 1e308}});
+  REQUIRE(huge.log_frequency(*huge.find(std::vector<token_id>{3})) == Approx(std::log(0.5)));
+  REQUIRE(huge.log_frequency(*huge.find(std::vector<token_id>{4})) == Approx(std::log(0.25)));
+  REQUIRE_THROWS_AS(vocabulary_trie::build({{{3}, std::numeric_limits<double>::infinity()}}), config_error);
   REQUIRE_THROWS_AS(vocabulary_trie::build({{{}, 1.0}}), config_error);
   REQUIRE_THROWS_AS(vocabulary_trie::build({{{3}, 0.0}}), config_error);
   REQUIRE_THROWS_AS(vocabulary_trie::build({{{-3}, 1.0}}), config_error);
@@ -78,6 +84,21 @@ TEST_CASE("word lists: counts, comments, unknown characters, bad lines", "[unit]
   REQUIRE(skipped.words.size() == 1);
   REQUIRE(skipped.skipped == 2);
   REQUIRE(skipped.skipped_examples == std::vector<std::string>{"World", "can't"});
+  // Counts must be finite (issue 13 D6): the error names the line.
+  std::istringstream infinite{"hello 10\nworld inf\n"};
+  REQUIRE_THROWS_WITH(read_word_list(infinite, tok, {}, "words.txt"), Catch::Contains("words.txt:2") && Catch::Contains("finite"));
+  std::istringstream nan_count{"hello nan\n"};
+  REQUIRE_THROWS_WITH(read_word_list(nan_count, tok, {}, "words.txt"), Catch::Contains("words.txt:1"));
+  // Words longer than a model allows are counted, with examples.
+  std::istringstream lengths{"hello\nhi\nincomprehensibilities\n"};
+  const auto short_only = read_word_list(lengths, tok, {.max_tokens = 5});
+  REQUIRE(short_only.words.size() == 2);
+  REQUIRE(short_only.too_long == 1);
+  REQUIRE_THAT(short_only.dropped_summary(), Catch::Contains("1 word(s) longer") && Catch::Contains("incomprehensibilities"));
+  // A list of nothing usable says what was dropped, not only "no words".
+  std::istringstream upper{"HELLO\nWORLD\n"};
+  REQUIRE_THROWS_WITH(read_word_list(upper, tok, {.skip_unencodable = true}, "w"),
+                      Catch::Contains("no words") && Catch::Contains("2 line(s)") && Catch::Contains("'HELLO'"));
   std::istringstream none{"# nothing\n"};
   REQUIRE_THROWS_AS(read_word_list(none, tok), parse_error);
   REQUIRE_THROWS_AS(read_word_list(std::string{"/nonexistent/words.txt"}, tok), io_error);

@@ -1,7 +1,8 @@
 #pragma once
 // Per-point trajectory features, invariant to the grid's pixel size:
 //   x, y normalised to the letter keys' bounding box (0..1 across the letters);
-//   first and second time derivatives of x and y (time in units of 100 ms);
+//   first and second time derivatives of x and y (time in units of 100 ms; timestamps that go
+//   backwards or never change are repaired first, see time_repair);
 //   optionally, per letter key, sigmoid(-slope * d + offset) with d the distance to the key centre in
 //   half key diagonals ("weighted sum of key embeddings" weights);
 // plus the nearest letter key of every point.
@@ -19,6 +20,55 @@
 #include <glide/swipe/key_lookup.hpp>
 
 namespace glide::swipe {
+
+/// How a swipe's timestamps were repaired before its time derivatives were taken.
+enum class time_repair {
+  none,         ///< non-decreasing and not all equal (negative times are fine: only differences count)
+  monotonic,    ///< a few timestamps went backwards: each is raised to the running maximum
+  synthesized,  ///< all equal, or more than a quarter of the steps went backwards: times are replaced
+                ///< by one sample every 10 ms (a typical touch sampling interval)
+};
+
+/// Which repair `repaired_times` applies to `t`.
+[[nodiscard]] inline time_repair needed_time_repair(std::span<const float> t) noexcept {
+  if (t.size() < 2) return time_repair::none;
+  std::size_t backwards = 0;
+  for (std::size_t i = 1; i < t.size(); ++i) backwards += t[i] < t[i - 1];
+  const auto [lo, hi] = std::minmax_element(t.begin(), t.end());
+  if (*hi == *lo || 4 * backwards > t.size() - 1) return time_repair::synthesized;
+  return backwards > 0 ? time_repair::monotonic : time_repair::none;
+}
+
+/// The timestamps features use (ms): `t` itself, or its repair (see time_repair).
+[[nodiscard]] inline std::vector<float> repaired_times(std::span<const float> t) {
+  std::vector<float> out(t.begin(), t.end());
+  switch (needed_time_repair(t)) {
+    case time_repair::none: break;
+    case time_repair::monotonic:
+      for (std::size_t i = 1; i < out.size(); ++i) out[i] = std::max(out[i], out[i - 1]);
+      break;
+    case time_repair::synthesized:
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = 10.0F * static_cast<float>(i);
+      break;
+  }
+  return out;
+}
+
+/// How many swipes of a data set need each repair (a program reports these instead of repairing
+/// silently).
+struct time_repair_counts {
+  std::size_t monotonic = 0, synthesized = 0;
+};
+template <class Examples>
+[[nodiscard]] time_repair_counts count_time_repairs(const Examples& examples) {
+  time_repair_counts c;
+  for (const auto& ex : examples) {
+    const auto r = needed_time_repair(ex.curve.t);
+    c.monotonic += r == time_repair::monotonic;
+    c.synthesized += r == time_repair::synthesized;
+  }
+  return c;
+}
 
 struct feature_options {
   bool key_weights = false;
@@ -59,11 +109,11 @@ class feature_extractor {
     f.values.assign(n * f.dim, 0.0F);
     f.nearest_keys.resize(n);
     const auto& area = grid_->letter_area();
-    std::vector<float> xs(n), ys(n), ts(n);
+    std::vector<float> xs(n), ys(n), ts = repaired_times(c.t);
     for (std::size_t i = 0; i < n; ++i) {
       xs[i] = (c.x[i] - area.x) / area.w;
       ys[i] = (c.y[i] - area.y) / area.h;
-      ts[i] = c.t[i] / 100.0F;
+      ts[i] /= 100.0F;
     }
     const auto vx = derivative(xs, ts), vy = derivative(ys, ts);
     const auto ax = derivative(vx, ts), ay = derivative(vy, ts);

@@ -41,15 +41,20 @@ class vocabulary_trie {
   vocabulary_trie() { build_from_sorted({}); }
 
   /// Builds a trie. Repeated words have their counts added; empty words, negative tokens and
-  /// non-positive counts throw config_error.
+  /// counts that are not finite and positive throw config_error.
   static vocabulary_trie build(std::vector<weighted_word> words) {
     for (const auto& w : words) {
       if (w.tokens.empty()) throw config_error("vocabulary_trie: empty word");
       if (!(w.count > 0.0) || !std::isfinite(w.count))
-        throw config_error("vocabulary_trie: count " + std::to_string(w.count) + " is not positive");
+        throw config_error("vocabulary_trie: count " + std::to_string(w.count) + " is not a finite positive number");
       for (token_id t : w.tokens)
         if (t < 0) throw config_error("vocabulary_trie: negative token " + std::to_string(t));
     }
+    // Counts relative to the largest, so that adding duplicates and the total cannot overflow (two
+    // counts of 1e308 stay finite); log(count / total) is unchanged by the scale.
+    double largest = 0.0;
+    for (const auto& w : words) largest = std::max(largest, w.count);
+    for (auto& w : words) w.count /= largest;
     std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.tokens < b.tokens; });
     // Merge duplicates.
     std::vector<weighted_word> unique;

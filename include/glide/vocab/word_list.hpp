@@ -3,6 +3,7 @@
 // and lines starting with '#' are ignored.
 
 #include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <fstream>
 #include <istream>
@@ -18,15 +19,36 @@
 namespace glide {
 
 struct word_list_options {
-  /// Skip words with characters outside the tokenizer's alphabet (they are counted in the result)
-  /// instead of throwing.
+  /// Skip words with characters outside the tokenizer's alphabet or invalid UTF-8 (they are counted
+  /// in the result) instead of throwing.
   bool skip_unencodable = false;
+  /// Skip (and count) words of more tokens than this, e.g. a model's max_word_length (0: no limit).
+  std::size_t max_tokens = 0;
 };
 
 struct word_list {
   std::vector<weighted_word> words;
   std::size_t skipped = 0;                  ///< lines skipped for characters outside the alphabet
   std::vector<std::string> skipped_examples;  ///< the first few of them
+  std::size_t too_long = 0;                 ///< lines skipped for more tokens than max_tokens
+  std::vector<std::string> too_long_examples;
+
+  /// What was dropped, in words (empty when nothing was): for a message on stderr.
+  [[nodiscard]] std::string dropped_summary() const {
+    std::string s;
+    auto examples = [](const std::vector<std::string>& v) {
+      std::string e;
+      for (const auto& w : v) e += (e.empty() ? "" : ", ") + ("'" + w + "'");
+      return e;
+    };
+    if (skipped > 0)
+      s += std::to_string(skipped) + " line(s) with characters outside the alphabet or invalid UTF-8 (e.g. " +
+           examples(skipped_examples) + ")";
+    if (too_long > 0)
+      s += (s.empty() ? "" : "; ") + std::to_string(too_long) + " word(s) longer than the model allows (e.g. " +
+           examples(too_long_examples) + ")";
+    return s;
+  }
 };
 
 inline word_list read_word_list(std::istream& in, const char_tokenizer& tokenizer, word_list_options options = {},
@@ -51,18 +73,30 @@ inline word_list read_word_list(std::istream& in, const char_tokenizer& tokenize
         auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
         if (ec != std::errc{} || ptr != text.data() + text.size())
           throw parse_error(where() + "count '" + std::string(text) + "' is not a number");
-        if (!(count > 0.0)) throw parse_error(where() + "count '" + std::string(text) + "' is not positive");
+        if (!(count > 0.0) || !std::isfinite(count))
+          throw parse_error(where() + "count '" + std::string(text) + "' is not a finite positive number");
       }
     }
+    std::vector<token_id> tokens;
     try {
-      out.words.push_back({tokenizer.encode(word), count});
+      tokens = tokenizer.encode(word);
     } catch (const error& e) {
       if (!options.skip_unencodable) throw parse_error(where() + e.what());
       ++out.skipped;
       if (out.skipped_examples.size() < 5) out.skipped_examples.push_back(word);
+      continue;
     }
+    if (options.max_tokens != 0 && tokens.size() > options.max_tokens) {
+      ++out.too_long;
+      if (out.too_long_examples.size() < 5) out.too_long_examples.push_back(word);
+      continue;
+    }
+    out.words.push_back({std::move(tokens), count});
   }
-  if (out.words.empty()) throw parse_error(std::string(source) + ": no words");
+  if (out.words.empty()) {
+    const auto dropped = out.dropped_summary();
+    throw parse_error(std::string(source) + ": no words" + (dropped.empty() ? std::string{} : " (dropped: " + dropped + ")"));
+  }
   return out;
 }
 
