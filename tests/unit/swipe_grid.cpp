@@ -93,6 +93,13 @@ TEST_CASE("grid validation names the problem", "[unit][swipe][grid][errors]") {
   bad = ok;
   bad["keys"][1]["hitbox"]["x"] = 500;
   REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("outside"));
+  // Absurd sizes are out of range, not silently inf (issue 13).
+  bad = ok;
+  bad["width"] = 1e39;
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("'width'") && Catch::Contains("out of range"));
+  bad = ok;
+  bad["keys"][0]["hitbox"]["w"] = -1e300;
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("key 0") && Catch::Contains("out of range"));
   REQUIRE_THROWS_WITH(shipped().at("colemak"), Catch::Contains("colemak") && Catch::Contains("qwerty"));
   REQUIRE_THROWS_AS(grid_set::load("/nonexistent/grids.json"), io_error);
   const auto tmp = std::filesystem::temp_directory_path() / "glide_bad_grid.json";

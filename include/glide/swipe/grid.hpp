@@ -65,7 +65,10 @@ class keyboard_grid {
     g.name_ = std::move(name);
     auto number = [&](const nlohmann::json& o, const char* field, const std::string& where) {
       if (!o.contains(field) || !o[field].is_number()) fail(where + "missing or non-numeric '" + field + "'");
-      return o[field].get<float>();
+      // Bounded as swipe coordinates are (dataset.hpp): far above any real keyboard, and a float.
+      const auto v = o[field].get<double>();
+      if (!(std::abs(v) <= 1e6)) fail(where + "'" + field + "' = " + std::to_string(v) + " is out of range (|value| <= 1e6 pixels)");
+      return static_cast<float>(v);
     };
     g.width_ = number(j, "width", "");
     g.height_ = number(j, "height", "");
