@@ -32,6 +32,7 @@
 
 #include <glide/backends/eigen/model.hpp>
 #include <glide/glide.hpp>
+#include <glide/io/predictions.hpp>
 
 #include "png.hpp"
 
@@ -196,41 +197,8 @@ class session {
       recognizers_;
 };
 
-json prediction_json(const prediction& p) {
-  json a = json::array();
-  for (const auto& s : p) a.push_back({{"word", s.word}, {"score", s.score}});
-  return a;
-}
-
-struct prediction_line {
-  std::string word;
-  prediction predictions;
-  std::optional<bool> in_vocab;  ///< whether the target word was in the decoding vocabulary, when recorded
-};
-
-std::vector<prediction_line> read_predictions(const std::string& path) {
-  std::ifstream in{path};
-  if (!in) throw io_error("cannot open predictions '" + path + "'");
-  std::vector<prediction_line> out;
-  std::string line;
-  std::size_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(n) + ": ";
-    try {
-      const auto j = json::parse(line);
-      prediction_line p;
-      if (j.contains("word")) p.word = j.at("word").get<std::string>();
-      if (j.contains("in_vocab")) p.in_vocab = j.at("in_vocab").get<bool>();
-      for (const auto& s : j.at("predictions")) p.predictions.push_back({s.at("word").get<std::string>(), s.at("score").get<float>()});
-      out.push_back(std::move(p));
-    } catch (const json::exception& e) {
-      throw parse_error(where + "bad predictions line (" + e.what() + ")");
-    }
-  }
-  return out;
-}
+using io::prediction_line;
+using io::read_predictions;
 
 int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
   if (inputs.empty()) inputs.push_back(GLIDE_SOURCE_DIR "/data/samples/en.jsonl");
@@ -326,15 +294,14 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
   if (!out) throw io_error("cannot write predictions '" + out_path + "'");
   metric_accumulator acc, in_vocab_acc;
   for (std::size_t i = 0; i < examples.size(); ++i) {
-    json j{{"predictions", prediction_json(results[i].first)}};
+    prediction_line p{examples[i].word, results[i].first, std::nullopt};
     if (const auto& w = examples[i].word; !w.empty()) {
-      j["word"] = w;
       const bool known = l.tokenizer.can_encode(w) && l.trie.contains(l.tokenizer.encode(w));
-      j["in_vocab"] = known;
+      p.in_vocab = known;
       acc.add(results[i].first, w);
       if (known) in_vocab_acc.add(results[i].first, w);
     }
-    out << j.dump() << '\n';
+    io::write_prediction_line(out, p);
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("%zu swipes in %.1f s (%u threads)", examples.size(), secs, std::max(1U, threads));
@@ -558,13 +525,8 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
     std::vector<prediction> row;
     for (const auto& m : t) row.push_back(m[i].predictions);
     const auto merged = agg(row);
-    json j{{"predictions", prediction_json(merged)}};
-    if (!t[0][i].word.empty()) {
-      j["word"] = t[0][i].word;
-      if (t[0][i].in_vocab) j["in_vocab"] = *t[0][i].in_vocab;
-      acc.add(merged, t[0][i].word);
-    }
-    out << j.dump() << '\n';
+    if (!t[0][i].word.empty()) acc.add(merged, t[0][i].word);
+    io::write_prediction_line(out, {t[0][i].word, merged, t[0][i].in_vocab});
   }
   if (acc.count())
     std::printf("%zu merged: Swipe MRR %.4f, accuracy@1 %.4f\n", acc.count(), acc.mrr(), acc.accuracy_at_1());

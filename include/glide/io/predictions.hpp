@@ -1,0 +1,88 @@
+#pragma once
+// Predictions files: one JSON object a line, a swipe's ranked words with their scores, the target word
+// when known and whether the decoding vocabulary held it:
+//   {"predictions": [{"word": "hello", "score": -1.25}, ...], "word": "hello", "in_vocab": true}
+// Scores are finite (a non-finite score is refused on writing and on reading, so NaN never reaches a
+// file); every error names the file and line.
+
+#include <cmath>
+#include <cstddef>
+#include <fstream>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <glide/core/error.hpp>
+#include <glide/core/types.hpp>
+
+namespace glide::io {
+
+struct prediction_line {
+  std::string word;  ///< the target word; empty when unknown
+  prediction predictions;
+  std::optional<bool> in_vocab;  ///< whether the target was in the decoding vocabulary, when recorded
+
+  friend bool operator==(const prediction_line&, const prediction_line&) = default;
+};
+
+[[nodiscard]] inline nlohmann::json to_json(const prediction_line& p) {
+  auto a = nlohmann::json::array();
+  for (const auto& s : p.predictions) {
+    if (!std::isfinite(s.score))
+      throw shape_error("predictions: the score of '" + s.word + "' is not finite (" + std::to_string(s.score) + ")");
+    a.push_back({{"word", s.word}, {"score", s.score}});
+  }
+  nlohmann::json j{{"predictions", std::move(a)}};
+  if (!p.word.empty()) j["word"] = p.word;
+  if (p.in_vocab) j["in_vocab"] = *p.in_vocab;
+  return j;
+}
+
+/// One line of a predictions file; `where` (e.g. "file:12: ") prefixes every error.
+[[nodiscard]] inline prediction_line parse_prediction_line(const std::string& line, const std::string& where) {
+  try {
+    const auto j = nlohmann::json::parse(line);
+    if (!j.is_object()) throw parse_error(where + "not a JSON object");
+    prediction_line p;
+    if (j.contains("word")) p.word = j.at("word").get<std::string>();
+    if (j.contains("in_vocab")) p.in_vocab = j.at("in_vocab").get<bool>();
+    if (!j.contains("predictions") || !j["predictions"].is_array()) throw parse_error(where + "no 'predictions' array");
+    for (const auto& s : j["predictions"]) {
+      const auto& score = s.at("score");
+      if (!score.is_number()) throw parse_error(where + "a score is not a number");
+      const double v = score.get<double>();
+      if (!std::isfinite(v) || std::abs(v) > 3e38) throw parse_error(where + "score " + score.dump() + " is out of range");
+      p.predictions.push_back({s.at("word").get<std::string>(), static_cast<score_t>(v)});
+    }
+    return p;
+  } catch (const nlohmann::json::exception& e) {
+    throw parse_error(where + "bad predictions line (" + e.what() + ")");
+  }
+}
+
+/// Every non-blank line of `in`; `source` names it in errors.
+[[nodiscard]] inline std::vector<prediction_line> read_predictions(std::istream& in, const std::string& source) {
+  std::vector<prediction_line> out;
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    out.push_back(parse_prediction_line(line, source + ":" + std::to_string(n) + ": "));
+  }
+  return out;
+}
+
+[[nodiscard]] inline std::vector<prediction_line> read_predictions(const std::string& path) {
+  std::ifstream in{path};
+  if (!in) throw io_error("cannot open predictions '" + path + "'");
+  return read_predictions(in, path);
+}
+
+inline void write_prediction_line(std::ostream& out, const prediction_line& p) { out << to_json(p).dump() << '\n'; }
+
+}  // namespace glide::io
