@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs Glide's build and test dependencies from Debian 12 packages.
 # Usage: scripts/install-deps.sh [--with-torch]
+#   --with-torch: also what the whole test suite needs: LibTorch (training, parity tests), python3-torch
+#   (the seed peer benchmark) and clang (the libFuzzer harnesses).
 set -euo pipefail
 
 packages=(
@@ -10,7 +12,7 @@ packages=(
   wamerican onboard-data
 )
 if [[ "${1:-}" == "--with-torch" ]]; then
-  packages+=(libtorch-dev libopenblas0-pthread python3-torch)
+  packages+=(libtorch-dev libopenblas0-pthread python3-torch clang)
 fi
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything (with each public header compiled on its own) and runs the
-# whole test suite. CI runs exactly this.
+# whole test suite (unit, law, CLI, training, packaging, fuzzing and peer-benchmark tests), then runs
+# the unit, law and CLI tests again in a sanitizer build. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --with-torch
@@ -9,3 +10,12 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGLIDE_WITH_TORCH=ON
 cmake --build "$build" -j"$(nproc)"
 cmake --build "$build" -j"$(nproc)" --target all_verify_interface_header_sets
 ctest --test-dir "$build" -j"$(nproc)" --output-on-failure
+
+# The same unit, law and CLI tests built with ASan + UBSan (halting at the first report, so a report
+# fails its test). LibTorch and the benches are left out of this build.
+san=${GLIDE_SANITIZE_BUILD_DIR:-build-sanitize}
+cmake -S . -B "$san" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLIDE_SANITIZE=ON -DGLIDE_WITH_TORCH=OFF -DGLIDE_BUILD_BENCH=OFF \
+  -DGLIDE_NATIVE=OFF
+cmake --build "$san" -j"$(nproc)" --target glide_unit_tests glide_law_tests glide_cli glide_vocabularies
+ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ctest --test-dir "$san" -j"$(nproc)" --output-on-failure -R '^(glide_unit_tests|glide_law_tests|cli\.)'
