@@ -22,6 +22,12 @@ before=1676779
 mkdir -p "$work/before"
 git show "$before:models/en-qwerty/model.safetensors" > "$work/before/model.safetensors"
 git show "$before:models/en-qwerty/config.json" > "$work/before/config.json"
+# The first model trained on real swipes (step 6000 of the run, shipped before its learning rate decayed).
+prev=e11f56a
+mkdir -p "$work/prev"
+git show "$prev:models/en-qwerty/model.safetensors" > "$work/prev/model.safetensors"
+git show "$prev:models/en-qwerty/config.json" > "$work/prev/config.json"
+git show "$prev:configs/rescore-en.json" > "$work/prev-rescore.json"
 # The vocabulary before contractions were added.
 "$build/examples/glide_make_vocab" --no-contractions abcdefghijklmnopqrstuvwxyz "$work/en-no-contractions.tsv" \
   /usr/share/onboard/models/en_US.lm /usr/share/dict/american-english > /dev/null
@@ -55,14 +61,16 @@ row() {
 echo "| row | valid: top-1 / top-4 / MRR | valid, in-vocabulary | test: top-1 / top-4 / MRR | test, in-vocabulary | ms/swipe (test) |"
 echo "| --- | --- | --- | --- | --- | --- |"
 row before --model "$work/before" --vocab "$work/en-no-contractions.tsv" $old_search
-row real-data --vocab "$work/en-no-contractions.tsv" $old_search
-row contractions $old_search
-row defaults
+row real-data --model "$work/prev" --vocab "$work/en-no-contractions.tsv" $old_search
+row contractions --model "$work/prev" $old_search
+row defaults --model "$work/prev" --rescore-params "$work/prev-rescore.json"
+row lr-decay --rescore-params "$work/prev-rescore.json"
+row refit-rescore
 row geometric --recognizer geometric
 echo
 echo "Fitted merge of the contractions row (neural) and the geometric row, weights fitted on valid:"
 "$glide" aggregate --method weighted --fit "$work/contractions-valid.jsonl,$work/geometric-valid.jsonl" \
-  --apply "$work/contractions-test.jsonl,$work/geometric-test.jsonl" --out "$work/merged-test.jsonl"
+  --apply "$work/contractions-test.jsonl,$work/geometric-test.jsonl" --out "$work/merged-test.jsonl" > /dev/null
 "$glide" aggregate --method weighted --fit "$work/contractions-valid.jsonl,$work/geometric-valid.jsonl" \
   --apply "$work/contractions-valid.jsonl,$work/geometric-valid.jsonl" --out "$work/merged-valid.jsonl" > /dev/null
 for split in valid test; do
@@ -70,4 +78,4 @@ for split in valid test; do
 done
 echo
 echo "Commonest confusions of the defaults on valid:"
-"$glide" evaluate --predictions "$work/defaults-valid.jsonl" --confusions 20 | tail -n 21
+"$glide" evaluate --predictions "$work/refit-rescore-valid.jsonl" --confusions 20 | tail -n 21
