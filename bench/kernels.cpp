@@ -21,14 +21,16 @@
 #include <glide/backends/eigen/model.hpp>
 #include <glide/glide.hpp>
 
+#include "common.hpp"
+
 using namespace glide;
 namespace eg = glide::backends::eigen;
 namespace fs = std::filesystem;
-using clock_type = std::chrono::steady_clock;
+using bench::clock_type;
 
 namespace {
 
-double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
+using bench::seconds_since;
 
 /// Matrix-product FLOPs of encoding a swipe of `t` points (transformer or conformer encoder).
 double encoder_flops(const model::model_config& c, double t) {
@@ -56,46 +58,6 @@ double decoder_row_flops(const model::model_config& c, double t, double len) {
   return static_cast<double>(c.decoder_layers) * per_layer + 2 * d * v;
 }
 
-/// Wraps a Decoder: times its calls and adds up the FLOPs of the rows it runs.
-template <Decoder D>
-class counting_decoder {
- public:
-  using memory_type = typename D::memory_type;
-  using state_type = typename D::state_type;
-  counting_decoder(D& d, const model::model_config& c) : d_{&d}, c_{&c} {}
-  [[nodiscard]] std::size_t vocab_size() const { return d_->vocab_size(); }
-  [[nodiscard]] token_id bos_id() const { return d_->bos_id(); }
-  [[nodiscard]] token_id eos_id() const { return d_->eos_id(); }
-  [[nodiscard]] std::size_t batch_size(const state_type& s) const { return d_->batch_size(s); }
-  state_type init_state(const memory_type& m, std::size_t b) {
-    const auto t0 = clock_type::now();
-    auto s = d_->init_state(m, b);
-    seconds += seconds_since(t0);
-    flops += decoder_init_flops(*c_, static_cast<double>(m.states.rows()));
-    return s;
-  }
-  logits_view step(const memory_type& m, state_type& s, std::span<const token_id> last) {
-    const auto t0 = clock_type::now();
-    auto v = d_->step(m, s, last);
-    seconds += seconds_since(t0);
-    rows += last.size();
-    ++steps;
-    flops += static_cast<double>(last.size()) * decoder_row_flops(*c_, static_cast<double>(m.states.rows()), static_cast<double>(s.length));
-    return v;
-  }
-  void reorder(state_type& s, std::span<const std::size_t> r) {
-    const auto t0 = clock_type::now();
-    d_->reorder(s, r);
-    seconds += seconds_since(t0);
-  }
-  double seconds = 0, flops = 0;
-  std::size_t rows = 0, steps = 0;
-
- private:
-  D* d_;
-  const model::model_config* c_;
-};
-
 /// Best GFLOP/s of C = A * B for [m x k] * [k x n] over `reps` timed rounds of `inner` products.
 double gemm_gflops(Eigen::Index m, Eigen::Index k, Eigen::Index n, int reps, int inner) {
   eg::matrix a = eg::matrix::Random(m, k), b = eg::matrix::Random(k, n), c(m, n);
@@ -114,41 +76,19 @@ double gemm_gflops(Eigen::Index m, Eigen::Index k, Eigen::Index n, int reps, int
 }  // namespace
 
 int main(int argc, char** argv) try {
-  std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
-  std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
+  bench::common_options opt;
   std::string search = "trie_beam:beam_width=12,n_best=12,prior_weight=0.3";
-  std::vector<std::string> grid_files;
-  std::string data = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe/valid.jsonl";
-  std::size_t limit = 500;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    if (a == "--model") model_dir = argv[i + 1];
-    else if (a == "--vocab") vocab = argv[i + 1];
-    else if (a == "--data") data = argv[i + 1];
-    else if (a == "--grids") grid_files.push_back(argv[i + 1]);
-    else if (a == "--limit") limit = std::stoul(argv[i + 1]);
-    else if (a == "--search") search = argv[i + 1];
-    else throw config_error("unknown option " + a);
-  }
-  if (grid_files.empty()) {
-    grid_files.push_back(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-    const auto hws = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe/grids.json";
-    if (fs::exists(hws)) grid_files.push_back(hws);
-  }
-  if (!fs::exists(data)) {
-    std::fprintf(stderr, "glide_bench_kernels: no data at %s (pass --data FILE.jsonl)\n", data.c_str());
-    return 2;
-  }
+  const auto& data = opt.parse_one_data(argc, argv, "--search", search);
+  const auto& model_dir = opt.model_dir;
   const auto config = model::model_config::load(model_dir + "/config.json");
   if (config.decoder != "transformer") throw config_error("glide_bench_kernels counts transformer decoders only");
   eg::transformer_model model{config, io::safetensors_file::load(model_dir + "/model.safetensors")};
   const auto tokenizer = config.tokenizer();
-  const auto grids = swipe::grid_set::load(grid_files);
-  auto list = read_word_list(vocab, tokenizer, {.skip_unencodable = true});
-  std::erase_if(list.words, [&](const weighted_word& w) { return w.tokens.size() > config.max_word_length; });
+  const auto grids = swipe::grid_set::load(opt.grid_files);
+  auto list = read_word_list(opt.vocab, tokenizer, {.skip_unencodable = true, .max_tokens = config.max_word_length});
   const auto trie = vocabulary_trie::build(std::move(list.words));
   auto examples = swipe::read_jsonl(data, grids);
-  if (examples.size() > limit) examples.resize(limit);
+  if (examples.size() > opt.limit) examples.resize(opt.limit);
   const auto cfg = search_config::parse(search);
   swipe::recognizer rec{model, grids, tokenizer, &trie, cfg, config.max_points};
   std::vector<swipe::model_input> inputs;
@@ -189,16 +129,23 @@ int main(int argc, char** argv) try {
     enc_s = std::min(enc_s, seconds_since(t0));
   }
   // Decoder: the search over each encoded swipe, with FLOPs of the rows it ran.
-  counting_decoder dec{model.decoder(), config};
+  double dec_flops = 0;
+  bench::timed_decoder dec{model.decoder(), [&](const eg::encoded_swipe& m, const auto& s, std::size_t rows) {
+                             dec_flops += static_cast<double>(rows) * decoder_row_flops(config, static_cast<double>(m.states.rows()),
+                                                                                      static_cast<double>(s.length));
+                           }};
   const auto t0 = clock_type::now();
-  for (const auto& m : memories) (void)run_search(dec, m, &trie, cfg);
+  for (const auto& m : memories) {
+    dec_flops += decoder_init_flops(config, static_cast<double>(m.states.rows()));
+    (void)run_search(dec, m, &trie, cfg);
+  }
   const double search_s = seconds_since(t0);
 
-  const double enc_gf = enc_flops / enc_s / 1e9, dec_gf = dec.flops / dec.seconds / 1e9;
+  const double enc_gf = enc_flops / enc_s / 1e9, dec_gf = dec_flops / dec.seconds / 1e9;
   std::printf("%-10s %10s %12s %10s %14s %16s\n", "part", "ms/swipe", "MFLOP/swipe", "GFLOP/s", "% of 512 GEMM", "% of its shapes");
   std::printf("%-10s %10.3f %12.2f %10.2f %13.1f%% %15.1f%%\n", "encoder", 1000 * enc_s / n, enc_flops / n / 1e6, enc_gf,
               100 * enc_gf / peak_large, 100 * enc_gf / peak_shapes);
-  std::printf("%-10s %10.3f %12.2f %10.2f %13.1f%% %16s\n", "decoder", 1000 * dec.seconds / n, dec.flops / n / 1e6, dec_gf,
+  std::printf("%-10s %10.3f %12.2f %10.2f %13.1f%% %16s\n", "decoder", 1000 * dec.seconds / n, dec_flops / n / 1e6, dec_gf,
               100 * dec_gf / peak_large, "-");
   std::printf("%-10s %10.3f %12s %10s %14s %16s\n", "search", 1000 * (search_s - dec.seconds) / n, "-", "-", "-", "-");
   std::printf("  decoder: %.1f steps and %.1f rows a swipe (%.1f rows a step)\n", static_cast<double>(dec.steps) / n,

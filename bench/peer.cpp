@@ -27,10 +27,12 @@
 #include <glide/backends/eigen/model.hpp>
 #include <glide/glide.hpp>
 
+#include "common.hpp"
+
 using namespace glide;
 namespace eg = glide::backends::eigen;
 namespace fs = std::filesystem;
-using clock_type = std::chrono::steady_clock;
+using bench::clock_type;
 
 namespace {
 std::string shell_quoted(const std::string& s) {
@@ -46,41 +48,24 @@ std::string token_string(const std::vector<token_id>& t) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
-  std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
-  std::vector<std::string> grid_files;
-  std::string data = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe/valid.jsonl";
+  bench::common_options opt;
+  opt.limit = 200;
   std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  std::size_t limit = 200;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    if (a == "--model") model_dir = argv[i + 1];
-    else if (a == "--vocab") vocab = argv[i + 1];
-    else if (a == "--data") data = argv[i + 1];
-    else if (a == "--grids") grid_files.push_back(argv[i + 1]);
-    else if (a == "--limit") limit = std::stoul(argv[i + 1]);
-    else if (a == "--python") python = argv[i + 1];
-    else throw config_error("unknown option " + a);
-  }
+  const auto& data = opt.parse_one_data(argc, argv, "--python", python);
+  const auto& model_dir = opt.model_dir;
   if (std::system((shell_quoted(python) + " -c 'import torch' 2>/dev/null").c_str()) != 0) {
     std::printf("glide_bench_peer: skipped: %s cannot import torch (install Debian's python3-torch)\n", python.c_str());
     return 77;
-  }
-  if (grid_files.empty()) {
-    grid_files.push_back(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-    const auto hws = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe/grids.json";
-    if (fs::exists(hws)) grid_files.push_back(hws);
   }
   const auto config = model::model_config::load(model_dir + "/config.json");
   if (config.encoder != "transformer" || config.decoder != "transformer")
     throw config_error("the seed's Python decoding runs transformer models only");
   eg::transformer_model model{config, io::safetensors_file::load(model_dir + "/model.safetensors")};
   const auto tokenizer = config.tokenizer();
-  const auto grids = swipe::grid_set::load(grid_files);
-  auto list = read_word_list(vocab, tokenizer, {.skip_unencodable = true});
-  std::erase_if(list.words, [&](const weighted_word& w) { return w.tokens.size() > config.max_word_length; });
+  const auto grids = swipe::grid_set::load(opt.grid_files);
+  auto list = read_word_list(opt.vocab, tokenizer, {.skip_unencodable = true, .max_tokens = config.max_word_length});
   auto examples = swipe::read_jsonl(data, grids);
-  if (examples.size() > limit) examples.resize(limit);
+  if (examples.size() > opt.limit) examples.resize(opt.limit);
   if (examples.empty()) throw config_error(data + ": no swipes");
 
   const auto cfg = search_config::parse("trie_beam:beam_width=6,n_best=4");

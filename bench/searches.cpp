@@ -6,6 +6,7 @@
 //
 // Usage: glide_bench_search [--model DIR] [--vocab FILE] [--grids FILE]... [--data FILE.jsonl]... [--limit N]
 //                           [--synthetic N] [--geometric-params FILE] [--vocab-size N] [--rescore W]
+//                           [--rescore-params FILE]
 // --vocab-size N pads the vocabulary with generated letter strings (count 1) to N words, to measure
 // speed and memory at that size.
 // Defaults: the shipped English model, build/vocab/en.tsv, the shipped grids plus the How-We-Swipe
@@ -25,6 +26,8 @@
 #include <glide/backends/eigen/model.hpp>
 #include <glide/glide.hpp>
 
+#include "common.hpp"
+
 using namespace glide;
 namespace eg = glide::backends::eigen;
 namespace fs = std::filesystem;
@@ -33,39 +36,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-/// Wraps a Decoder and adds up the time its steps and reorders take.
-template <Decoder D>
-class timed_decoder {
- public:
-  using memory_type = typename D::memory_type;
-  using state_type = typename D::state_type;
-  explicit timed_decoder(D& d) : d_{&d} {}
-  [[nodiscard]] std::size_t vocab_size() const { return d_->vocab_size(); }
-  [[nodiscard]] token_id bos_id() const { return d_->bos_id(); }
-  [[nodiscard]] token_id eos_id() const { return d_->eos_id(); }
-  [[nodiscard]] std::size_t batch_size(const state_type& s) const { return d_->batch_size(s); }
-  state_type init_state(const memory_type& m, std::size_t b) {
-    const auto t0 = clock_type::now();
-    auto s = d_->init_state(m, b);
-    seconds += std::chrono::duration<double>(clock_type::now() - t0).count();
-    return s;
-  }
-  logits_view step(const memory_type& m, state_type& s, std::span<const token_id> last) {
-    const auto t0 = clock_type::now();
-    auto v = d_->step(m, s, last);
-    seconds += std::chrono::duration<double>(clock_type::now() - t0).count();
-    return v;
-  }
-  void reorder(state_type& s, std::span<const std::size_t> rows) {
-    const auto t0 = clock_type::now();
-    d_->reorder(s, rows);
-    seconds += std::chrono::duration<double>(clock_type::now() - t0).count();
-  }
-  double seconds = 0;
-
- private:
-  D* d_;
-};
+using bench::timed_decoder;
 
 long peak_rss_kb() {
   rusage u{};
@@ -76,31 +47,26 @@ long peak_rss_kb() {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
-  std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
-  std::vector<std::string> data, grid_files;
+  bench::common_options opt;
   std::string geometric_params = GLIDE_SOURCE_DIR "/configs/geometric-en.json";
-  std::size_t limit = 500, synthetic = 200, vocab_size = 0;
-  float rescore_weight = 1.5F;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    if (a == "--model") model_dir = argv[i + 1];
-    else if (a == "--vocab") vocab = argv[i + 1];
-    else if (a == "--data") data.push_back(argv[i + 1]);
-    else if (a == "--grids") grid_files.push_back(argv[i + 1]);
-    else if (a == "--geometric-params") geometric_params = argv[i + 1];
-    else if (a == "--vocab-size") vocab_size = std::stoul(argv[i + 1]);
-    else if (a == "--rescore") rescore_weight = std::stof(argv[i + 1]);
-    else if (a == "--limit") limit = std::stoul(argv[i + 1]);
-    else if (a == "--synthetic") synthetic = std::stoul(argv[i + 1]);
-    else throw config_error("unknown option " + a);
-  }
-  const std::string hws = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe";
-  if (grid_files.empty()) {
-    grid_files.push_back(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-    if (fs::exists(hws + "/grids.json")) grid_files.push_back(hws + "/grids.json");
-  }
-  if (data.empty() && fs::exists(hws + "/valid.jsonl")) data.push_back(hws + "/valid.jsonl");
+  std::size_t synthetic = 200, vocab_size = 0;
+  std::string rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json";
+  float rescore_weight = 1.0F;  // the CLI's --rescore-geometric default
+  opt.parse(argc, argv, [&](const std::string& a, const char* v) {
+    if (a == "--geometric-params") geometric_params = v;
+    else if (a == "--vocab-size") vocab_size = std::stoul(v);
+    else if (a == "--rescore") rescore_weight = std::stof(v);
+    else if (a == "--rescore-params") rescore_params = v;
+    else if (a == "--synthetic") synthetic = std::stoul(v);
+    else return false;
+    return true;
+  });
+  opt.fill_defaults(true);
+  const auto& model_dir = opt.model_dir;
+  const auto& vocab = opt.vocab;
+  const auto& grid_files = opt.grid_files;
+  const auto& data = opt.data;
+  const auto limit = opt.limit;
 
   const long rss_start = peak_rss_kb();
   auto any = eg::load_model(model_dir);
@@ -210,6 +176,11 @@ int main(int argc, char** argv) try {
     std::printf("  (geometric: %zu template set(s) for the %zu words; rows = words scored in full)\n", geo.template_sets(),
                 geo.word_count());
 
+    // The rescoring's channel weights are the CLI's (--rescore-params), on the same templates' words.
+    const swipe::geometric_recognizer rescorer{trie, tokenizer, grids,
+                                               fs::exists(rescore_params) ? swipe::geometric_options::load(rescore_params)
+                                                                          : swipe::geometric_options{}};
+    for (const auto& ex : s.examples) (void)rescorer.recognize(ex.curve);  // its templates too, before timing
     // The CLI's default pipeline against its previous default, side by side on the same swipes:
     // trie beam 8 -> 4 words, against trie beam 12 -> 12 words rescored by the geometric channels -> 4.
     double ms_of[2] = {0, 0};
@@ -224,7 +195,7 @@ int main(int argc, char** argv) try {
             for (const auto& ex : s.examples) {
               auto words = rec.recognize(ex.curve).words;
               if (pipeline == 1) {
-                swipe::rescore_geometric(words, ex.curve, geo, rescore_weight);
+                swipe::rescore_geometric(words, ex.curve, rescorer, rescore_weight);
                 if (words.size() > 4) words.resize(4);
               }
               pacc.add(words, ex.word);
