@@ -27,7 +27,7 @@ done
 [[ $(wc -l < "$work/p1.jsonl") == 24 ]] || fail "predict wrote $(wc -l < "$work/p1.jsonl") lines for 24 swipes"
 grep -q "trie_beam:beam_width=12,early_stopping=0,length_penalty=0,max_length=32,n_best=12,prior_weight=0.3" "$work/t1.csv" ||
   fail "table lacks the canonical search"
-grep -q ";top=4;rescore_geometric=1.0" "$work/t1.csv" || fail "table lacks the rescoring"
+grep -q ";top=4;rescore_geometric=1:" "$work/t1.csv" || fail "table lacks the rescoring"
 [[ $(head -1 "$work/p1.jsonl" | grep -o '"word":' | wc -l) == 5 ]] || fail "predict did not keep the top 4 words (+ the target)"
 grep -q '"in_vocab":true' "$work/p1.jsonl" || fail "predict did not record in-vocabulary targets"
 "$glide" evaluate --predictions "$work/p1.jsonl" --confusions 5 > "$work/eval.txt"
@@ -120,4 +120,20 @@ line["curve"]["t"] = [5] * len(line["curve"]["t"])
 open(sys.argv[2], "w").write(json.dumps(line) + "\n")
 PY
 "$glide" decode "$work/const-t.jsonl" | grep -q "constant timestamps replaced" || fail "constant timestamps not reported"
+# Table keys come from contents: the same weights, vocabulary and grids at other paths give the same
+# key (the run is replaced), weights differing in one bit give a new key.
+for d in a b c; do mkdir -p "$work/$d/en-qwerty" && cp "$src/models/en-qwerty/config.json" "$src/models/en-qwerty/model.safetensors" "$work/$d/en-qwerty/"; done
+python3 - "$work/c/en-qwerty/model.safetensors" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[-4] ^= 1  # the lowest mantissa bit of the last weight
+open(sys.argv[1], "wb").write(bytes(b))
+PY
+cp "$src/data/grids/grids.json" "$work/grids-copy.json"
+"$glide" predict --model "$work/a/en-qwerty" --data "$work/data.jsonl" --out "$work/pa.jsonl" --table "$work/keys.csv" > /dev/null
+"$glide" predict --model "$work/b/en-qwerty" --grids "$work/grids-copy.json" --data "$work/data.jsonl" --out "$work/pb.jsonl" --table "$work/keys.csv" > /dev/null
+[[ $(wc -l < "$work/keys.csv") == 2 ]] || { cat "$work/keys.csv"; fail "identical runs at other paths got different table keys"; }
+"$glide" predict --model "$work/c/en-qwerty" --data "$work/data.jsonl" --out "$work/pc.jsonl" --table "$work/keys.csv" > /dev/null
+[[ $(wc -l < "$work/keys.csv") == 3 ]] || { cat "$work/keys.csv"; fail "weights differing in one bit share a table key"; }
+grep -q "fnv1a64:" "$work/keys.csv" || fail "table keys carry no content hashes"
 echo "glide CLI test passed"

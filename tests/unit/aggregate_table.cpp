@@ -63,6 +63,12 @@ TEST_CASE("search configs: canonical text has every option and round-trips", "[u
     REQUIRE(search_config::parse(s.canonical()).canonical() == s.canonical());
   }
   REQUIRE(search_config::parse("traversal:score_floor=-inf").canonical() == search_config::parse("traversal").canonical());
+  // Floats print exactly (shortest round-trip form): values differing in the 7th digit get different keys.
+  const auto p1 = search_config::parse("trie_beam:prior_weight=0.1234567");
+  const auto p2 = search_config::parse("trie_beam:prior_weight=0.1234568");
+  REQUIRE(p1.canonical() != p2.canonical());
+  REQUIRE(search_config::parse(p1.canonical()).prior_weight == p1.prior_weight);
+  REQUIRE_THAT(p1.canonical(), Catch::Contains("prior_weight=0.1234567"));
   REQUIRE_THROWS_WITH(search_config::parse("dfs"), Catch::Contains("unknown search 'dfs'"));
   REQUIRE_THROWS_WITH(search_config::parse("greedy:beam_width=3"), Catch::Contains("no option 'beam_width'"));
   REQUIRE_THROWS_AS(search_config::parse("beam:beam_width=x"), parse_error);

@@ -3,6 +3,7 @@
 // option the search reads, defaults included, in a fixed order) so two equal configurations always
 // print the same and two different ones never do. Format: `name:key=value,key=value`.
 
+#include <array>
 #include <charconv>
 #include <cstddef>
 #include <map>
@@ -42,10 +43,12 @@ struct search_config {
 
   /// The options this search reads, in canonical order.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> options() const {
+    // Shortest text that reads back to the same value (0.3 -> "0.3", 0.1234567 -> "0.1234567"):
+    // two configurations differing in any digit never share a canonical form.
     auto num = [](auto v) {
-      std::ostringstream s;
-      s << v;
-      return s.str();
+      std::array<char, 64> b{};
+      const auto r = std::to_chars(b.data(), b.data() + b.size(), v);
+      return std::string(b.data(), r.ptr);
     };
     std::vector<std::pair<std::string, std::string>> o;
     if (name == "greedy") {

@@ -19,10 +19,11 @@ namespace glide::swipe {
 
 struct run_key {
   std::string model;    ///< model name
-  std::string weights;  ///< weights file
+  std::string weights;  ///< the weights file's content hash (io::file_content_hash), not its path
   std::string grid;     ///< grid name ("*" when the dataset names its own per line)
-  std::string dataset;  ///< dataset file
-  std::string search;   ///< search_config::canonical()
+  std::string dataset;  ///< dataset file, with its content hash ("path#fnv1a64:...")
+  std::string search;   ///< search_config::canonical(), plus what else shapes the output (rescoring,
+                        ///< top, the vocabulary's and grids' content hashes)
 
   friend auto operator<=>(const run_key&, const run_key&) = default;
 };
