@@ -117,7 +117,7 @@ int main(int argc, char** argv) try {
         glide_top[i] = token_string(t);
       }
     }
-    glide_s = std::min(glide_s, std::chrono::duration<double>(clock_type::now() - t0).count());
+    glide_s = std::min(glide_s, bench::seconds_since(t0));
   }
   std::size_t agree = 0;
   for (std::size_t i = 0; i < inputs.size(); ++i) {

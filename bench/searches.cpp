@@ -34,7 +34,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using bench::clock_type;
 
 using bench::timed_decoder;
 
@@ -176,11 +176,8 @@ int main(int argc, char** argv) try {
     std::printf("  (geometric: %zu template set(s) for the %zu words; rows = words scored in full)\n", geo.template_sets(),
                 geo.word_count());
 
-    // The rescoring's channel weights are the CLI's (--rescore-params), on the same templates' words.
-    const swipe::geometric_recognizer rescorer{trie, tokenizer, grids,
-                                               fs::exists(rescore_params) ? swipe::geometric_options::load(rescore_params)
-                                                                          : swipe::geometric_options{}};
-    for (const auto& ex : s.examples) (void)rescorer.recognize(ex.curve);  // its templates too, before timing
+    // The rescoring weighs the same recognizer's channels with the CLI's weights (--rescore-params).
+    const auto rescore_options = fs::exists(rescore_params) ? swipe::geometric_options::load(rescore_params) : swipe::geometric_options{};
     // The CLI's default pipeline against its previous default, side by side on the same swipes:
     // trie beam 8 -> 4 words, against trie beam 12 -> 12 words rescored by the geometric channels -> 4.
     double ms_of[2] = {0, 0};
@@ -195,7 +192,7 @@ int main(int argc, char** argv) try {
             for (const auto& ex : s.examples) {
               auto words = rec.recognize(ex.curve).words;
               if (pipeline == 1) {
-                swipe::rescore_geometric(words, ex.curve, rescorer, rescore_weight);
+                swipe::rescore_geometric(words, ex.curve, geo, rescore_options, rescore_weight);
                 if (words.size() > 4) words.resize(4);
               }
               pacc.add(words, ex.word);

@@ -12,9 +12,7 @@
 
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -45,12 +43,6 @@ using namespace glide;
 namespace eg = glide::backends::eigen;
 
 namespace {
-
-/// The shortest text of `v` that reads back to the same float.
-std::string round_trip(float v) {
-  std::array<char, 64> b{};
-  return std::string(b.data(), std::to_chars(b.data(), b.data() + b.size(), v).ptr);
-}
 
 /// `s` padded with spaces to `width` characters (UTF-8 code points, so Cyrillic columns line up).
 std::string padded(const std::string& s, std::size_t width) {
@@ -329,7 +321,7 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
     if (l.rerank) search += ";rerank=" + std::to_string(l.rerank);
     search += ";top=" + std::to_string(l.top);
     if (l.rescore_geometric > 0)
-      search += ";rescore_geometric=" + round_trip(l.rescore_geometric) + ":" + l.geometric->options().to_json().dump();
+      search += ";rescore_geometric=" + exact_text(l.rescore_geometric) + ":" + l.geometric->options().to_json().dump();
     // Inputs by content, not path: the same files elsewhere give the same key, a changed file a new one.
     search += ";vocab=" + io::file_content_hash(o.vocab) + ";top_words=" + std::to_string(o.top_words) + ";grids=";
     for (std::size_t i = 0; i < o.grids.size(); ++i) search += (i ? "," : "") + io::file_content_hash(o.grids[i]);

@@ -12,14 +12,14 @@
 #include <dlfcn.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <cmath>
-#include <numbers>
 #include <iostream>
+#include <map>
+#include <numbers>
 #include <random>
 #include <string>
 #include <vector>

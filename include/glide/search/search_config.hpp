@@ -24,6 +24,13 @@
 
 namespace glide {
 
+/// The shortest text that reads back to the same number (0.3F -> "0.3", 0.1234567F -> "0.1234567").
+template <class T>
+[[nodiscard]] std::string exact_text(T v) {
+  std::array<char, 64> b{};
+  return std::string(b.data(), std::to_chars(b.data(), b.data() + b.size(), v).ptr);
+}
+
 struct search_config {
   std::string name = "best_first";  ///< greedy, beam, trie_beam, traversal, hybrid, best_first
   std::size_t n_best = 4;           ///< results (best_first: k)
@@ -43,13 +50,8 @@ struct search_config {
 
   /// The options this search reads, in canonical order.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> options() const {
-    // Shortest text that reads back to the same value (0.3 -> "0.3", 0.1234567 -> "0.1234567"):
-    // two configurations differing in any digit never share a canonical form.
-    auto num = [](auto v) {
-      std::array<char, 64> b{};
-      const auto r = std::to_chars(b.data(), b.data() + b.size(), v);
-      return std::string(b.data(), r.ptr);
-    };
+    // Two configurations differing in any digit never share a canonical form.
+    auto num = [](auto v) { return exact_text(v); };
     std::vector<std::pair<std::string, std::string>> o;
     if (name == "greedy") {
       o = {{"max_length", num(max_length)}};

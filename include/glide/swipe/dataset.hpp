@@ -40,9 +40,8 @@ inline void validate_curve(const swipe_curve& c, const std::string& where) {
   if (c.y.size() != c.x.size() || c.t.size() != c.x.size())
     throw shape_error(where + "x, y and t have different lengths (" + std::to_string(c.x.size()) + ", " +
                       std::to_string(c.y.size()) + ", " + std::to_string(c.t.size()) + ")");
-  // Finite but absurd values (3e38 px) overflow the features into NaN scores: bound them far above
-  // any real keyboard or gesture.
-  constexpr float max_pixels = 1e6F, max_ms = 1e9F;
+  // Finite but absurd values (3e38 px) overflow the features into NaN scores (max_pixels: grid.hpp).
+  constexpr float max_ms = 1e9F;
   for (std::size_t i = 0; i < c.x.size(); ++i) {
     if (!std::isfinite(c.x[i]) || !std::isfinite(c.y[i]) || !std::isfinite(c.t[i]))
       throw shape_error(where + "point " + std::to_string(i) + " is not finite");

@@ -451,12 +451,17 @@ class geometric_recognizer {
 /// Re-ranks another recognizer's n-best `words` for swipe `c`: each score becomes
 /// score + weight * geometric score (under `rec`'s options); a word the geometric recognizer cannot
 /// score (not in its vocabulary, or not typeable on the grid) goes last, with the lowest finite score
-/// (a predictions file must stay valid JSON). Stable for equal scores.
-inline void rescore_geometric(prediction& words, const swipe_curve& c, const geometric_recognizer& rec, float weight) {
+/// (a predictions file must stay valid JSON). Stable for equal scores. The channels come from `rec`
+/// (its templates and resampling); `options`, by default rec's own, weigh them.
+inline void rescore_geometric(prediction& words, const swipe_curve& c, const geometric_recognizer& rec,
+                              const geometric_options& options, float weight) {
   const auto ch = rec.channels_of(c, words_of(words));
   for (std::size_t i = 0; i < words.size(); ++i)
-    words[i].score = ch[i] ? words[i].score + weight * ch[i]->score(rec.options()) : std::numeric_limits<float>::lowest();
+    words[i].score = ch[i] ? words[i].score + weight * ch[i]->score(options) : std::numeric_limits<float>::lowest();
   std::stable_sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+}
+inline void rescore_geometric(prediction& words, const swipe_curve& c, const geometric_recognizer& rec, float weight) {
+  rescore_geometric(words, c, rec, rec.options(), weight);
 }
 
 /// One labelled swipe's candidates for fitting: each candidate's channels and a fixed base score

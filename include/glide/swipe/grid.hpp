@@ -25,6 +25,10 @@
 
 namespace glide::swipe {
 
+/// The largest |coordinate| in pixels a grid or a swipe may hold: far above any real keyboard or
+/// gesture; beyond it a value is a broken file (finite but absurd values overflow the features).
+inline constexpr float max_pixels = 1e6F;
+
 struct hitbox {
   float x = 0, y = 0, w = 0, h = 0;
   [[nodiscard]] float center_x() const noexcept { return x + w / 2; }
@@ -67,7 +71,7 @@ class keyboard_grid {
       if (!o.contains(field) || !o[field].is_number()) fail(where + "missing or non-numeric '" + field + "'");
       // Bounded as swipe coordinates are (dataset.hpp): far above any real keyboard, and a float.
       const auto v = o[field].get<double>();
-      if (!(std::abs(v) <= 1e6)) fail(where + "'" + field + "' = " + std::to_string(v) + " is out of range (|value| <= 1e6 pixels)");
+      if (!(std::abs(v) <= max_pixels)) fail(where + "'" + field + "' = " + std::to_string(v) + " is out of range (|value| <= 1e6 pixels)");
       return static_cast<float>(v);
     };
     g.width_ = number(j, "width", "");

@@ -39,15 +39,14 @@ inline void check_memory(const encoded_swipe& m, std::size_t d_model, const char
     throw shape_error(std::string(who) + ": memory is " + std::to_string(m.states.rows()) + " x " +
                       std::to_string(m.states.cols()) + ", expected points x " + std::to_string(d_model));
 }
-inline std::vector<Eigen::Index> checked_rows(std::span<const std::size_t> rows, std::size_t batch, const char* who) {
-  std::vector<Eigen::Index> out;
-  out.reserve(rows.size());
-  for (auto r : rows) {
+inline void check_rows(std::span<const std::size_t> rows, std::size_t batch, const char* who) {
+  for (auto r : rows)
     if (r >= batch)
       throw shape_error(std::string(who) + "::reorder: row " + std::to_string(r) + " of a batch of " + std::to_string(batch));
-    out.push_back(static_cast<Eigen::Index>(r));
-  }
-  return out;
+}
+inline std::vector<Eigen::Index> checked_rows(std::span<const std::size_t> rows, std::size_t batch, const char* who) {
+  check_rows(rows, batch, who);
+  return {rows.begin(), rows.end()};
 }
 }  // namespace detail
 
@@ -152,13 +151,10 @@ class transformer_decoder {
     s.source.emplace_back(s.batch);
     for (std::uint32_t r = 0; r < s.batch; ++r) s.source.back()[r] = r;
     const auto len = static_cast<Eigen::Index>(s.blocks.size()) + 1;
-    auto key_row = [&](std::size_t li, Eigen::Index j, Eigen::Index r) {
+    // Row r's key (kv_block::k) or value (kv_block::v) at position j of layer li.
+    auto cached_row = [&](std::vector<matrix> kv_block::*which, std::size_t li, Eigen::Index j, Eigen::Index r) {
       const auto& blk = j + 1 == len ? *block : *s.blocks[static_cast<std::size_t>(j)];
-      return blk.k[li].row(s.source[static_cast<std::size_t>(j)][static_cast<std::size_t>(r)]);
-    };
-    auto value_row = [&](std::size_t li, Eigen::Index j, Eigen::Index r) {
-      const auto& blk = j + 1 == len ? *block : *s.blocks[static_cast<std::size_t>(j)];
-      return blk.v[li].row(s.source[static_cast<std::size_t>(j)][static_cast<std::size_t>(r)]);
+      return (blk.*which)[li].row(s.source[static_cast<std::size_t>(j)][static_cast<std::size_t>(r)]);
     };
     auto& o = sc.o;
     auto& h = sc.h;
@@ -174,11 +170,11 @@ class transformer_decoder {
       for (Eigen::Index r = 0; r < b; ++r)
         for (Eigen::Index hd = 0; hd < heads; ++hd) {
           const auto qh = sc.qkv.row(r).segment(hd * dh, dh);
-          for (Eigen::Index j = 0; j < len; ++j) scores[j] = key_row(li, j, r).segment(hd * dh, dh).dot(qh) * scale;
+          for (Eigen::Index j = 0; j < len; ++j) scores[j] = cached_row(&kv_block::k, li, j, r).segment(hd * dh, dh).dot(qh) * scale;
           softmax_inplace(scores);
           auto oh = o.row(r).segment(hd * dh, dh);
           oh.setZero();
-          for (Eigen::Index j = 0; j < len; ++j) oh += scores[j] * value_row(li, j, r).segment(hd * dh, dh);
+          for (Eigen::Index j = 0; j < len; ++j) oh += scores[j] * cached_row(&kv_block::v, li, j, r).segment(hd * dh, dh);
         }
       l.self_attn.out_proj.apply_add(o, x);
       // Cross-attention over the swipe: per head, a [rows x points] product of the queries and keys.
@@ -205,7 +201,7 @@ class transformer_decoder {
 
   /// Row i becomes old row rows[i]: only the cache's row indices move.
   void reorder(state_type& s, std::span<const std::size_t> rows) const {
-    (void)detail::checked_rows(rows, s.batch, "transformer_decoder");
+    detail::check_rows(rows, s.batch, "transformer_decoder");
     std::vector<std::uint32_t> moved(rows.size());
     for (auto& src : s.source) {
       for (std::size_t i = 0; i < rows.size(); ++i) moved[i] = src[rows[i]];
