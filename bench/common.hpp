@@ -82,6 +82,7 @@ class timed_decoder {
   explicit timed_decoder(D& d, std::function<void(const memory_type&, const state_type&, std::size_t)> on_step = {})
       : d_{&d}, on_step_{std::move(on_step)} {}
   [[nodiscard]] std::size_t vocab_size() const { return d_->vocab_size(); }
+  [[nodiscard]] std::size_t max_length() const { return decoder_max_length(*d_); }
   [[nodiscard]] token_id bos_id() const { return d_->bos_id(); }
   [[nodiscard]] token_id eos_id() const { return d_->eos_id(); }
   [[nodiscard]] std::size_t batch_size(const state_type& s) const { return d_->batch_size(s); }

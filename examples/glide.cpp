@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include <glide/backends/eigen/model.hpp>
+#include <glide/backends/eigen/recognizer.hpp>
 #include <glide/glide.hpp>
 #include <glide/io/content_hash.hpp>
 #include <glide/io/predictions.hpp>
@@ -98,119 +99,27 @@ struct model_options {
   }
 };
 
-/// A loaded model with everything decoding needs.
-struct loaded {
-  eg::any_model model;
-  model::model_config config;
-  char_tokenizer tokenizer;
-  swipe::grid_set grids;
-  vocabulary_trie trie;
-  search_config search;
-  std::size_t rerank = 0;
-  std::string name, weights;
-  std::string recognizer = "neural";
-  float rescore_geometric = 0;
-  std::size_t top = 0;
-  std::unique_ptr<swipe::geometric_recognizer> geometric;  ///< when used: alone or to rescore
-
-  static loaded load(const model_options& o) {
-    auto search = search_config::parse(o.search);
-    auto m = eg::load_model(o.model_dir);
-    auto config = model::model_config::load((fs::path(o.model_dir) / "config.json").string());
-    auto list = read_word_list(o.vocab, config.tokenizer(), {.skip_unencodable = true, .max_tokens = config.max_word_length});
-    if (const auto dropped = list.dropped_summary(); !dropped.empty())
-      std::cerr << "glide: " << o.vocab << ": dropped " << dropped << "\n";
-    if (o.top_words != 0 && list.words.size() > o.top_words) list.words.resize(o.top_words);
-    auto fitting = std::move(list.words);
-    auto name = fs::path(o.model_dir).filename().string();
-    if (name.empty()) name = fs::path(o.model_dir).parent_path().filename().string();
-    if (o.rescore_geometric < 0 || !std::isfinite(o.rescore_geometric))
-      throw config_error("--rescore-geometric must be a finite weight >= 0");
-
-    loaded l{std::move(m), config, config.tokenizer(), swipe::grid_set::load(o.grids), vocabulary_trie::build(std::move(fitting)), search,
-             o.rerank, name, (fs::path(o.model_dir) / "model.safetensors").string(), o.recognizer,
-             o.recognizer == "geometric" ? 0.0F : o.rescore_geometric,  // rescoring applies to the neural recognizer's words
-             o.top, nullptr};
-    if (o.recognizer == "geometric" || l.rescore_geometric > 0) {
-      // The recognizer alone uses --geometric-params, the rescoring --rescore-params. An empty path means
-      // the built-in defaults (fit-geometric starts from them when no fit exists yet).
-      const auto& path = o.recognizer == "geometric" ? o.geometric_params : o.rescore_params;
-      auto params = path.empty() ? swipe::geometric_options{} : swipe::geometric_options::load(path);
-      if (o.recognizer == "geometric") {
-        l.name = "geometric";
-        l.weights = o.geometric_params;
-      }
-      l.geometric = std::make_unique<swipe::geometric_recognizer>(l.trie, l.tokenizer, l.grids, params);
-    }
-    return l;
-  }
-
-};
-
-/// Per-thread decoding state over a shared model.
-class session {
- public:
-  explicit session(loaded& l) : l_{&l} {}
-
-  std::pair<prediction, search_stats> operator()(const swipe::swipe_curve& c) {
-    std::pair<prediction, search_stats> result;
-    if (l_->recognizer == "geometric") {
-      auto r = l_->geometric->recognize(c);
-      result = {std::move(r.words), search_stats{.rows_scored = r.scored}};
-    } else {
-      result = neural(c);
-      if (l_->rescore_geometric > 0) swipe::rescore_geometric(result.first, c, *l_->geometric, l_->rescore_geometric);
-    }
-    if (l_->top > 0 && result.first.size() > l_->top) result.first.resize(l_->top);
-    return result;
-  }
-
- private:
-  std::pair<prediction, search_stats> neural(const swipe::swipe_curve& c) {
-    return std::visit(
-        [&](auto& m) -> std::pair<prediction, search_stats> {
-          using M = std::decay_t<decltype(m)>;
-          auto& rec = recognizer_for<M>(m);
-          if (l_->rerank == 0) {
-            auto r = rec.recognize(c);
-            return {std::move(r.words), r.stats};
-          }
-          const auto memory = m.encoder().encode(rec.input(c));
-          auto hyps = run_search(m.decoder(), memory, &l_->trie, l_->search);
-          auto rr = levenshtein_rerank(m.decoder(), memory, l_->trie, hyps,
-                                       {.max_distance = l_->rerank, .n_best = l_->search.n_best,
-                                        .prior_weight = l_->search.prior_weight});
-          return {to_prediction(rr, l_->tokenizer), rr.stats};
-        },
-        l_->model);
-  }
-
-  template <class M>
-  swipe::recognizer<M>& recognizer_for(M& m) {
-    auto& slot = std::get<std::unique_ptr<swipe::recognizer<M>>>(recognizers_);
-    if (!slot)
-      slot = std::make_unique<swipe::recognizer<M>>(m, l_->grids, l_->tokenizer, &l_->trie, l_->search,
-                                                    l_->config.max_points);
-    return *slot;
-  }
-  loaded* l_;
-  std::tuple<std::unique_ptr<swipe::recognizer<eg::transformer_model>>, std::unique_ptr<swipe::recognizer<eg::gru_model>>>
-      recognizers_;
-};
+/// The recognizer the options describe (the library's pipeline: model, vocabulary, grids, search).
+std::unique_ptr<eg::loaded_recognizer> load(const model_options& o) {
+  return eg::load_recognizer({.model_dir = o.model_dir, .vocabulary = o.vocab, .grid_files = o.grids, .top_words = o.top_words,
+                              .search = search_config::parse(o.search), .rerank = o.rerank, .top = o.top,
+                              .recognizer = o.recognizer, .geometric_params = o.geometric_params,
+                              .rescore_geometric = o.rescore_geometric, .rescore_params = o.rescore_params, .log = &std::cerr});
+}
 
 using io::prediction_line;
 using io::read_predictions;
 
 int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
   if (inputs.empty()) inputs.push_back(GLIDE_SOURCE_DIR "/data/samples/en.jsonl");
-  auto l = loaded::load(o);
-  if (l.recognizer == "geometric")
-    std::printf("geometric recognizer (%s), %zu words\n", l.geometric->options().to_json().dump().c_str(), l.trie.word_count());
+  const auto l = load(o);
+  if (o.recognizer == "geometric")
+    std::printf("geometric recognizer (%s), %zu words\n", l->geometric()->options().to_json().dump().c_str(), l->trie().word_count());
   else
-    std::printf("model %s (%s encoder, %s decoder, d=%zu), %zu words, search %s%s\n", l.name.c_str(), l.config.encoder.c_str(),
-                l.config.decoder.c_str(), l.config.d_model, l.trie.word_count(), l.search.canonical().c_str(),
-                l.rerank ? (", Levenshtein rerank " + std::to_string(l.rerank)).c_str() : "");
-  session decode{l};
+    std::printf("model %s (%s encoder, %s decoder, d=%zu), %zu words, search %s%s\n", l->name().c_str(), l->config().encoder.c_str(),
+                l->config().decoder.c_str(), l->config().d_model, l->trie().word_count(), l->options().search.canonical().c_str(),
+                o.rerank ? (", Levenshtein rerank " + std::to_string(o.rerank)).c_str() : "");
+  eg::loaded_recognizer::session decode{*l};
   metric_accumulator acc;
   for (const auto& path : inputs) {
     std::ifstream file;
@@ -244,63 +153,44 @@ int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
 
 int cmd_predict(const model_options& o, const std::string& data, const std::string& out_path, unsigned threads,
                 const std::string& table_path) {
-  auto l = loaded::load(o);
+  const auto l = load(o);
   std::vector<std::size_t> lines;  // each example's line in `data`, for error messages
-  const auto examples = swipe::read_jsonl(data, l.grids, &lines);
+  const auto examples = swipe::read_jsonl(data, l->grids(), &lines);
   report_time_repairs(data, examples);
-  std::vector<std::pair<prediction, search_stats>> results(examples.size());
-  std::atomic<std::size_t> next{0}, done{0};
-  std::mutex error_mutex;
-  std::string first_error;
-  auto work = [&] {
-    session decode{l};
-    for (std::size_t i = next++; i < examples.size(); i = next++) {
-      try {
-        results[i] = decode(examples[i].curve);
-        for (const auto& w : results[i].first)
-          if (!std::isfinite(w.score))  // a predictions file must read back: NaN would be written as null
-            throw error("the score of '" + w.word + "' is not finite (NaN or inf): check the model's weights and the swipe");
-      } catch (const std::exception& e) {
-        std::lock_guard lock{error_mutex};
-        if (first_error.empty()) first_error = data + ":" + std::to_string(lines[i]) + ": " + e.what();
-      }
-      ++done;
-    }
-  };
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < std::max(1U, threads); ++t) pool.emplace_back(work);
   // A bar redrawn in place on a terminal; where stderr is a log, a plain line every 10 seconds.
   const bool terminal = isatty(fileno(stderr)) != 0;
-  double last_line = 0;
-  while (done < examples.size()) {
+  const auto t0 = std::chrono::steady_clock::now();
+  double last_shown = -1;
+  auto show = [&](std::size_t d, std::size_t n) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const auto d = done.load();
+    if (s - last_shown < (terminal ? 0.2 : 10.0) && d < n) return;
+    last_shown = s;
     const double rate = s > 0 ? static_cast<double>(d) / s : 0.0;
     if (terminal) {
-      const int bar = examples.empty() ? 30 : static_cast<int>(30 * d / examples.size());
-      std::fprintf(stderr, "\r[%-30s] %zu/%zu  %.0f swipes/s", std::string(static_cast<std::size_t>(bar), '#').c_str(), d,
-                   examples.size(), rate);
-    } else if (s - last_line >= 10) {
-      std::fprintf(stderr, "glide predict: %zu/%zu swipes, %.0f swipes/s\n", d, examples.size(), rate);
-      last_line = s;
+      const int bar = n == 0 ? 30 : static_cast<int>(30 * d / n);
+      std::fprintf(stderr, "\r[%-30s] %zu/%zu  %.0f swipes/s%s", std::string(static_cast<std::size_t>(bar), '#').c_str(), d, n, rate,
+                   d == n ? "\n" : "");
+    } else {
+      std::fprintf(stderr, "glide predict: %zu/%zu swipes, %.0f swipes/s\n", d, n, rate);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  };
+  std::vector<eg::recognition> results;
+  try {
+    results = l->recognize_batch(std::span<const swipe::swipe_example>{examples}, std::max(1U, threads), show);
+  } catch (const eg::batch_error& e) {
+    throw error(data + ":" + std::to_string(lines[e.index()]) + ": " + e.cause());
   }
-  for (auto& t : pool) t.join();
-  if (terminal) std::fprintf(stderr, "\r[%-30s] %zu/%zu\n", std::string(30, '#').c_str(), examples.size(), examples.size());
-  if (!first_error.empty()) throw error(first_error);
 
   std::ofstream out{out_path};
   if (!out) throw io_error("cannot write predictions '" + out_path + "'");
   metric_accumulator acc, in_vocab_acc;
   for (std::size_t i = 0; i < examples.size(); ++i) {
-    prediction_line p{examples[i].word, results[i].first, std::nullopt};
+    prediction_line p{examples[i].word, results[i].words, std::nullopt};
     if (const auto& w = examples[i].word; !w.empty()) {
-      const bool known = l.tokenizer.can_encode(w) && l.trie.contains(l.tokenizer.encode(w));
+      const bool known = l->in_vocabulary(w);
       p.in_vocab = known;
-      acc.add(results[i].first, w);
-      if (known) in_vocab_acc.add(results[i].first, w);
+      acc.add(results[i].words, w);
+      if (known) in_vocab_acc.add(results[i].words, w);
     }
     io::write_prediction_line(out, p);
   }
@@ -317,11 +207,7 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
     std::string grid = examples.empty() || examples[0].curve.grid ? "*" : examples[0].curve.grid_name;
     for (const auto& ex : examples)
       if (ex.curve.grid || ex.curve.grid_name != grid) grid = "*";
-    auto search = l.recognizer == "geometric" ? "geometric:" + l.geometric->options().to_json().dump() : l.search.canonical();
-    if (l.rerank) search += ";rerank=" + std::to_string(l.rerank);
-    search += ";top=" + std::to_string(l.top);
-    if (l.rescore_geometric > 0)
-      search += ";rescore_geometric=" + exact_text(l.rescore_geometric) + ":" + l.geometric->options().to_json().dump();
+    auto search = l->canonical_decoding();
     // Inputs by content, not path: the same files elsewhere give the same key, a changed file a new one.
     search += ";vocab=" + io::file_content_hash(o.vocab) + ";top_words=" + std::to_string(o.top_words) + ";grids=";
     for (std::size_t i = 0; i < o.grids.size(); ++i) search += (i ? "," : "") + io::file_content_hash(o.grids[i]);
@@ -330,7 +216,7 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
       std::snprintf(b, sizeof b, "%.6f", v);
       return std::string(b);
     };
-    table.put({l.name, io::file_content_hash(l.weights), grid, data + "#" + io::file_content_hash(data), search},
+    table.put({l->name(), io::file_content_hash(l->weights_file()), grid, data + "#" + io::file_content_hash(data), search},
               {out_path, acc.count() ? fmt(acc.mrr()) : "", acc.count() ? fmt(acc.accuracy_at_1()) : "",
                acc.count() ? fmt(acc.accuracy_at_4()) : "", std::to_string(examples.size())});
     table.save(table_path);
@@ -379,12 +265,12 @@ void print_and_save(const json& j, const std::string& out_path) {
 int cmd_fit_geometric(model_options o, const std::string& data, const std::string& out_path, std::size_t pool) {
   o.recognizer = "geometric";
   if (!fs::exists(o.geometric_params)) o.geometric_params.clear();
-  auto l = loaded::load(o);
-  const auto examples = swipe::read_jsonl(data, l.grids);
+  const auto l = load(o);
+  const auto examples = swipe::read_jsonl(data, l->grids());
   report_time_repairs(data, examples);
   const auto t0 = std::chrono::steady_clock::now();
-  auto start = l.geometric->options();
-  const auto fit = swipe::fit_geometric_options(*l.geometric, examples, start, pool);
+  auto start = l->geometric()->options();
+  const auto fit = swipe::fit_geometric_options(*l->geometric(), examples, start, pool);
   std::printf("%zu swipes (target among the %zu candidates: %zu), fitted in %.1f s: accuracy@1 %.4f, Swipe MRR %.4f\n", fit.swipes,
               pool, fit.target_in_pool, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
               fit.accuracy_at_1, fit.mrr);
@@ -397,15 +283,15 @@ int cmd_fit_geometric(model_options o, const std::string& data, const std::strin
 // --geometric-params scaled by --rescore-geometric.
 int cmd_fit_rescore(model_options o, const std::string& data, const std::string& predictions_path, const std::string& out_path) {
   o.recognizer = "geometric";  // load the geometric recognizer (with --geometric-params)
-  auto l = loaded::load(o);
-  const auto examples = swipe::read_jsonl(data, l.grids);
+  const auto l = load(o);
+  const auto examples = swipe::read_jsonl(data, l->grids());
   report_time_repairs(data, examples);
   std::vector<prediction> lists;
   for (auto& p : read_predictions(predictions_path)) lists.push_back(std::move(p.predictions));
-  auto start = l.geometric->options();
+  auto start = l->geometric()->options();
   for (float* w : {&start.start_weight, &start.end_weight, &start.location_weight, &start.shape_weight, &start.prior_weight})
     *w *= o.rescore_geometric;
-  const auto fit = swipe::fit_rescoring(*l.geometric, examples, lists, start);
+  const auto fit = swipe::fit_rescoring(*l->geometric(), examples, lists, start);
   std::printf("%zu swipes (target among the candidates: %zu): accuracy@1 %.4f with the starting weights, %.4f fitted (Swipe MRR %.4f)\n",
               fit.swipes, fit.target_in_pool, fit.start_accuracy_at_1, fit.accuracy_at_1, fit.mrr);
   print_and_save(fit.options.to_json(), out_path);

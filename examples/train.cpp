@@ -73,6 +73,9 @@ struct training_config {
   std::size_t decay_from_step = 0;
   std::size_t decay_steps = 0;
   double label_smoothing = 0.05;
+  /// Exponential moving average of the weights (0: off): each step ema = d * ema + (1 - d) * weights.
+  /// Validation scores the raw and the averaged weights; the better of the two is kept.
+  double ema_decay = 0;
   std::uint32_t seed = 1;
   int threads = 2;
   std::string valid_search = "trie_beam:beam_width=6,n_best=4";
@@ -87,7 +90,7 @@ struct training_config {
       static const std::vector<std::string> known{
           "model", "grids_file", "grid", "grids", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
-          "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "decay_from_step", "decay_steps", "label_smoothing", "seed",
+          "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "decay_from_step", "decay_steps", "label_smoothing", "ema_decay", "seed",
           "threads", "valid_search", "init_weights", "augment_real", "augment_synthetic", "synthesizer"};
       if (std::find(known.begin(), known.end(), k) == known.end())
         throw parse_error(src + ": unknown training option '" + k + "'");
@@ -123,6 +126,7 @@ struct training_config {
       get("decay_from_step", c.decay_from_step);
       get("decay_steps", c.decay_steps);
       get("label_smoothing", c.label_smoothing);
+      get("ema_decay", c.ema_decay);
       get("seed", c.seed);
       get("threads", c.threads);
       get("valid_search", c.valid_search);
@@ -141,6 +145,7 @@ struct training_config {
     if (c.batch_size == 0 || c.validate_every == 0) throw config_error(src + ": batch_size and validate_every must be positive");
     if (!(c.learning_rate > 0) || !(c.min_lr >= 0) || c.min_lr > c.learning_rate)
       throw config_error(src + ": need 0 <= min_lr <= learning_rate and learning_rate > 0");
+    if (!(c.ema_decay >= 0 && c.ema_decay < 1)) throw config_error(src + ": ema_decay must be in [0, 1)");
     return c;
   }
 };
@@ -217,7 +222,7 @@ void plot(const fs::path& csv, const fs::path& png) {
   std::ifstream in{csv};
   std::string line;
   std::getline(in, line);
-  std::vector<double> steps, loss, mrr, real;
+  std::vector<double> steps, loss, mrr, real, ema;
   while (std::getline(in, line)) {
     std::vector<double> v;
     std::stringstream ss{line};
@@ -228,10 +233,11 @@ void plot(const fs::path& csv, const fs::path& png) {
     loss.push_back(v[3]);
     mrr.push_back(v[4]);
     real.push_back(v[6]);
+    ema.push_back(v.size() > 8 ? v[8] : std::nan(""));
   }
   examples::canvas cv{800, 520};
   examples::plot_panel(cv, 50, 20, 720, 200, steps, {loss}, {{200, 30, 30}});
-  examples::plot_panel(cv, 50, 280, 720, 200, steps, {mrr, real}, {{30, 30, 200}, {30, 150, 30}});
+  examples::plot_panel(cv, 50, 280, 720, 200, steps, {mrr, real, ema}, {{30, 30, 200}, {30, 150, 30}, {200, 120, 0}});
   cv.save(png.string());
 }
 
@@ -363,9 +369,23 @@ int main(int argc, char** argv) try {
     st = trainer_state::from_json(json::parse(sj));
     std::cout << "glide_train: resumed from step " << st.step << " (best MRR " << st.best_mrr << ")" << std::endl;
   }
+  // The weights' moving average starts from the weights the run starts from (or its snapshot).
+  tg::swipe_model ema_net{nullptr};
+  if (cfg.ema_decay > 0) {
+    ema_net = tg::swipe_model{cfg.model};
+    if (fs::exists(snap / "state.json") && fs::exists(snap / "ema.pt")) {
+      torch::load(ema_net, (snap / "ema.pt").string());
+    } else {
+      torch::NoGradGuard no_grad;
+      auto to = ema_net->parameters();
+      auto from = net->parameters();
+      for (std::size_t i = 0; i < to.size(); ++i) to[i].copy_(from[i]);
+    }
+    ema_net->eval();
+  }
   const auto csv = dir / "metrics.csv";
   if (!fs::exists(csv)) {
-    write_atomically(csv, "step,elapsed_s,lr,train_loss,valid_mrr,valid_acc1,real_mrr,real_acc1\n");
+    write_atomically(csv, "step,elapsed_s,lr,train_loss,valid_mrr,valid_acc1,real_mrr,real_acc1,ema_mrr,ema_acc1\n");
   } else {
     // Validations after the snapshot will run again: drop their rows so every step appears once.
     std::ifstream in{csv};
@@ -380,6 +400,10 @@ int main(int argc, char** argv) try {
   auto save_snapshot = [&] {
     torch::save(net, (snap / "model.pt.tmp").string());
     torch::save(opt, (snap / "optimizer.pt.tmp").string());
+    if (ema_net) {
+      torch::save(ema_net, (snap / "ema.pt.tmp").string());
+      fs::rename(snap / "ema.pt.tmp", snap / "ema.pt");
+    }
     fs::rename(snap / "model.pt.tmp", snap / "model.pt");
     fs::rename(snap / "optimizer.pt.tmp", snap / "optimizer.pt");
     write_atomically(snap / "state.json", st.to_json().dump());
@@ -438,6 +462,12 @@ int main(int argc, char** argv) try {
     loss.backward();
     torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
     opt.step();
+    if (ema_net) {
+      torch::NoGradGuard no_grad;
+      auto to = ema_net->parameters();
+      auto from = net->parameters();
+      for (std::size_t i = 0; i < to.size(); ++i) to[i].mul_(cfg.ema_decay).add_(from[i], 1 - cfg.ema_decay);
+    }
     loss_sum += loss.item<double>();
     ++loss_n;
     ++st.step;
@@ -457,12 +487,25 @@ int main(int argc, char** argv) try {
         real_mrr = r.mrr();
         real_acc1 = r.accuracy_at_1();
       }
-      const double score = valid_real.empty() ? syn.mrr() : real_mrr;
+      double score = valid_real.empty() ? syn.mrr() : real_mrr;
+      // The averaged weights, scored on the same validation set; kept when they score better.
+      double ema_mrr = std::nan(""), ema_acc1 = std::nan("");
+      bool keep_ema = false;
+      if (ema_net) {
+        auto em = eg::make_model(cfg.model, io::safetensors_file::from_tensors(ema_net->export_weights()));
+        const auto e = evaluate(em, valid_real.empty() ? valid_syn : valid_real);
+        ema_mrr = e.mrr();
+        ema_acc1 = e.accuracy_at_1();
+        if (ema_mrr > score) {
+          score = ema_mrr;
+          keep_ema = true;
+        }
+      }
       if (score > st.best_mrr) {
         st.best_mrr = score;
         st.bad_validations = 0;
-        io::save_safetensors((dir / "model.safetensors.tmp").string(), net->export_weights(),
-                             {{"format", "glide"}, {"step", std::to_string(st.step)}});
+        io::save_safetensors((dir / "model.safetensors.tmp").string(), (keep_ema ? ema_net : net)->export_weights(),
+                             {{"format", "glide"}, {"step", std::to_string(st.step)}, {"weights", keep_ema ? "ema" : "raw"}});
         fs::rename(dir / "model.safetensors.tmp", dir / "model.safetensors");
       } else if (!decaying && ++st.bad_validations >= cfg.plateau_patience) {
         st.lr = std::max(cfg.min_lr, st.lr * cfg.lr_factor);
@@ -471,10 +514,12 @@ int main(int argc, char** argv) try {
       std::ofstream(csv, std::ios::app) << st.step << ',' << elapsed() << ',' << step_lr << ',' << loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n))
                                         << ',' << syn.mrr() << ',' << syn.accuracy_at_1() << ','
                                         << (std::isnan(real_mrr) ? std::string{} : std::to_string(real_mrr)) << ','
-                                        << (std::isnan(real_acc1) ? std::string{} : std::to_string(real_acc1)) << '\n';
+                                        << (std::isnan(real_acc1) ? std::string{} : std::to_string(real_acc1)) << ','
+                                        << (std::isnan(ema_mrr) ? std::string{} : std::to_string(ema_mrr)) << ','
+                                        << (std::isnan(ema_acc1) ? std::string{} : std::to_string(ema_acc1)) << '\n';
       plot(csv, dir / "metrics.png");
-      std::printf("step %zu  %.0fs  lr %.2e  loss %.4f  valid MRR %.4f acc@1 %.4f  real MRR %.4f\n", st.step, elapsed(), step_lr,
-                  loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n)), syn.mrr(), syn.accuracy_at_1(), real_mrr);
+      std::printf("step %zu  %.0fs  lr %.2e  loss %.4f  valid MRR %.4f acc@1 %.4f  real MRR %.4f  averaged %.4f\n", st.step, elapsed(), step_lr,
+                  loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n)), syn.mrr(), syn.accuracy_at_1(), real_mrr, ema_mrr);
       std::fflush(stdout);
       loss_sum = 0;
       loss_n = 0;

@@ -19,6 +19,7 @@ cat > "$work/train.json" <<JSON
   "max_steps": 300,
   "validate_every": 25,
   "snapshot_seconds": 0.2,
+  "ema_decay": 0.9,
   "threads": 1
 }
 JSON
@@ -49,6 +50,11 @@ done
 # Every validation step appears once, in order, up to the last.
 steps=$(tail -n +2 "$model/metrics.csv" | cut -d, -f1 | tr '\n' ' ')
 [[ "$steps" == "$(seq -s ' ' 25 25 300) " ]] || { echo "FAIL: metrics steps: $steps"; exit 1; }
+# The weights' moving average is scored at every validation (its columns are filled) and survives the kill.
+[[ -f "$model/snapshot/ema.pt" ]] || { echo "FAIL: no averaged weights in the snapshot"; exit 1; }
+if tail -n +2 "$model/metrics.csv" | cut -d, -f9 | grep -qv '^[0-9.]\+$'; then
+  echo "FAIL: averaged-weight scores missing"; cat "$model/metrics.csv"; exit 1
+fi
 head -c 8 "$model/metrics.png" | od -An -c | grep -q "P   N   G" || { echo "FAIL: metrics.png is no PNG"; exit 1; }
 
 before=$(stat -c %Y "$model/model.safetensors")

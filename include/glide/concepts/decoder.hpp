@@ -21,6 +21,10 @@
 //                   a row index out of range in reorder throws glide::shape_error.
 //   The returned view stays valid until the next step or reorder on the same state.
 //
+// Optional: d.max_length() -> std::size_t, the most steps one state can take (a transformer's
+// positions). decoder_max_length(d) reads it (or "unbounded"), and every search stops a hypothesis
+// there, so a long vocabulary word or a large max_length never makes the decoder throw mid-search.
+//
 // Models: glide::testing::reference_decoder, glide::backends::eigen::transformer_decoder, ...
 //
 // Example:
@@ -30,6 +34,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <limits>
 #include <span>
 
 #include <glide/core/logits.hpp>
@@ -53,5 +58,18 @@ concept Decoder = requires(D& d, const D& cd, const typename D::memory_type& mem
   { d.step(memory, state, last) } -> std::same_as<logits_view>;
   { d.reorder(state, rows) } -> std::same_as<void>;
 };
+
+/// A Decoder that says how many steps a state can take.
+template <class D>
+concept BoundedDecoder = Decoder<D> && requires(const D& cd) {
+  { cd.max_length() } -> std::convertible_to<std::size_t>;
+};
+
+/// The most steps a state of `d` can take: d.max_length(), or the largest size_t when it has none.
+template <Decoder D>
+[[nodiscard]] constexpr std::size_t decoder_max_length(const D& d) {
+  if constexpr (BoundedDecoder<D>) return static_cast<std::size_t>(d.max_length());
+  else return std::numeric_limits<std::size_t>::max();
+}
 
 }  // namespace glide

@@ -43,4 +43,10 @@ class config_error : public error {
   using error::error;
 };
 
+/// A value that must be a number is not (a NaN or infinite logit, score or weight).
+class numeric_error : public error {
+ public:
+  using error::error;
+};
+
 }  // namespace glide

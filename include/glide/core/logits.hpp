@@ -8,6 +8,9 @@
 #include <cstddef>
 #include <span>
 
+#include <string>
+
+#include <glide/core/error.hpp>
 #include <glide/core/types.hpp>
 
 namespace glide {
@@ -45,6 +48,17 @@ inline void log_softmax_inplace(std::span<float> row) noexcept {
   for (float v : row) sum += std::exp(static_cast<double>(v - max));
   const auto log_z = max + static_cast<float>(std::log(sum));
   for (float& v : row) v -= log_z;
+}
+
+/// log_softmax_inplace for a decoder's row, checked first: a NaN or +inf logit (broken weights, a
+/// broken input) throws numeric_error naming the token instead of silently ranking garbage. -inf is a
+/// valid logit ("impossible"). Every search scores through this.
+inline void checked_log_softmax(std::span<float> row) {
+  for (std::size_t i = 0; i < row.size(); ++i)
+    if (std::isnan(row[i]) || row[i] == -minus_infinity)
+      throw numeric_error("decoder logits: token " + std::to_string(i) + " is " + (std::isnan(row[i]) ? "NaN" : "+inf") +
+                          " (check the model's weights and its input)");
+  log_softmax_inplace(row);
 }
 
 /// Index of the largest value; the lowest index wins a tie, so results never depend on the platform.

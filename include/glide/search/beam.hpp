@@ -58,6 +58,7 @@ template <Decoder D, LogitsProcessor P = no_processor, StoppingCriterion S = nev
 search_result beam_search(D& decoder, const typename D::memory_type& memory, beam_options options = {},
                           P processors = {}, S stop = {}) {
   detail::validate(options);
+  options.max_length = std::min(options.max_length, decoder_max_length(decoder));
   const std::size_t width = options.beam_width;
   const std::size_t vocab = decoder.vocab_size();
   const token_id eos = decoder.eos_id();
@@ -104,7 +105,7 @@ search_result beam_search(D& decoder, const typename D::memory_type& memory, bea
     candidates.clear();
     for (std::size_t r = 0; r < live; ++r) {
       auto row = logits.row(r);
-      log_softmax_inplace(row);
+      checked_log_softmax(row);
       processors(std::span<const token_id>{beams[r].tokens}, row);
       for (std::size_t v = 0; v < vocab; ++v)
         if (row[v] != minus_infinity) candidates.push_back({beams[r].score + row[v], r, static_cast<token_id>(v)});

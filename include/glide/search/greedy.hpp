@@ -2,6 +2,7 @@
 // Greedy search: the best next token at every step, fed back incrementally through the decoder's
 // state (the prefix is never re-run).
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 
@@ -27,6 +28,7 @@ search_result greedy_search(D& decoder, const typename D::memory_type& memory, g
                             P processors = {}, S stop = {}) {
   search_result result;
   hypothesis h;
+  options.max_length = std::min(options.max_length, decoder_max_length(decoder));
   h.tokens.reserve(options.max_length);
   auto state = decoder.init_state(memory, 1);
   token_id last = decoder.bos_id();
@@ -37,7 +39,7 @@ search_result greedy_search(D& decoder, const typename D::memory_type& memory, g
     ++result.stats.rows_scored;
     ++result.stats.hypotheses_expanded;
     auto row = logits.row(0);
-    log_softmax_inplace(row);
+    checked_log_softmax(row);
     processors(std::span<const token_id>{h.tokens}, row);
     const token_id best = argmax(row);
     if (row[static_cast<std::size_t>(best)] == minus_infinity) break;  // everything masked

@@ -43,6 +43,7 @@ search_result hybrid_search(D& decoder, const typename D::memory_type& memory, c
   for (std::size_t step = 0; step < options.beam_steps; ++step) {
     candidates.clear();
     detail::expand_frontier(decoder, memory, trie, topts, state, items, words, result.stats,
+                            step + 2 <= decoder_max_length(decoder),
                             [&](std::size_t i, vocabulary_trie::node_id c, score_t s, token_id t) {
                               candidates.push_back({c, s, i, detail::path_table::none, t});
                             });
@@ -66,7 +67,8 @@ search_result hybrid_search(D& decoder, const typename D::memory_type& memory, c
     decoder.reorder(state, std::span<const std::size_t>{rows});
     items.swap(candidates);
   }
-  detail::traverse_below(decoder, memory, trie, topts, std::move(state), items, paths, words, result.stats);
+  detail::traverse_below(decoder, memory, trie, topts, std::move(state), items, paths, words, result.stats,
+                         options.beam_steps);
   result.hypotheses = words.take(paths, decoder.eos_id());
   return result;
 }

@@ -42,6 +42,9 @@ struct search_config {
   std::size_t beam_steps = 2;
   std::size_t max_batch = 256;
   float score_floor = minus_infinity;
+  std::size_t max_expansions = 0;  ///< best_first: stop after this many expanded prefixes (0: off)
+  std::size_t max_queue = 0;       ///< best_first: most queued prefixes (0: off)
+  float time_budget_ms = 0;        ///< best_first: stop after this many milliseconds (0: off)
 
   static const std::vector<std::string>& names() {
     static const std::vector<std::string> n{"greedy", "beam", "trie_beam", "traversal", "hybrid", "best_first"};
@@ -70,6 +73,10 @@ struct search_config {
            {"n_best", num(n_best)}, {"prior_weight", num(prior_weight)}, {"score_floor", num(score_floor)}};
     } else if (name == "best_first") {
       o = {{"max_batch", num(max_batch)}, {"n_best", num(n_best)}, {"prior_weight", num(prior_weight)}};
+      // The limits appear only when set, so the canonical form of an exact search stays what it was.
+      if (max_expansions != 0) o.emplace_back("max_expansions", num(max_expansions));
+      if (max_queue != 0) o.emplace_back("max_queue", num(max_queue));
+      if (time_budget_ms != 0) o.emplace_back("time_budget_ms", num(time_budget_ms));
     }
     return o;
   }
@@ -101,6 +108,7 @@ struct search_config {
     std::string_view rest = colon == std::string_view::npos ? std::string_view{} : text.substr(colon + 1);
     std::map<std::string, std::string> allowed;
     for (const auto& [k, v] : c.options()) allowed[k] = v;
+    if (c.name == "best_first") allowed["max_expansions"] = allowed["max_queue"] = allowed["time_budget_ms"] = "0";
     while (!rest.empty()) {
       const auto comma = rest.find(',');
       const auto item = rest.substr(0, comma);
@@ -141,6 +149,9 @@ struct search_config {
     else if (key == "beam_steps") beam_steps = as_size();
     else if (key == "max_batch") max_batch = as_size();
     else if (key == "score_floor") score_floor = as_float();
+    else if (key == "max_expansions") max_expansions = as_size();
+    else if (key == "max_queue") max_queue = as_size();
+    else if (key == "time_budget_ms") time_budget_ms = as_float();
   }
 };
 
@@ -160,7 +171,9 @@ search_result run_search(D& decoder, const typename D::memory_type& memory, cons
   if (c.name == "hybrid")
     return hybrid_search(decoder, memory, *trie, {.beam_width = c.beam_width, .beam_steps = c.beam_steps, .traversal = trav});
   if (c.name == "best_first")
-    return best_first_search(decoder, memory, *trie, {.k = c.n_best, .max_batch = c.max_batch, .prior_weight = c.prior_weight});
+    return best_first_search(decoder, memory, *trie,
+                             {.k = c.n_best, .max_batch = c.max_batch, .prior_weight = c.prior_weight,
+                              .max_expansions = c.max_expansions, .time_budget_ms = c.time_budget_ms, .max_queue = c.max_queue});
   throw unknown_name_error("unknown search '" + c.name + "'");
 }
 

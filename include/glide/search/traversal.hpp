@@ -55,7 +55,8 @@ struct frontier_item {
 template <Decoder D, class OnChild>
 void expand_frontier(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
                      const traversal_options& options, typename D::state_type& state,
-                     const std::vector<frontier_item>& items, best_words& words, search_stats& stats, OnChild&& on_child) {
+                     const std::vector<frontier_item>& items, best_words& words, search_stats& stats, bool children_fit,
+                     OnChild&& on_child) {
   const token_id eos = decoder.eos_id();
   std::vector<token_id> last(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) last[i] = items[i].last;
@@ -66,11 +67,12 @@ void expand_frontier(D& decoder, const typename D::memory_type& memory, const vo
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto& it = items[i];
     auto row = logits.row(i);
-    log_softmax_inplace(row);
+    checked_log_softmax(row);
     if (it.node != vocabulary_trie::root && trie.is_word(it.node)) {
       const score_t s = it.score + row[static_cast<std::size_t>(eos)] + options.prior_weight * trie.log_frequency(it.node);
       if (s > words.threshold() && s >= options.score_floor) words.add(it.path, s);
     }
+    if (!children_fit) continue;  // the decoder could not take another step
     auto [first, end] = trie.children(it.node);
     for (auto c = first; c < end; ++c) {
       const token_id t = trie.token(c);
@@ -82,14 +84,16 @@ void expand_frontier(D& decoder, const typename D::memory_type& memory, const vo
   }
 }
 
-/// Feeds `items` one step, emits their words, and recurses into their children in chunks of at most
-/// max_batch rows.
+/// Feeds `items` (prefixes of `depth` characters) one step, emits their words, and recurses into their
+/// children in chunks of at most max_batch rows, while the decoder can take another step.
 template <Decoder D>
 void traverse_below(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
                     const traversal_options& options, typename D::state_type state, std::vector<frontier_item>& items,
-                    path_table& paths, best_words& words, search_stats& stats) {
+                    path_table& paths, best_words& words, search_stats& stats, std::size_t depth = 0) {
   std::vector<frontier_item> children;
-  expand_frontier(decoder, memory, trie, options, state, items, words, stats,
+  // This step is number depth + 1; the children's would be depth + 2.
+  const bool children_fit = depth + 2 <= decoder_max_length(decoder);
+  expand_frontier(decoder, memory, trie, options, state, items, words, stats, children_fit,
                   [&](std::size_t i, vocabulary_trie::node_id c, score_t s, token_id t) {
                     children.push_back({c, s, i, paths.add(items[i].path, t), t});
                   });
@@ -110,7 +114,7 @@ void traverse_below(D& decoder, const typename D::memory_type& memory, const voc
     // The last chunk takes the state itself; earlier ones branch off a copy.
     auto sub = hi == children.size() ? std::move(state) : state;
     decoder.reorder(sub, std::span<const std::size_t>{rows});
-    traverse_below(decoder, memory, trie, options, std::move(sub), chunk, paths, words, stats);
+    traverse_below(decoder, memory, trie, options, std::move(sub), chunk, paths, words, stats, depth + 1);
   }
 }
 

@@ -25,6 +25,7 @@ class unbatched {
   explicit unbatched(D& inner) : inner_{&inner} {}
 
   [[nodiscard]] std::size_t vocab_size() const { return inner_->vocab_size(); }
+  [[nodiscard]] std::size_t max_length() const { return decoder_max_length(*inner_); }
   [[nodiscard]] token_id bos_id() const { return inner_->bos_id(); }
   [[nodiscard]] token_id eos_id() const { return inner_->eos_id(); }
   [[nodiscard]] std::size_t batch_size(const state_type& s) const noexcept { return s.rows.size(); }

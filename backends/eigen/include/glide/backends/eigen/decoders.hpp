@@ -106,6 +106,8 @@ class transformer_decoder {
   }
 
   [[nodiscard]] std::size_t vocab_size() const noexcept { return vocab_; }
+  /// Steps a state can take: one per position of the table (start token, max_word_length characters, end).
+  [[nodiscard]] std::size_t max_length() const noexcept { return config_.max_word_length + 2; }
   [[nodiscard]] token_id bos_id() const noexcept { return char_tokenizer::bos_id; }
   [[nodiscard]] token_id eos_id() const noexcept { return char_tokenizer::eos_id; }
   [[nodiscard]] std::size_t batch_size(const state_type& s) const noexcept { return s.batch; }
