@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <glide/backends/eigen/model.hpp>
+#include <glide/backends/eigen/recognizer.hpp>
 #include <glide/glide.hpp>
 
 #include "common.hpp"
@@ -80,16 +81,17 @@ int main(int argc, char** argv) try {
   std::string search = "trie_beam:beam_width=12,n_best=12,prior_weight=0.3";
   const auto& data = opt.parse_one_data(argc, argv, "--search", search);
   const auto& model_dir = opt.model_dir;
-  const auto config = model::model_config::load(model_dir + "/config.json");
-  if (config.decoder != "transformer") throw config_error("glide_bench_kernels counts transformer decoders only");
-  eg::transformer_model model{config, io::safetensors_file::load(model_dir + "/model.safetensors")};
-  const auto tokenizer = config.tokenizer();
-  const auto grids = swipe::grid_set::load(opt.grid_files);
-  auto list = read_word_list(opt.vocab, tokenizer, {.skip_unencodable = true, .max_tokens = config.max_word_length});
-  const auto trie = vocabulary_trie::build(std::move(list.words));
+  const auto cfg = search_config::parse(search);
+  auto loaded = eg::load_recognizer({.model_dir = model_dir, .vocabulary = opt.vocab, .grid_files = opt.grid_files, .search = cfg});
+  const auto& config = loaded->config();
+  if (config.encoder != "transformer" || config.decoder != "transformer")
+    throw config_error("glide_bench_kernels counts transformer models only");
+  auto& model = std::get<eg::transformer_model>(loaded->model());
+  const auto& tokenizer = loaded->tokenizer();
+  const auto& grids = loaded->grids();
+  const auto& trie = loaded->trie();
   auto examples = swipe::read_jsonl(data, grids);
   if (examples.size() > opt.limit) examples.resize(opt.limit);
-  const auto cfg = search_config::parse(search);
   swipe::recognizer rec{model, grids, tokenizer, &trie, cfg, config.max_points};
   std::vector<swipe::model_input> inputs;
   for (const auto& ex : examples) inputs.push_back(rec.input(ex.curve));

@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include <glide/backends/eigen/model.hpp>
+#include <glide/backends/eigen/recognizer.hpp>
 #include <glide/glide.hpp>
 
 #include "common.hpp"
@@ -40,7 +41,7 @@ std::string shell_quoted(const std::string& s) {
   for (char c : s) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
   return out + "'";
 }
-std::string token_string(const std::vector<token_id>& t) {
+std::string token_string(std::span<const token_id> t) {
   std::string s;
   for (auto x : t) s += (s.empty() ? "" : " ") + std::to_string(x);
   return s;
@@ -57,19 +58,18 @@ int main(int argc, char** argv) try {
     std::printf("glide_bench_peer: skipped: %s cannot import torch (install Debian's python3-torch)\n", python.c_str());
     return 77;
   }
-  const auto config = model::model_config::load(model_dir + "/config.json");
+  const auto cfg = search_config::parse("trie_beam:beam_width=6,n_best=4");
+  auto loaded = eg::load_recognizer({.model_dir = model_dir, .vocabulary = opt.vocab, .grid_files = opt.grid_files, .search = cfg});
+  const auto& config = loaded->config();
   if (config.encoder != "transformer" || config.decoder != "transformer")
     throw config_error("the seed's Python decoding runs transformer models only");
-  eg::transformer_model model{config, io::safetensors_file::load(model_dir + "/model.safetensors")};
-  const auto tokenizer = config.tokenizer();
-  const auto grids = swipe::grid_set::load(opt.grid_files);
-  auto list = read_word_list(opt.vocab, tokenizer, {.skip_unencodable = true, .max_tokens = config.max_word_length});
+  auto& model = std::get<eg::transformer_model>(loaded->model());
+  const auto& tokenizer = loaded->tokenizer();
+  const auto& grids = loaded->grids();
+  const auto& trie = loaded->trie();
   auto examples = swipe::read_jsonl(data, grids);
   if (examples.size() > opt.limit) examples.resize(opt.limit);
   if (examples.empty()) throw config_error(data + ": no swipes");
-
-  const auto cfg = search_config::parse("trie_beam:beam_width=6,n_best=4");
-  const auto trie = vocabulary_trie::build(list.words);
   swipe::recognizer rec{model, grids, tokenizer, &trie, cfg, config.max_points};
   std::vector<swipe::model_input> inputs;
   for (const auto& ex : examples) inputs.push_back(rec.input(ex.curve));
@@ -84,10 +84,10 @@ int main(int argc, char** argv) try {
     for (const auto& in : inputs) arr.push_back({{"points", in.points}, {"kinematics", in.kinematics}, {"keys", in.keys}});
     std::ofstream(dir / "inputs.json") << j.dump();
     std::ofstream w{dir / "words.txt"};
-    for (const auto& x : list.words) w << token_string(x.tokens) << '\n';
+    trie.for_each_word([&](const auto& tokens, float) { w << token_string(tokens) << '\n'; });
   }
   std::printf("%zu swipes of %s, model %s (d=%zu, %zu+%zu layers), %zu words, beam width 6, one thread\n", inputs.size(),
-              data.c_str(), model_dir.c_str(), config.d_model, config.encoder_layers, config.decoder_layers, list.words.size());
+              data.c_str(), model_dir.c_str(), config.d_model, config.encoder_layers, config.decoder_layers, trie.word_count());
   std::fflush(stdout);
 
   const std::string cmd = shell_quoted(python) + " " + shell_quoted(GLIDE_SOURCE_DIR "/bench/peer/seed_decode.py") + " --model " +

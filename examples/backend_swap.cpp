@@ -8,6 +8,7 @@
 #include <string>
 
 #include <glide/backends/eigen/model.hpp>
+#include <glide/backends/eigen/recognizer.hpp>
 #include <glide/backends/torch/backend.hpp>
 #include <glide/glide.hpp>
 
@@ -25,14 +26,15 @@ prediction decode(B& backend, const swipe::model_input& input, const vocabulary_
 int main(int argc, char** argv) try {
   const std::string dir = argc > 1 ? argv[1] : GLIDE_SOURCE_DIR "/models/en-qwerty";
   const std::string swipes = argc > 2 ? argv[2] : GLIDE_SOURCE_DIR "/data/samples/en.jsonl";
-  const auto config = model::model_config::load(dir + "/config.json");
+  // The library's pipeline loads the model, the vocabulary and the grids; the torch backend gets the same weights.
+  auto loaded = backends::eigen::load_recognizer(dir, GLIDE_VOCAB_DIR "/en.tsv", {GLIDE_SOURCE_DIR "/data/grids/grids.json"});
+  const auto& config = loaded->config();
   const auto weights = io::safetensors_file::load(dir + "/model.safetensors");
-  const auto tokens = config.tokenizer();
-  const auto grids = swipe::grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-  const auto list = read_word_list(std::string(GLIDE_VOCAB_DIR "/en.tsv"), tokens, {.skip_unencodable = true});
-  const auto words = vocabulary_trie::build(list.words);
+  const auto& tokens = loaded->tokenizer();
+  const auto& grids = loaded->grids();
+  const auto& words = loaded->trie();
 
-  backends::eigen::transformer_model eigen_model{config, weights};
+  auto& eigen_model = std::get<backends::eigen::transformer_model>(loaded->model());
   backends::torch::swipe_model net{config};
   net->import_weights(weights);
   backends::torch::torch_backend torch_model{net};
