@@ -36,7 +36,7 @@
 #include <glide/io/content_hash.hpp>
 #include <glide/io/predictions.hpp>
 
-#include "png.hpp"
+#include "svg_plot.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -337,11 +337,9 @@ int cmd_synth_fit(const std::vector<std::string>& grid_files, const std::string&
   }
   print_and_save(fit.options.to_json(), out_path);
   if (!plot_path.empty()) {
-    // One panel per measure: the share of swipes per bin, real (green), default synthetic (blue),
-    // fitted synthetic (red), over the real 1-99% range.
-    const int panel_w = 360, panel_h = 150, cols = 2;
-    const auto rows = static_cast<int>((swipe::swipe_measures::names.size() + 1) / 2);
-    examples::canvas cv{cols * (panel_w + 60) + 20, rows * (panel_h + 40) + 20};
+    // One panel per measure: the share of swipes per bin, real, default synthetic and fitted
+    // synthetic, over the real 1-99% range.
+    std::vector<examples::plot_panel> panels;
     for (std::size_t m = 0; m < swipe::swipe_measures::names.size(); ++m) {
       const double lo = real.quantile(m, 0.01), hi = std::max(real.quantile(m, 0.99), lo + 1e-6);
       constexpr int bins = 40;
@@ -355,14 +353,11 @@ int cmd_synth_fit(const std::vector<std::string>& grid_files, const std::string&
         }
         return h;
       };
-      const int x0 = 50 + static_cast<int>(m % cols) * (panel_w + 60), y0 = 20 + static_cast<int>(m / cols) * (panel_h + 40);
-      examples::plot_panel(cv, x0, y0, panel_w, panel_h, xs, {hist(real), hist(syn_before), hist(syn_after)},
-                           {{30, 150, 30}, {30, 30, 200}, {200, 30, 30}});
-      char lo_text[32];
-      std::snprintf(lo_text, sizeof lo_text, "%.3g", lo);
-      cv.text(x0, y0 + panel_h + 4, lo_text, {0, 0, 0});
+      panels.push_back({swipe::swipe_measures::names[m], swipe::swipe_measures::names[m], "share of swipes", xs,
+                        {{"real", hist(real), "#2ca02c"}, {"synthetic (default)", hist(syn_before), "#1f77b4"},
+                         {"synthetic (fitted)", hist(syn_after), "#d62728"}}});
     }
-    cv.save(plot_path);
+    examples::write_svg_plot(plot_path, panels, 2, 420, 170);
     std::printf("plot: %s\n", plot_path.c_str());
   }
   return 0;
@@ -488,7 +483,7 @@ int main(int argc, char** argv) try {
   synth_fit->add_option("--data", sf_data, "real labelled swipes (JSONL; training data)")->required();
   synth_fit->add_option("--limit", sf_limit, "swipes measured, spread over the file (0: all)");
   synth_fit->add_option("--out", sf_out, "fitted synthesizer options (JSON), for the trainer's 'synthesizer'");
-  synth_fit->add_option("--plot", sf_plot, "PNG of the distributions: real green, default blue, fitted red");
+  synth_fit->add_option("--plot", sf_plot, "SVG plot of the distributions (real, default synthetic, fitted synthetic), with axes and legend");
 
   std::string predictions;
   auto* evaluate = app.add_subcommand("evaluate", "Swipe MRR and accuracy of a predictions file");

@@ -2,10 +2,10 @@
 // validating by Swipe MRR of vocabulary-constrained decoding with the Eigen backend.
 //
 // Usage: glide_train TRAINING_CONFIG.json MODEL_DIR   (train, or resume)
-//        glide_train --plot MODEL_DIR                 (redraw metrics.png from metrics.csv)
+//        glide_train --plot MODEL_DIR                 (redraw metrics.svg from metrics.csv)
 //
 // MODEL_DIR receives config.json (the model config plus the training config), model.safetensors (the
-// weights with the best validation MRR so far), metrics.csv and metrics.png (every validation step),
+// weights with the best validation MRR so far), metrics.csv and metrics.svg (every validation step),
 // snapshot/ (model, optimiser and trainer state, rewritten every snapshot_seconds) and, at the end,
 // `finished`. A rerun resumes from the snapshot; a rerun of a finished model does nothing.
 
@@ -37,7 +37,7 @@
 #include <glide/swipe/model_input.hpp>
 #include <glide/swipe/recognizer.hpp>
 
-#include "png.hpp"
+#include "svg_plot.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -218,7 +218,7 @@ void write_atomically(const fs::path& path, const std::string& text) {
   fs::rename(tmp, path);
 }
 
-void plot(const fs::path& csv, const fs::path& png) {
+void plot(const fs::path& csv, const fs::path& svg) {
   std::ifstream in{csv};
   std::string line;
   std::getline(in, line);
@@ -235,10 +235,13 @@ void plot(const fs::path& csv, const fs::path& png) {
     real.push_back(v[6]);
     ema.push_back(v.size() > 8 ? v[8] : std::nan(""));
   }
-  examples::canvas cv{800, 520};
-  examples::plot_panel(cv, 50, 20, 720, 200, steps, {loss}, {{200, 30, 30}});
-  examples::plot_panel(cv, 50, 280, 720, 200, steps, {mrr, real, ema}, {{30, 30, 200}, {30, 150, 30}, {200, 120, 0}});
-  cv.save(png.string());
+  std::vector<examples::plot_panel> panels{
+      {"training loss (mean over the steps since the last validation)", "step", "cross-entropy", steps, {{"train", loss, "#d62728"}}},
+      {"validation Swipe MRR", "step", "MRR", steps,
+       {{"synthetic", mrr, "#1f77b4"}, {"real", real, "#2ca02c"}, {"real, averaged weights", ema, "#ff7f0e"}}}};
+  if (std::all_of(real.begin(), real.end(), [](double v) { return std::isnan(v); })) panels[1].series.resize(1);
+  if (std::all_of(ema.begin(), ema.end(), [](double v) { return std::isnan(v); }) && panels[1].series.size() == 3) panels[1].series.pop_back();
+  examples::write_svg_plot(svg.string(), panels);
 }
 
 volatile std::sig_atomic_t interrupted = 0;
@@ -246,8 +249,8 @@ volatile std::sig_atomic_t interrupted = 0;
 }  // namespace
 
 int main(int argc, char** argv) try {
-  if (argc == 3 && std::string(argv[1]) == "--plot") {  // redraw metrics.png from metrics.csv
-    plot(fs::path(argv[2]) / "metrics.csv", fs::path(argv[2]) / "metrics.png");
+  if (argc == 3 && std::string(argv[1]) == "--plot") {  // redraw metrics.svg from metrics.csv
+    plot(fs::path(argv[2]) / "metrics.csv", fs::path(argv[2]) / "metrics.svg");
     return 0;
   }
   if (argc != 3) {
@@ -517,7 +520,7 @@ int main(int argc, char** argv) try {
                                         << (std::isnan(real_acc1) ? std::string{} : std::to_string(real_acc1)) << ','
                                         << (std::isnan(ema_mrr) ? std::string{} : std::to_string(ema_mrr)) << ','
                                         << (std::isnan(ema_acc1) ? std::string{} : std::to_string(ema_acc1)) << '\n';
-      plot(csv, dir / "metrics.png");
+      plot(csv, dir / "metrics.svg");
       std::printf("step %zu  %.0fs  lr %.2e  loss %.4f  valid MRR %.4f acc@1 %.4f  real MRR %.4f  averaged %.4f\n", st.step, elapsed(), step_lr,
                   loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n)), syn.mrr(), syn.accuracy_at_1(), real_mrr, ema_mrr);
       std::fflush(stdout);

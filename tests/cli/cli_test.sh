@@ -67,10 +67,10 @@ expect_error_early "$glide" predict --data "$work/data-copy.jsonl" --out "$work/
 grep -q "data-copy.jsonl:1: grid 'qwerty_copy' is in none of the grid files" "$work/err.txt" || fail "unknown grid in predict: $(cat "$work/err.txt")"
 
 # synth-fit measures real swipes (here: synthetic ones) and fits the synthesizer to them.
-"$glide" synth-fit --data "$work/data.jsonl" --out "$work/synth.json" --plot "$work/synth.png" > "$work/synth-fit.txt"
+"$glide" synth-fit --data "$work/data.jsonl" --out "$work/synth.json" --plot "$work/synth.svg" > "$work/synth-fit.txt"
 grep -q "start_offset" "$work/synth-fit.txt" || fail "synth-fit printed no measures"
 grep -q '"scatter"' "$work/synth.json" || fail "synth-fit wrote no options"
-[[ -s "$work/synth.png" ]] || fail "synth-fit drew no plot"
+grep -q "length_ratio" "$work/synth.svg" && grep -q "synthetic (fitted)" "$work/synth.svg" || fail "synth-fit drew no plot"
 "$glide" evaluate --predictions "$work/p1.jsonl" | grep -q "24 predictions: Swipe MRR" || fail "evaluate"
 "$glide" aggregate --method weighted --fit "$work/p1.jsonl,$work/p2.jsonl" --apply "$work/p1.jsonl,$work/p2.jsonl" \
   --out "$work/merged.jsonl" | grep -q "fitted weights" || fail "aggregate"

@@ -44,7 +44,7 @@ echo "killed with the snapshot at step $killed_at"
 "$train" "$work/train.json" "$model" > "$work/run2.log" 2>&1
 grep -q "resumed from step $killed_at" "$work/run2.log" || { echo "FAIL: did not resume"; cat "$work/run2.log"; exit 1; }
 grep -q "finished at step 300" "$work/run2.log" || { echo "FAIL: did not finish"; cat "$work/run2.log"; exit 1; }
-for f in finished model.safetensors config.json metrics.csv metrics.png; do
+for f in finished model.safetensors config.json metrics.csv metrics.svg; do
   [[ -s "$model/$f" ]] || { echo "FAIL: $f missing"; exit 1; }
 done
 # Every validation step appears once, in order, up to the last.
@@ -55,7 +55,7 @@ steps=$(tail -n +2 "$model/metrics.csv" | cut -d, -f1 | tr '\n' ' ')
 if tail -n +2 "$model/metrics.csv" | cut -d, -f9 | grep -qv '^[0-9.]\+$'; then
   echo "FAIL: averaged-weight scores missing"; cat "$model/metrics.csv"; exit 1
 fi
-head -c 8 "$model/metrics.png" | od -An -c | grep -q "P   N   G" || { echo "FAIL: metrics.png is no PNG"; exit 1; }
+grep -q "<svg" "$model/metrics.svg" && grep -q "validation Swipe MRR" "$model/metrics.svg" || { echo "FAIL: metrics.svg is no plot"; exit 1; }
 
 before=$(stat -c %Y "$model/model.safetensors")
 "$train" "$work/train.json" "$model" > "$work/run3.log" 2>&1
