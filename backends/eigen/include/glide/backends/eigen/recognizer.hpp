@@ -125,6 +125,11 @@ class loaded_recognizer {
       return out;
     }
 
+    /// The model input of a swipe (its grid's features, cached per grid in this session).
+    [[nodiscard]] swipe::model_input input(const swipe::swipe_curve& c) {
+      return std::visit([&](auto& m) { return recognizer_for<std::decay_t<decltype(m)>>(m).input(c); }, r_->model_);
+    }
+
    private:
     recognition neural(const swipe::swipe_curve& c) {
       return std::visit(
@@ -162,6 +167,13 @@ class loaded_recognizer {
     std::lock_guard lock{mutex_};
     if (!default_session_) default_session_ = std::make_unique<session>(*this);
     return (*default_session_)(c);
+  }
+
+  /// The model input of a swipe, for running a search of one's own on model().
+  [[nodiscard]] swipe::model_input input(const swipe::swipe_curve& c) {
+    std::lock_guard lock{mutex_};
+    if (!default_session_) default_session_ = std::make_unique<session>(*this);
+    return default_session_->input(c);
   }
 
   /// Decodes swipes on `threads` threads (0: the hardware's); results in input order. The first
