@@ -28,12 +28,16 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#ifdef GLIDE_WITH_MPI
+#include <mpi.h>
+#endif
 #include <nlohmann/json.hpp>
 
 #include <glide/backends/eigen/model.hpp>
 #include <glide/backends/eigen/recognizer.hpp>
 #include <glide/glide.hpp>
 #include <glide/io/content_hash.hpp>
+#include <glide/io/json_file.hpp>
 #include <glide/io/predictions.hpp>
 
 #include "svg_plot.hpp"
@@ -151,12 +155,145 @@ int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
   return 0;
 }
 
-int cmd_predict(const model_options& o, const std::string& data, const std::string& out_path, unsigned threads,
-                const std::string& table_path) {
-  const auto l = load(o);
-  std::vector<std::size_t> lines;  // each example's line in `data`, for error messages
-  const auto examples = swipe::read_jsonl(data, l->grids(), &lines);
-  report_time_repairs(data, examples);
+/// This process's place among the ranks of an MPI run (rank 0 of 1 without MPI).
+struct ranks {
+  int rank = 0, size = 1;
+  [[nodiscard]] bool root() const noexcept { return rank == 0; }
+};
+
+ranks world() {
+#ifdef GLIDE_WITH_MPI
+  ranks r;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &r.size);
+  return r;
+#else
+  return {};
+#endif
+}
+
+/// Every rank's `text`, in rank order, on rank 0 (elsewhere: empty). Without MPI: {text}.
+std::vector<std::string> gather_text(const ranks& w, const std::string& text) {
+#ifdef GLIDE_WITH_MPI
+  if (w.size > 1) {
+    // Lengths first (as 64-bit counts: a shard's predictions can pass 2 GB), then the bytes in chunks
+    // MPI's int counts can carry.
+    const auto len = static_cast<unsigned long long>(text.size());
+    std::vector<unsigned long long> lens(static_cast<std::size_t>(w.size));
+    MPI_Gather(&len, 1, MPI_UNSIGNED_LONG_LONG, lens.data(), 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+    std::vector<std::string> out;
+    constexpr unsigned long long chunk = 1ULL << 30;
+    if (w.root()) {
+      out.resize(static_cast<std::size_t>(w.size));
+      out[0] = text;
+      for (int r = 1; r < w.size; ++r) {
+        auto& t = out[static_cast<std::size_t>(r)];
+        t.resize(lens[static_cast<std::size_t>(r)]);
+        for (unsigned long long at = 0; at < t.size(); at += chunk)
+          MPI_Recv(t.data() + at, static_cast<int>(std::min(chunk, t.size() - at)), MPI_CHAR, r, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      }
+    } else {
+      for (unsigned long long at = 0; at < text.size(); at += chunk)
+        MPI_Send(text.data() + at, static_cast<int>(std::min(chunk, text.size() - at)), MPI_CHAR, 0, 7, MPI_COMM_WORLD);
+    }
+    return out;
+  }
+#endif
+  (void)w;
+  return {text};
+}
+
+/// Fails every rank when any failed: rank 0 throws naming the first failing rank and its cause (and
+/// how many failed); the others throw a short note. Without failures, nothing happens.
+void all_or_nothing(const ranks& w, const std::string& failure) {
+  const auto failures = gather_text(w, failure);
+  std::string first;
+  int first_rank = -1, failed = 0;
+  for (std::size_t r = 0; r < failures.size(); ++r)
+    if (!failures[r].empty()) {
+      ++failed;
+      if (first_rank < 0) first_rank = static_cast<int>(r), first = failures[r];
+    }
+  int any = failed;
+#ifdef GLIDE_WITH_MPI
+  if (w.size > 1) MPI_Bcast(&any, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#endif
+  if (any == 0) return;
+  if (!w.root()) throw error("");  // rank 0 reports
+  if (w.size == 1) throw error(first);
+  throw error("rank " + std::to_string(first_rank) + " of " + std::to_string(w.size) + " failed" +
+              (failed > 1 ? " (" + std::to_string(failed) + " ranks failed)" : "") + ": " + first);
+}
+
+/// Writes `text` to `path` through a temporary file, so a failed run leaves no half-written file.
+void write_file_atomically(const std::string& path, const std::string& text) {
+  const auto tmp = path + ".tmp";
+  {
+    std::ofstream out{tmp, std::ios::binary};
+    if (!out) throw io_error("cannot write predictions '" + path + "'");
+    out << text;
+    if (!out.flush()) throw io_error("cannot write predictions '" + path + "'");
+  }
+  fs::rename(tmp, path);
+}
+
+/// The prediction table's key of a run: the recognizer by its weights' content, the inputs by content.
+swipe::run_key table_key(const model_options& o, const eg::loaded_recognizer& l, const std::string& data,
+                                       const std::vector<swipe::swipe_example>& examples) {
+  std::string grid = examples.empty() || examples[0].curve.grid ? "*" : examples[0].curve.grid_name;
+  for (const auto& ex : examples)
+    if (ex.curve.grid || ex.curve.grid_name != grid) grid = "*";
+  auto search = l.canonical_decoding();
+  // Inputs by content, not path: the same files elsewhere give the same key, a changed file a new one.
+  search += ";vocab=" + io::file_content_hash(o.vocab) + ";top_words=" + std::to_string(o.top_words) + ";grids=";
+  for (std::size_t i = 0; i < o.grids.size(); ++i) search += (i ? "," : "") + io::file_content_hash(o.grids[i]);
+  return {l.name(), io::file_content_hash(l.weights_file()), grid, data + "#" + io::file_content_hash(data), search};
+}
+
+/// What one predict run measured, from its predictions file's text.
+struct predict_summary {
+  metric_accumulator all, in_vocab;
+  std::size_t swipes = 0;
+
+  static predict_summary of(const std::string& text, const std::string& where) {
+    predict_summary s;
+    std::istringstream in{text};
+    std::string line;
+    while (std::getline(in, line)) {
+      ++s.swipes;
+      const auto p = io::parse_prediction_line(line, where + ":" + std::to_string(s.swipes) + ": ");
+      if (p.word.empty()) continue;
+      s.all.add(p.predictions, p.word);
+      if (p.in_vocab.value_or(false)) s.in_vocab.add(p.predictions, p.word);
+    }
+    return s;
+  }
+  [[nodiscard]] swipe::run_record row(const std::string& out_path) const {
+    auto fmt = [](double v) {
+      char b[32];
+      std::snprintf(b, sizeof b, "%.6f", v);
+      return std::string(b);
+    };
+    const bool any = all.count() > 0;
+    return {out_path, any ? fmt(all.mrr()) : "", any ? fmt(all.accuracy_at_1()) : "", any ? fmt(all.accuracy_at_4()) : "",
+            std::to_string(swipes)};
+  }
+  void print(double secs, unsigned threads, int ranks) const {
+    std::printf("%zu swipes in %.1f s (%u threads", swipes, secs, threads);
+    if (ranks > 1) std::printf(" x %d ranks", ranks);
+    std::printf(")");
+    if (all.count() > 0)
+      std::printf(": Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f", all.mrr(), all.accuracy_at_1(), all.accuracy_at_4());
+    if (in_vocab.count() > 0)
+      std::printf("; in-vocabulary (%zu): Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f", in_vocab.count(), in_vocab.mrr(),
+                  in_vocab.accuracy_at_1(), in_vocab.accuracy_at_4());
+    std::printf("\n");
+  }
+};
+
+/// Decodes swipes [lo, hi) of `examples` into predictions-file lines; errors name data:line.
+std::string predict_lines(const eg::loaded_recognizer& l, const std::string& data, const std::vector<swipe::swipe_example>& examples,
+                          const std::vector<std::size_t>& lines, std::size_t lo, std::size_t hi, unsigned threads, bool progress) {
   // A bar redrawn in place on a terminal; where stderr is a log, a plain line every 10 seconds.
   const bool terminal = isatty(fileno(stderr)) != 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -174,54 +311,137 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
       std::fprintf(stderr, "glide predict: %zu/%zu swipes, %.0f swipes/s\n", d, n, rate);
     }
   };
+  const std::span<const swipe::swipe_example> shard{examples.data() + lo, hi - lo};
   std::vector<eg::recognition> results;
   try {
-    results = l->recognize_batch(std::span<const swipe::swipe_example>{examples}, std::max(1U, threads), show);
+    results = l.recognize_batch(shard, std::max(1U, threads), progress ? std::function<void(std::size_t, std::size_t)>{show} : nullptr);
   } catch (const eg::batch_error& e) {
-    throw error(data + ":" + std::to_string(lines[e.index()]) + ": " + e.cause());
+    throw error(data + ":" + std::to_string(lines[lo + e.index()]) + ": " + e.cause());
   }
-
-  std::ofstream out{out_path};
-  if (!out) throw io_error("cannot write predictions '" + out_path + "'");
-  metric_accumulator acc, in_vocab_acc;
-  for (std::size_t i = 0; i < examples.size(); ++i) {
-    prediction_line p{examples[i].word, results[i].words, std::nullopt};
-    if (const auto& w = examples[i].word; !w.empty()) {
-      const bool known = l->in_vocabulary(w);
-      p.in_vocab = known;
-      acc.add(results[i].words, w);
-      if (known) in_vocab_acc.add(results[i].words, w);
-    }
+  std::ostringstream out;
+  for (std::size_t i = 0; i < shard.size(); ++i) {
+    prediction_line p{shard[i].word, results[i].words, std::nullopt};
+    if (!shard[i].word.empty()) p.in_vocab = l.in_vocabulary(shard[i].word);
     io::write_prediction_line(out, p);
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("%zu swipes in %.1f s (%u threads)", examples.size(), secs, std::max(1U, threads));
-  if (acc.count() > 0)
-    std::printf(": Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f", acc.mrr(), acc.accuracy_at_1(), acc.accuracy_at_4());
-  if (in_vocab_acc.count() > 0)
-    std::printf("; in-vocabulary (%zu): Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f", in_vocab_acc.count(),
-                in_vocab_acc.mrr(), in_vocab_acc.accuracy_at_1(), in_vocab_acc.accuracy_at_4());
-  std::printf("\n");
+  return out.str();
+}
+
+// Under MPI each rank decodes its contiguous share of the lines (threads inside each rank as without
+// MPI); rank 0 gathers them in input order, writes the file and registers the run. A rank that fails
+// fails the run, naming the rank and the cause, and nothing is written or registered.
+int cmd_predict(const model_options& o, const std::string& data, const std::string& out_path, unsigned threads,
+                const std::string& table_path) {
+  const auto w = world();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string text, failure;
+  std::unique_ptr<eg::loaded_recognizer> l;
+  std::vector<swipe::swipe_example> examples;
+  try {
+    l = load(o);
+    std::vector<std::size_t> lines;  // each example's line in `data`, for error messages
+    examples = swipe::read_jsonl(data, l->grids(), &lines);
+    if (w.root()) report_time_repairs(data, examples);
+    const auto n = examples.size(), r = static_cast<std::size_t>(w.rank), size = static_cast<std::size_t>(w.size);
+    text = predict_lines(*l, data, examples, lines, n * r / size, n * (r + 1) / size, threads, w.root());
+  } catch (const std::exception& e) {
+    failure = e.what();
+    if (failure.empty()) failure = "unknown error";
+  }
+  all_or_nothing(w, failure);
+  const auto shards = gather_text(w, text);
+  if (!w.root()) return 0;
+  std::string all;
+  for (const auto& s : shards) all += s;
+  write_file_atomically(out_path, all);
+  const auto summary = predict_summary::of(all, out_path);
+  summary.print(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), std::max(1U, threads), w.size);
   if (!table_path.empty()) {
     auto table = swipe::prediction_table::load(table_path);
-    std::string grid = examples.empty() || examples[0].curve.grid ? "*" : examples[0].curve.grid_name;
-    for (const auto& ex : examples)
-      if (ex.curve.grid || ex.curve.grid_name != grid) grid = "*";
-    auto search = l->canonical_decoding();
-    // Inputs by content, not path: the same files elsewhere give the same key, a changed file a new one.
-    search += ";vocab=" + io::file_content_hash(o.vocab) + ";top_words=" + std::to_string(o.top_words) + ";grids=";
-    for (std::size_t i = 0; i < o.grids.size(); ++i) search += (i ? "," : "") + io::file_content_hash(o.grids[i]);
-    auto fmt = [](double v) {
-      char b[32];
-      std::snprintf(b, sizeof b, "%.6f", v);
-      return std::string(b);
-    };
-    table.put({l->name(), io::file_content_hash(l->weights_file()), grid, data + "#" + io::file_content_hash(data), search},
-              {out_path, acc.count() ? fmt(acc.mrr()) : "", acc.count() ? fmt(acc.accuracy_at_1()) : "",
-               acc.count() ? fmt(acc.accuracy_at_4()) : "", std::to_string(examples.size())});
+    table.put(table_key(o, *l, data, examples), summary.row(out_path));
     table.save(table_path);
     std::printf("registered in %s\n", table_path.c_str());
   }
+  return 0;
+}
+
+// A sweep: jobs (model x search x dataset, each a predict run with its own output) spread over the
+// ranks, job j on rank j mod ranks; every rank skips jobs already in the table; rank 0 registers the
+// finished ones. A failed job fails the sweep (naming rank, job and cause); the jobs that finished
+// are registered all the same, and a rerun does only what is missing.
+int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const std::string& table_path, unsigned threads) {
+  const auto w = world();
+  const auto jobs = io::read_json_file(jobs_path, "sweep jobs");
+  if (!jobs.is_array()) throw parse_error(jobs_path + ": a sweep is a JSON array of jobs");
+  const auto table = swipe::prediction_table::load(table_path);
+  std::string rows, failure;  // rows: one JSON line per finished job
+  std::size_t done = 0, skipped = 0;
+  for (std::size_t j = static_cast<std::size_t>(w.rank); j < jobs.size(); j += static_cast<std::size_t>(w.size)) {
+    const std::string where = jobs_path + ": job " + std::to_string(j);
+    try {
+      const auto& job = jobs[j];
+      if (!job.is_object()) throw parse_error("not a JSON object");
+      model_options o = defaults;
+      std::string data, out;
+      for (const auto& [k, v] : job.items()) {
+        if (k == "model") o.model_dir = v.get<std::string>();
+        else if (k == "search") o.search = v.get<std::string>();
+        else if (k == "vocab") o.vocab = v.get<std::string>();
+        else if (k == "grids") o.grids = v.is_string() ? std::vector<std::string>{v.get<std::string>()} : v.get<std::vector<std::string>>();
+        else if (k == "top") o.top = v.get<std::size_t>();
+        else if (k == "rescore_geometric") o.rescore_geometric = v.get<float>();
+        else if (k == "rescore_params") o.rescore_params = v.get<std::string>();
+        else if (k == "data") data = v.get<std::string>();
+        else if (k == "out") out = v.get<std::string>();
+        else throw parse_error("unknown job option '" + k + "'");
+      }
+      if (data.empty() || out.empty()) throw parse_error("a job needs 'data' and 'out'");
+      const auto l = load(o);
+      std::vector<std::size_t> lines;
+      const auto examples = swipe::read_jsonl(data, l->grids(), &lines);
+      const auto key = table_key(o, *l, data, examples);
+      if (table.find(key)) {
+        ++skipped;
+        continue;
+      }
+      const auto text = predict_lines(*l, data, examples, lines, 0, examples.size(), threads, false);
+      write_file_atomically(out, text);
+      const auto row = predict_summary::of(text, out).row(out);
+      rows += json{{"key", {key.model, key.weights, key.grid, key.dataset, key.search}},
+                   {"row", {row.predictions, row.mrr, row.accuracy_at_1, row.accuracy_at_4, row.examples}}}.dump() + "\n";
+      ++done;
+    } catch (const std::exception& e) {
+      if (failure.empty()) failure = where + ": " + e.what();
+    }
+  }
+  const auto all_rows = gather_text(w, rows);
+  const auto counts = gather_text(w, std::to_string(done) + " " + std::to_string(skipped));
+  if (w.root()) {
+    auto t = swipe::prediction_table::load(table_path);
+    std::size_t total_done = 0, total_skipped = 0;
+    for (const auto& c : counts) {
+      std::istringstream in{c};
+      std::size_t d = 0, s = 0;
+      in >> d >> s;
+      total_done += d;
+      total_skipped += s;
+    }
+    for (const auto& text : all_rows) {
+      std::istringstream in{text};
+      std::string line;
+      while (std::getline(in, line)) {
+        const auto j = json::parse(line);
+        const auto& k = j["key"];
+        const auto& r = j["row"];
+        t.put({k[0].get<std::string>(), k[1].get<std::string>(), k[2].get<std::string>(), k[3].get<std::string>(), k[4].get<std::string>()},
+              {r[0].get<std::string>(), r[1].get<std::string>(), r[2].get<std::string>(), r[3].get<std::string>(), r[4].get<std::string>()});
+      }
+    }
+    if (total_done > 0) t.save(table_path);
+    std::printf("sweep: %zu jobs on %d rank(s): %zu run and registered in %s, %zu already there\n", jobs.size(), w.size, total_done,
+                table_path.c_str(), total_skipped);
+  }
+  all_or_nothing(w, failure);
   return 0;
 }
 
@@ -437,7 +657,20 @@ int cmd_synth(const std::string& grids_path, const std::string& grid_name, const
 
 }  // namespace
 
+#ifdef GLIDE_WITH_MPI
+/// MPI for the life of main (glide_mpi: the same CLI, predict and sweep sharded over the ranks).
+struct mpi_session {
+  mpi_session(int& argc, char**& argv) { MPI_Init(&argc, &argv); }
+  ~mpi_session() { MPI_Finalize(); }
+  mpi_session(const mpi_session&) = delete;
+  mpi_session& operator=(const mpi_session&) = delete;
+};
+#endif
+
 int main(int argc, char** argv) try {
+#ifdef GLIDE_WITH_MPI
+  const mpi_session mpi{argc, argv};
+#endif
   CLI::App app{"glide: decode swipes into words with neural models and vocabulary-constrained search"};
   app.require_subcommand(1);
 
@@ -456,6 +689,16 @@ int main(int argc, char** argv) try {
   predict->add_option("--out", out, "predictions file (JSONL)")->required();
   predict->add_option("--threads", threads, "decoding threads");
   predict->add_option("--table", table, "prediction table (CSV) to register the run in");
+
+  model_options sweep_opts;
+  std::string sweep_jobs, sweep_table;
+  auto* sweep = app.add_subcommand("sweep", "run a list of predict jobs (model x search x dataset), skipping those in the table");
+  sweep_opts.add_to(sweep);
+  sweep->add_option("--jobs", sweep_jobs, "JSON array of jobs: {\"data\", \"out\", and any of \"model\", \"search\", \"vocab\", "
+                                          "\"grids\", \"top\", \"rescore_geometric\", \"rescore_params\"}; the rest from the options")
+      ->required();
+  sweep->add_option("--table", sweep_table, "prediction table (CSV): finished jobs are registered, registered ones skipped")->required();
+  sweep->add_option("--threads", threads, "decoding threads (per rank under MPI)");
 
   model_options fit_opts;
   fit_opts.recognizer = "geometric";
@@ -524,6 +767,9 @@ int main(int argc, char** argv) try {
   CLI11_PARSE(app, argc, argv);
   if (*decode) return cmd_decode(decode_opts, decode_inputs);
   if (*predict) return cmd_predict(predict_opts, data, out, threads, table);
+  if (*sweep) return cmd_sweep(sweep_opts, sweep_jobs, sweep_table, threads);
+  // The other commands are not sharded: under MPI they run on rank 0 alone.
+  if (!world().root()) return 0;
   if (*synth_fit) return cmd_synth_fit(sf_grids, sf_data, sf_limit, sf_out, sf_plot);
   if (*fit_rescore) return cmd_fit_rescore(fr_opts, fr_data, fr_predictions, fr_out);
   if (*fit_geo) return cmd_fit_geometric(fit_opts, fit_data, fit_out, fit_pool);
@@ -549,6 +795,6 @@ int main(int argc, char** argv) try {
   if (*synth) return cmd_synth(synth_grids, synth_grid, synth_words, synth_count, synth_seed, synth_out, synth_options);
   return 0;
 } catch (const std::exception& e) {
-  std::fprintf(stderr, "glide: %s\n", e.what());
+  if (*e.what() != '\0') std::fprintf(stderr, "glide: %s\n", e.what());  // MPI ranks other than 0 fail quietly
   return 1;
 }

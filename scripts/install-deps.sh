@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs Glide's build and test dependencies from Debian 12 packages.
-# Usage: scripts/install-deps.sh [--with-torch]
-#   --with-torch: also what the whole test suite needs: LibTorch (training, parity tests), python3-torch
-#   (the seed peer benchmark) and clang (the libFuzzer harnesses).
+# Usage: scripts/install-deps.sh [--with-torch] [--with-web] [--with-mpi]
+#   --with-torch: LibTorch (training, parity tests), python3-torch (the seed peer benchmark) and clang
+#   (the libFuzzer harnesses).
+#   --with-web: emscripten and node-acorn (the WebAssembly build), chromium, node and npm, and the
+#   web test's npm packages (tests/web/package-lock.json: puppeteer-core).
+#   --with-mpi: OpenMPI (glide_mpi, built with -DGLIDE_WITH_MPI=ON, and its tests).
+#   The whole test suite (scripts/run-tests.sh) uses all three.
 set -euo pipefail
 
 packages=(
@@ -11,15 +15,35 @@ packages=(
   catch2 nlohmann-json3-dev libbenchmark-dev libcli11-dev
   wamerican onboard-data
 )
-if [[ "${1:-}" == "--with-torch" ]]; then
-  packages+=(libtorch-dev libopenblas0-pthread python3-torch clang)
-fi
+web=0
+for arg in "$@"; do
+  case $arg in
+    --with-torch) packages+=(libtorch-dev libopenblas0-pthread python3-torch clang) ;;
+    --with-web)
+      packages+=(emscripten node-acorn chromium) web=1
+      # Node and npm from Debian unless a Node with its own npm is already there (e.g. NodeSource's).
+      command -v node > /dev/null || packages+=(nodejs)
+      command -v npm > /dev/null || packages+=(npm)
+      ;;
+    --with-mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+# The web test's npm packages, pinned by the lock file, into tests/web/node_modules.
+npm_packages() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+  if ((web)) && [[ ! -d $dir/node_modules/puppeteer-core ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then
+  npm_packages
   exit 0
 fi
 
@@ -28,3 +52,4 @@ if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+npm_packages

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything (with each public header compiled on its own) and runs the
-# whole test suite (unit, law, CLI, training, packaging, fuzzing and peer-benchmark tests), then runs
+# whole test suite (unit, law, CLI, training, packaging, fuzzing, peer-benchmark, browser and MPI tests), then runs
 # the unit, law and CLI tests again in a sanitizer build. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh --with-torch
+scripts/install-deps.sh --with-torch --with-web --with-mpi
 build=${GLIDE_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGLIDE_WITH_TORCH=ON
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGLIDE_WITH_TORCH=ON -DGLIDE_WITH_MPI=ON
 cmake --build "$build" -j"$(nproc)"
 cmake --build "$build" -j"$(nproc)" --target all_verify_interface_header_sets
 ctest --test-dir "$build" -j"$(nproc)" --output-on-failure

@@ -33,6 +33,19 @@ struct tensor {
 };
 
 namespace detail {
+
+/// The float with these bits (std::bit_cast where the standard library has it: libc++ 14, e.g.
+/// emscripten 3.1's, does not).
+inline float float_from_bits(std::uint32_t bits) noexcept {
+#if defined(__cpp_lib_bit_cast)
+  return std::bit_cast<float>(bits);
+#else
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+#endif
+}
+
 inline float half_to_float(std::uint16_t h) {
   const std::uint32_t sign = (h & 0x8000U) << 16;
   std::uint32_t exp = (h >> 10) & 0x1FU;
@@ -54,7 +67,7 @@ inline float half_to_float(std::uint16_t h) {
   } else {
     bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
   }
-  return std::bit_cast<float>(bits);
+  return float_from_bits(bits);
 }
 }  // namespace detail
 
@@ -136,7 +149,7 @@ class safetensors_file {
         for (std::uint64_t i = 0; i < numel; ++i) {
           const auto h = static_cast<std::uint16_t>(static_cast<unsigned char>(p[2 * i]) |
                                                     (static_cast<unsigned char>(p[2 * i + 1]) << 8));
-          t.data[i] = dtype == "F16" ? detail::half_to_float(h) : std::bit_cast<float>(std::uint32_t{h} << 16);
+          t.data[i] = dtype == "F16" ? detail::half_to_float(h) : detail::float_from_bits(std::uint32_t{h} << 16);
         }
       }
       f.tensors_.emplace(name, std::move(t));

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <glide/core/charconv.hpp>
 #include <glide/concepts/logits_processor.hpp>
 #include <glide/core/error.hpp>
 #include <glide/processors/basic.hpp>
@@ -83,9 +84,7 @@ namespace detail {
 template <class T>
 T parse_number(std::string_view text, std::string_view spec) {
   T value{};
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc{} || ptr != end || text.empty())
+  if (!glide::detail::parse_number(text, value))
     throw parse_error("logits processor '" + std::string(spec) + "': '" + std::string(text) + "' is not a number");
   return value;
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include <glide/core/charconv.hpp>
 #include <glide/concepts/decoder.hpp>
 #include <glide/core/error.hpp>
 #include <glide/core/types.hpp>
@@ -27,8 +28,7 @@ namespace glide {
 /// The shortest text that reads back to the same number (0.3F -> "0.3", 0.1234567F -> "0.1234567").
 template <class T>
 [[nodiscard]] std::string exact_text(T v) {
-  std::array<char, 64> b{};
-  return std::string(b.data(), std::to_chars(b.data(), b.data() + b.size(), v).ptr);
+  return detail::shortest_text(v);
 }
 
 struct search_config {
@@ -135,8 +135,7 @@ struct search_config {
     auto as_float = [&] {
       if (value == "-inf") return minus_infinity;
       float v{};
-      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-      if (ec != std::errc{} || p != value.data() + value.size())
+      if (!detail::parse_number(std::string_view{value}, v))
         throw parse_error("search option " + key + "='" + value + "' is not a number");
       return v;
     };

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include <glide/core/charconv.hpp>
 #include <glide/core/error.hpp>
 #include <glide/text/char_tokenizer.hpp>
 #include <glide/vocab/trie.hpp>
@@ -70,8 +71,7 @@ inline word_list read_word_list(std::istream& in, const char_tokenizer& tokenize
       if (c0 != std::string::npos) {
         const auto c1 = line.find_last_not_of(" \t");
         const std::string_view text = std::string_view(line).substr(c0, c1 - c0 + 1);
-        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
-        if (ec != std::errc{} || ptr != text.data() + text.size())
+        if (!detail::parse_number(text, count))
           throw parse_error(where() + "count '" + std::string(text) + "' is not a number");
         if (!(count > 0.0) || !std::isfinite(count))
           throw parse_error(where() + "count '" + std::string(text) + "' is not a finite positive number");

@@ -264,8 +264,9 @@ class loaded_recognizer {
     if (threads == 1) {
       work();
     } else {
-      std::vector<std::jthread> pool;
+      std::vector<std::thread> pool;
       for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+      for (auto& t : pool) t.join();
     }
     if (failed < n) throw batch_error(failed, failure);
     return out;

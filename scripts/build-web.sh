@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the WebAssembly recognizer and the demo page into OUT_DIR (default build-web/):
+# glide.js + glide.wasm (web/glide_wasm.cpp with emscripten, -O2 -msimd128), glide.data (the English
+# and Russian models, vocabularies and rescoring weights, and the grids, preloaded into the module's
+# file system) and the page (web/index.html, web/app.js, web/style.css).
+# Usage: scripts/build-web.sh [BUILD_DIR] [OUT_DIR]   (BUILD_DIR holds vocab/en.tsv and vocab/ru.tsv:
+#        cmake --build build --target glide_vocabularies)
+# Serve: python3 -m http.server --bind 127.0.0.1 --directory build-web 8080, open http://127.0.0.1:8080/
+# Needs Debian's emscripten and node-acorn (scripts/install-deps.sh --with-web).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+out=${2:-build-web}
+command -v em++ > /dev/null || { echo "build-web: em++ not found (scripts/install-deps.sh --with-web installs emscripten)"; exit 1; }
+for v in en ru; do
+  [[ -s $build/vocab/$v.tsv ]] || { echo "build-web: $build/vocab/$v.tsv missing (cmake --build $build --target glide_vocabularies)"; exit 1; }
+done
+mkdir -p "$out"
+# The headers Glide needs besides its own, without the rest of /usr/include (its glibc headers would
+# shadow emscripten's libc).
+inc="$out/include"
+mkdir -p "$inc"
+for d in nlohmann boost range meta concepts std; do
+  [[ -e /usr/include/$d ]] && ln -sfn "/usr/include/$d" "$inc/$d"
+done
+# Emscripten's optimiser needs Debian's acorn module.
+export NODE_PATH=/usr/share/nodejs
+flags=(-std=c++20 -O2 -msimd128 -fexceptions -DNDEBUG -Wno-unused-value
+       -I include -I backends/eigen/include -I /usr/include/eigen3 -I "$inc")
+em++ "${flags[@]}" -c web/glide_wasm.cpp -o "$out/glide_wasm.o"
+files=(
+  --preload-file models/en-qwerty/config.json@/en/config.json
+  --preload-file models/en-qwerty/model.safetensors@/en/model.safetensors
+  --preload-file "$build/vocab/en.tsv@/en/vocab.tsv"
+  --preload-file configs/rescore-en.json@/en/rescore.json
+  --preload-file models/ru-jcuken/config.json@/ru/config.json
+  --preload-file models/ru-jcuken/model.safetensors@/ru/model.safetensors
+  --preload-file "$build/vocab/ru.tsv@/ru/vocab.tsv"
+  --preload-file data/grids/grids.json@/grids.json
+)
+em++ "$out/glide_wasm.o" -o "$out/glide.js" -O2 -msimd128 -fexceptions \
+  -sMODULARIZE=1 -sEXPORT_NAME=createGlide -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 \
+  -sEXPORTED_FUNCTIONS=_glide_load,_glide_decode,_glide_error,_glide_word_count \
+  -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,FS,HEAPU8 "${files[@]}"
+cp web/index.html web/app.js web/style.css "$out/"
+ls -l "$out"/glide.js "$out"/glide.wasm "$out"/glide.data
+echo "build-web: serve with: python3 -m http.server --bind 127.0.0.1 --directory $out 8080"

@@ -1,0 +1,192 @@
+// The demo page: draws a keyboard from a grid (Yandex Cup JSON), records a swipe with pointer events
+// (mouse, pen or touch) in the grid's pixels and milliseconds, and decodes it with the WebAssembly
+// recognizer (web/glide_wasm.cpp): the top 4 words with their scores on lift, and while the finger
+// moves when "decode while swiping" is on. window.glideDemo is the handle the browser test uses.
+'use strict';
+
+// Each layout: its grid, model directory and vocabulary in the module's file system, and the options
+// of the native CLI's defaults (trie beam 12, geometric rescoring weight 1, top 4).
+const layouts = {
+  en: { grid: 'qwerty_english', model: '/en', vocab: '/en/vocab.tsv',
+        options: { top: 4, rescore_geometric: 1, rescore_params: '/en/rescore.json' } },
+  ru: { grid: 'default', model: '/ru', vocab: '/ru/vocab.tsv',
+        options: { top: 4, rescore_geometric: 1, rescore_params: '/en/rescore.json' } },
+};
+
+const canvas = document.getElementById('keyboard');
+const ctx = canvas.getContext('2d');
+const statusLine = document.getElementById('status');
+const wordList = document.getElementById('words');
+const timing = document.getElementById('timing');
+const memoryLine = document.getElementById('memory');
+
+let glide = null;
+let grids = null;
+const handles = {};
+let current = 'en';
+let swipe = null;  // {x: [], y: [], t: [], t0}
+let lastLive = 0;
+const times = [];
+
+function grid() { return grids[layouts[current].grid]; }
+
+function drawKeyboard() {
+  const g = grid();
+  canvas.width = g.width;
+  canvas.height = g.height;
+  ctx.clearRect(0, 0, g.width, g.height);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  for (const k of g.keys) {
+    const h = k.hitbox;
+    ctx.fillStyle = '#fff';
+    ctx.strokeStyle = '#bbb';
+    ctx.fillRect(h.x + 3, h.y + 3, h.w - 6, h.h - 6);
+    ctx.strokeRect(h.x + 3, h.y + 3, h.w - 6, h.h - 6);
+    const text = k.label !== undefined ? k.label : (k.action || '');
+    ctx.fillStyle = k.label !== undefined ? '#222' : '#999';
+    // Action names (shift, backspace, ...) shrink to fit their key.
+    const size = Math.min(g.height / 12, (h.w - 10) / Math.max(1, 0.6 * text.length));
+    ctx.font = `${Math.round(size)}px sans-serif`;
+    ctx.fillText(text, h.x + h.w / 2, h.y + h.h / 2);
+  }
+}
+
+function drawTrail() {
+  drawKeyboard();
+  if (!swipe || swipe.x.length < 2) return;
+  ctx.strokeStyle = 'rgba(30, 110, 220, 0.8)';
+  ctx.lineWidth = grid().height / 60;
+  ctx.lineJoin = ctx.lineCap = 'round';
+  ctx.beginPath();
+  ctx.moveTo(swipe.x[0], swipe.y[0]);
+  for (let i = 1; i < swipe.x.length; ++i) ctx.lineTo(swipe.x[i], swipe.y[i]);
+  ctx.stroke();
+}
+
+// Decodes {x, y, t, grid} with the current layout's recognizer: {words: [{word, score}], ms, steps} or {error}.
+function decode(s) {
+  const text = glide.ccall('glide_decode', 'string', ['number', 'string'], [handles[current], JSON.stringify(s)]);
+  return JSON.parse(text);
+}
+
+function show(result, live) {
+  wordList.innerHTML = '';
+  if (result.error) {
+    wordList.innerHTML = `<li>${result.error}</li>`;
+    return;
+  }
+  for (const w of result.words) {
+    const li = document.createElement('li');
+    li.textContent = w.word;
+    if (live) li.className = 'live';
+    const score = document.createElement('span');
+    score.textContent = w.score.toFixed(2);
+    li.appendChild(score);
+    wordList.appendChild(li);
+  }
+  if (!live) {
+    times.push(result.ms);
+    const sorted = [...times].sort((a, b) => a - b);
+    timing.textContent = `decoded in ${result.ms.toFixed(1)} ms (${result.steps} decoder steps); ` +
+      `median of ${times.length} swipes ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms`;
+  }
+  showMemory();
+}
+
+// WebAssembly memory only grows, so its size is the module's peak.
+function memory() {
+  const wasm = glide.HEAPU8.length;
+  const js = performance.memory ? performance.memory.usedJSHeapSize : null;
+  return { wasm_bytes: wasm, js_heap_bytes: js };
+}
+function showMemory() {
+  const m = memory();
+  memoryLine.textContent = `memory: WebAssembly ${(m.wasm_bytes / 1048576).toFixed(1)} MiB (its peak)` +
+    (m.js_heap_bytes ? `, JavaScript heap ${(m.js_heap_bytes / 1048576).toFixed(1)} MiB` : '');
+}
+
+function point(e) {
+  const r = canvas.getBoundingClientRect();
+  const g = grid();
+  return [(e.clientX - r.left) * g.width / r.width, (e.clientY - r.top) * g.height / r.height];
+}
+
+canvas.addEventListener('pointerdown', (e) => {
+  if (!glide) return;
+  canvas.setPointerCapture(e.pointerId);
+  const [x, y] = point(e);
+  swipe = { x: [x], y: [y], t: [0], t0: e.timeStamp };
+  drawTrail();
+});
+canvas.addEventListener('pointermove', (e) => {
+  if (!swipe) return;
+  // Coalesced events give every sample the device reported, not one per frame.
+  const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
+  for (const ev of (events.length ? events : [e])) {
+    const [x, y] = point(ev);
+    swipe.x.push(x);
+    swipe.y.push(y);
+    swipe.t.push(ev.timeStamp - swipe.t0);
+  }
+  drawTrail();
+  if (document.getElementById('live').checked && swipe.x.length >= 4 && e.timeStamp - lastLive > 80) {
+    lastLive = e.timeStamp;
+    show(decode({ x: swipe.x, y: swipe.y, t: swipe.t, grid: layouts[current].grid }), true);
+  }
+});
+function finish() {
+  if (!swipe) return;
+  const s = swipe;
+  swipe = null;
+  if (s.x.length < 2) return;
+  const result = decode({ x: s.x, y: s.y, t: s.t, grid: layouts[current].grid });
+  show(result, false);
+  document.body.dataset.decoded = String(Number(document.body.dataset.decoded || 0) + 1);
+}
+canvas.addEventListener('pointerup', finish);
+canvas.addEventListener('pointercancel', finish);
+
+function load(name) {
+  if (handles[name] === undefined) {
+    const l = layouts[name];
+    const h = glide.ccall('glide_load', 'number', ['string', 'string', 'string', 'string'],
+                          [l.model, l.vocab, '/grids.json', JSON.stringify(l.options)]);
+    if (h < 0) throw new Error(glide.ccall('glide_error', 'string', [], []));
+    handles[name] = h;
+  }
+  current = name;
+  const words = glide.ccall('glide_word_count', 'number', ['number'], [handles[name]]);
+  statusLine.textContent = `${words.toLocaleString('en')} words, grid ${layouts[name].grid}`;
+  drawKeyboard();
+  showMemory();
+}
+
+document.getElementById('layout').addEventListener('change', (e) => {
+  try {
+    load(e.target.value);
+    wordList.innerHTML = '';
+  } catch (err) {
+    statusLine.textContent = err.message;
+  }
+});
+
+const ready = createGlide().then((module) => {
+  glide = module;
+  grids = JSON.parse(glide.FS.readFile('/grids.json', { encoding: 'utf8' }));
+  const t0 = performance.now();
+  load('en');
+  statusLine.textContent += ` (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`;
+  document.body.dataset.ready = '1';
+}).catch((err) => {
+  statusLine.textContent = `failed: ${err.message || err}`;
+  throw err;
+});
+
+window.glideDemo = {
+  ready,
+  decode: (s) => decode(s),
+  layout: (name) => load(name),
+  grid: () => grid(),
+  memory: () => memory(),
+};

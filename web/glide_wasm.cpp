@@ -1,0 +1,86 @@
+// The recognizer compiled to WebAssembly: a C interface the page calls through ccall. Models,
+// vocabularies and grids are preloaded into the module's file system (scripts/build-web.sh).
+//
+//   glide_load(model_dir, vocabulary, grids_file, options_json) -> handle (>= 0), or -1 (glide_error()
+//       says why); options_json (may be "{}"): "search", "top", "rescore_geometric", "rescore_params",
+//       as the CLI's --search, --top, --rescore-geometric and --rescore-params
+//   glide_decode(handle, swipe_json) -> {"words":[{"word":..,"score":..}],"ms":..,"steps":..}
+//                                       or {"error":".."}; swipe_json is {"x":[..],"y":[..],"t":[..],"grid":"name"}
+//   glide_word_count(handle) -> vocabulary words
+//
+// Returned strings stay valid until the next call.
+
+#include <emscripten/emscripten.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <glide/backends/eigen/recognizer.hpp>
+
+namespace {
+
+std::vector<std::unique_ptr<glide::backends::eigen::loaded_recognizer>> recognizers;
+std::string last_error, last_result;
+
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE int glide_load(const char* model_dir, const char* vocabulary, const char* grids_file, const char* options_json) {
+  try {
+    const auto j = nlohmann::json::parse(options_json);
+    glide::backends::eigen::recognizer_options o{.model_dir = model_dir, .vocabulary = vocabulary, .grid_files = {grids_file}};
+    for (const auto& [k, v] : j.items()) {
+      if (k == "search") o.search = glide::search_config::parse(v.get<std::string>());
+      else if (k == "top") o.top = v.get<std::size_t>();
+      else if (k == "rescore_geometric") o.rescore_geometric = v.get<float>();
+      else if (k == "rescore_params") o.rescore_params = v.get<std::string>();
+      else throw glide::config_error("glide_load: unknown option '" + k + "'");
+    }
+    recognizers.push_back(glide::backends::eigen::load_recognizer(std::move(o)));
+    return static_cast<int>(recognizers.size() - 1);
+  } catch (const std::exception& e) {
+    last_error = e.what();
+    return -1;
+  }
+}
+
+EMSCRIPTEN_KEEPALIVE const char* glide_error() { return last_error.c_str(); }
+
+EMSCRIPTEN_KEEPALIVE int glide_word_count(int handle) {
+  if (handle < 0 || static_cast<std::size_t>(handle) >= recognizers.size()) return -1;
+  return static_cast<int>(recognizers[static_cast<std::size_t>(handle)]->trie().word_count());
+}
+
+EMSCRIPTEN_KEEPALIVE const char* glide_decode(int handle, const char* swipe_json) {
+  nlohmann::json out;
+  try {
+    if (handle < 0 || static_cast<std::size_t>(handle) >= recognizers.size())
+      throw glide::config_error("no recognizer " + std::to_string(handle));
+    const auto j = nlohmann::json::parse(swipe_json);
+    glide::swipe::swipe_curve c;
+    c.x = j.at("x").get<std::vector<float>>();
+    c.y = j.at("y").get<std::vector<float>>();
+    c.t = j.at("t").get<std::vector<float>>();
+    c.grid_name = j.at("grid").get<std::string>();
+    if (c.x.empty() || c.x.size() != c.y.size() || c.x.size() != c.t.size())
+      throw glide::shape_error("a swipe needs x, y and t of one non-zero length");
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = recognizers[static_cast<std::size_t>(handle)]->recognize(c);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    out["words"] = nlohmann::json::array();
+    for (const auto& w : r.words) out["words"].push_back({{"word", w.word}, {"score", w.score}});
+    out["ms"] = ms;
+    out["steps"] = r.stats.decoder_steps;
+  } catch (const std::exception& e) {
+    out = {{"error", e.what()}};
+  }
+  last_result = out.dump();
+  return last_result.c_str();
+}
+
+}  // extern "C"
