@@ -175,6 +175,14 @@ class geometric_recognizer {
       log_prior_.push_back(log_freq);
     });
     if (words_.empty()) throw config_error("geometric recognizer: the vocabulary has no words");
+    // Which named grids share a template set is decided here, in name order, so it never depends on
+    // which swipe came first (results must not change with the order or sharding of a dataset).
+    for (const auto& name : grids.names()) {
+      const auto& g = grids.at(name);
+      auto layout = layout_of(g);
+      if (std::none_of(representatives_.begin(), representatives_.end(), [&](const auto& r) { return near(r.layout, layout); }))
+        representatives_.push_back({std::move(layout), &g});
+    }
   }
 
   [[nodiscard]] const geometric_options& options() const noexcept { return options_; }
@@ -371,21 +379,48 @@ class geometric_recognizer {
   // of one keyboard differ by a pixel here and there (one set is 25 MB at 100k words).
   static constexpr float share_tolerance = 0.12F;
 
-  const template_set& templates_for(const keyboard_grid& g) const {
+  using layout_type = std::vector<std::pair<char32_t, detail::point2>>;
+
+  /// The letters' centres in key units from the letter area's corner.
+  static layout_type layout_of(const keyboard_grid& g) {
     const float kw = g.key_width(), kh = g.key_height();
     const auto& area = g.letter_area();
-    std::vector<std::pair<char32_t, detail::point2>> layout;
+    layout_type layout;
     for (std::size_t i = 0; i < g.letter_count(); ++i) {
       const auto& l = g.letter(i);
       layout.push_back({l.character, {(l.box.center_x() - area.x) / kw, (l.box.center_y() - area.y) / kh}});
     }
+    return layout;
+  }
+  static bool near(const layout_type& a, const layout_type& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i].first != b[i].first || std::abs(a[i].second.x - b[i].second.x) > share_tolerance ||
+          std::abs(a[i].second.y - b[i].second.y) > share_tolerance)
+        return false;
+    return true;
+  }
+
+  /// The templates of `input`: those of the first named grid (in name order) whose layout is within
+  /// share_tolerance of it, or, for an inline grid near none, its own.
+  const template_set& templates_for(const keyboard_grid& input) const {
+    auto layout = layout_of(input);
+    const keyboard_grid* source = &input;
+    for (const auto& r : representatives_)
+      if (near(r.layout, layout)) {
+        layout = r.layout;
+        source = r.grid;
+        break;
+      }
+    const keyboard_grid& g = *source;
+    const float kw = g.key_width(), kh = g.key_height();
+    const auto& area = g.letter_area();
     std::lock_guard lock{mutex_};
     for (const auto& set : cache_) {
-      if (set->layout.size() != layout.size()) continue;
-      bool same = true;
+      bool same = set->layout.size() == layout.size();
       for (std::size_t i = 0; i < layout.size() && same; ++i)
-        same = set->layout[i].first == layout[i].first && std::abs(set->layout[i].second.x - layout[i].second.x) <= share_tolerance &&
-               std::abs(set->layout[i].second.y - layout[i].second.y) <= share_tolerance;
+        same = set->layout[i].first == layout[i].first && set->layout[i].second.x == layout[i].second.x &&
+               set->layout[i].second.y == layout[i].second.y;
       if (same) return *set;
     }
     auto t = std::make_unique<template_set>();
@@ -443,6 +478,11 @@ class geometric_recognizer {
   std::vector<std::string> words_;
   std::vector<std::vector<char32_t>> chars_;  // each word's characters
   std::vector<float> log_prior_;
+  struct representative {
+    layout_type layout;
+    const keyboard_grid* grid;
+  };
+  std::vector<representative> representatives_;  ///< named grids that own a template set, in name order
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<template_set>> cache_;
   mutable std::vector<std::size_t> sorted_;
