@@ -126,3 +126,24 @@ TEST_CASE("best-first and traversal give the same top-4 for max_batch 1, 7 and 2
   }
   WARN("largest score difference across batch sizes: " << worst);
 }
+
+// Geometric rescoring shares template sets between near-identical keyboards; which grids share must
+// not depend on the order swipes arrive in, or a sharded (MPI) run would differ from a single one.
+TEST_CASE("results do not depend on the order swipes are decoded in", "[pipeline][order]") {
+  const eg::recognizer_options o{.model_dir = model_dir, .vocabulary = vocab, .grid_files = grid_files(), .top = 4,
+                                 .rescore_geometric = 1, .rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json"};
+  auto forward = eg::load_recognizer(o);
+  auto backward = eg::load_recognizer(o);
+  const auto examples = real_swipes(forward->grids(), 120);
+  std::vector<eg::recognition> a, b(examples.size());
+  for (const auto& ex : examples) a.push_back(forward->recognize(ex.curve));
+  for (std::size_t i = examples.size(); i-- > 0;) b[i] = backward->recognize(examples[i].curve);
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    INFO("swipe " << i << " (" << examples[i].word << ")");
+    REQUIRE(a[i].words.size() == b[i].words.size());
+    for (std::size_t k = 0; k < a[i].words.size(); ++k) {
+      REQUIRE(a[i].words[k].word == b[i].words[k].word);
+      REQUIRE(a[i].words[k].score == b[i].words[k].score);
+    }
+  }
+}
