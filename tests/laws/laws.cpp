@@ -7,8 +7,8 @@
 #include <glide/glide.hpp>
 #include <glide/testing/reference_model.hpp>
 
-#include "laws/decoder_laws.hpp"
-#include "laws/processor_laws.hpp"
+#include <glide/testing/laws/decoder_laws.hpp>
+#include <glide/testing/laws/processor_laws.hpp>
 
 using namespace glide;
 
@@ -49,6 +49,20 @@ TEST_CASE("LogitsProcessor laws hold for every processor", "[laws][processors]")
                                       rng);
   }
   SECTION("empty chain") { laws::check_logits_processor_laws(no_processor{}, rng); }
+  SECTION("trie_mask") {
+    // Words over tokens 3..8 (2 is the end token); random prefixes are mostly not in the trie.
+    std::vector<weighted_word> words;
+    std::uniform_int_distribution<token_id> letter{3, 8};
+    std::uniform_int_distribution<std::size_t> length{1, 4};
+    for (int i = 0; i < 60; ++i) {
+      std::vector<token_id> w(length(rng));
+      for (auto& t : w) t = letter(rng);
+      words.push_back({std::move(w), 1.0 + i});
+    }
+    const auto trie = vocabulary_trie::build(words);
+    laws::check_logits_processor_laws(trie_mask{.trie = &trie, .eos = eos}, rng);
+    laws::check_logits_processor_laws(trie_mask{.trie = &trie, .eos = eos, .prior_weight = 0.4F}, rng);
+  }
   SECTION("any_logits_processor") {
     laws::check_logits_processor_laws(any_logits_processor{top_p{.p = 0.5F}}, rng);
     laws::check_logits_processor_laws(any_logits_processor{}, rng);
@@ -73,7 +87,7 @@ TEST_CASE("StoppingCriterion laws hold for every criterion", "[laws][stopping]")
 
 #include <glide/aggregate/aggregators.hpp>
 
-#include "laws/aggregator_laws.hpp"
+#include <glide/testing/laws/aggregator_laws.hpp>
 
 TEST_CASE("Aggregator laws hold for every aggregator", "[laws][aggregate]") {
   std::mt19937 rng{21};

@@ -10,7 +10,7 @@
 #include <glide/testing/model_inputs.hpp>
 #include <glide/swipe/model_input.hpp>
 
-#include "laws/decoder_laws.hpp"
+#include <glide/testing/laws/decoder_laws.hpp>
 
 using namespace glide;
 namespace eg = glide::backends::eigen;

@@ -9,7 +9,7 @@
 // (validation[m][i]: model m's prediction for example i) and `std::span<const std::string> targets`:
 //   a.fit(validation, targets) -> void  // then a(per_model) uses the fitted parameters
 //
-// Semantic laws (tests/laws/aggregator_laws.hpp):
+// Semantic laws (kit: glide/testing/laws/aggregator_laws.hpp, target glide::laws):
 //   no duplicates: every word appears at most once in the result;
 //   closure: every result word comes from some input prediction;
 //   identity: aggregating a single prediction keeps its order (after duplicates are removed);

@@ -10,7 +10,7 @@
 //   d.step(m, s, last) -> logits_view             // [batch_size(s) x vocab_size()]
 //   d.reorder(s, rows)                            // row i of s becomes old row rows[i]
 //
-// Semantic laws (tests/laws/decoder_laws.hpp), with "the logits of a prefix" meaning the row `step`
+// Semantic laws (kit: glide/testing/laws/decoder_laws.hpp, target glide::laws), with "the logits of a prefix" meaning the row `step`
 // returns after feeding bos_id() and then the prefix's tokens one by one:
 //   incrementality: step feeds exactly one token per row and the logits depend only on the row's own
 //                   prefix and the memory, never on other rows (batch independence);

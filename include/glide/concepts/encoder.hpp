@@ -6,7 +6,7 @@
 //   typename E::input_type;  typename E::memory_type (copyable);
 //   e.encode(x) -> E::memory_type.
 //
-// Semantic laws (tests/laws/encoder_laws.hpp):
+// Semantic laws (checked in tests/laws/laws.cpp):
 //   determinism: encode(x) called twice on equal inputs gives memories on which a Decoder produces the
 //                same logits;
 //   purity: encode does not change the encoder's observable behaviour.

@@ -9,7 +9,7 @@
 //   p(prefix, scores) -> void.
 // `prefix` holds the tokens generated so far (no start token).
 //
-// Semantic laws (tests/laws/logits_processor_laws.hpp):
+// Semantic laws (kit: glide/testing/laws/processor_laws.hpp, target glide::laws):
 //   locality:   only `scores` changes; its size never does;
 //   determinism: equal (prefix, scores) give equal results;
 //   no revival: a -inf score stays -inf (a masked token is never unmasked);

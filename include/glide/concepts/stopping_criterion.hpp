@@ -4,7 +4,7 @@
 // Syntactic requirements, for a `C c` and `const hypothesis& h`:
 //   c(h) -> bool      // true: stop this hypothesis now
 //
-// Semantic laws (tests/laws/stopping_criterion_laws.hpp):
+// Semantic laws (checked in tests/laws/laws.cpp):
 //   monotone: a criterion that stops h for its length stops every longer hypothesis; a time-based one
 //             that stopped once stops every later call; eos_stop looks at the last token only (a search
 //             never extends a hypothesis after it was stopped);

@@ -1,4 +1,5 @@
 #pragma once
+// Installed with Glide for people who write their own models of the concept; needs Catch2 v2 (REQUIRE).
 // Law kit for the Decoder concept (see concepts/decoder.hpp). `check_decoder_laws(d, memory, rng)`
 // runs every law on one model; `oracle(prefix)` gives the expected log-probabilities after a prefix.
 

@@ -1,4 +1,5 @@
 #pragma once
+// Installed with Glide for people who write their own models of the concept; needs Catch2 v2 (REQUIRE).
 // Law kits for LogitsProcessor and StoppingCriterion (see their concept headers).
 
 #include <cmath>
