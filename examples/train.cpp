@@ -80,6 +80,10 @@ struct training_config {
   int threads = 2;
   std::string valid_search = "trie_beam:beam_width=6,n_best=4";
   std::string init_weights;  ///< a model directory or .safetensors file to start from (when no snapshot exists)
+  /// With init_weights of a smaller model: start from them grown to this config's size (swipe_model::grow_from:
+  /// added layers start as identities, wider feed-forward layers keep the trained units), so the run starts
+  /// from what the smaller model computes.
+  bool init_grow = false;
   swipe::augment_options augment_real, augment_synthetic;
   swipe::synthesizer_options synthesizer;  ///< "synthesizer": options, or the path of a JSON file of them (glide synth-fit)
 
@@ -91,7 +95,7 @@ struct training_config {
           "model", "grids_file", "grid", "grids", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
           "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "decay_from_step", "decay_steps", "label_smoothing", "ema_decay", "seed",
-          "threads", "valid_search", "init_weights", "augment_real", "augment_synthetic", "synthesizer"};
+          "threads", "valid_search", "init_weights", "init_grow", "augment_real", "augment_synthetic", "synthesizer"};
       if (std::find(known.begin(), known.end(), k) == known.end())
         throw parse_error(src + ": unknown training option '" + k + "'");
     }
@@ -131,6 +135,7 @@ struct training_config {
       get("threads", c.threads);
       get("valid_search", c.valid_search);
       get("init_weights", c.init_weights);
+      get("init_grow", c.init_grow);
       if (j.contains("augment_real")) c.augment_real = swipe::augment_options::from_json(j["augment_real"], src);
       if (j.contains("augment_synthetic")) c.augment_synthetic = swipe::augment_options::from_json(j["augment_synthetic"], src);
       if (j.contains("synthesizer")) {
@@ -145,6 +150,7 @@ struct training_config {
     if (c.batch_size == 0 || c.validate_every == 0) throw config_error(src + ": batch_size and validate_every must be positive");
     if (!(c.learning_rate > 0) || !(c.min_lr >= 0) || c.min_lr > c.learning_rate)
       throw config_error(src + ": need 0 <= min_lr <= learning_rate and learning_rate > 0");
+    if (c.init_grow && c.init_weights.empty()) throw config_error(src + ": init_grow needs init_weights");
     if (!(c.ema_decay >= 0 && c.ema_decay < 1)) throw config_error(src + ": ema_decay must be in [0, 1)");
     return c;
   }
@@ -362,8 +368,14 @@ int main(int argc, char** argv) try {
     // Start from trained weights (e.g. the shipped model) instead of a random init; the shapes must match.
     fs::path w = cfg.init_weights;
     if (fs::is_directory(w)) w /= "model.safetensors";
-    net->import_weights(io::safetensors_file::load(w.string()));
-    std::cout << "glide_train: starting from " << w.string() << std::endl;
+    const auto init = io::safetensors_file::load(w.string());
+    if (cfg.init_grow) {
+      const auto grown = net->grow_from(init);
+      std::cout << "glide_train: starting from " << w.string() << ", grown (" << grown << " tensors added or widened)" << std::endl;
+    } else {
+      net->import_weights(init);
+      std::cout << "glide_train: starting from " << w.string() << std::endl;
+    }
   }
   if (fs::exists(snap / "state.json")) {
     torch::load(net, (snap / "model.pt").string());

@@ -133,3 +133,46 @@ TEST_CASE("padded torch batches equal their sequences alone, and weights import 
       REQUIRE((other->forward(kin, keys, mask, tokens) - batched).abs().max().item<float>() == 0.0F);
     }
 }
+
+TEST_CASE("a model grown from a smaller one's weights computes what the smaller one does, and then learns", "[torch][grow]") {
+  for (const char* dec : {"transformer", "gru"}) {
+    INFO(dec);
+    const auto small = testing::small_model_config("transformer", dec);
+    auto big = small;
+    big.encoder_layers += 2;
+    big.ffn *= 2;
+    if (big.decoder == "transformer") big.decoder_layers += 1;
+    ::torch::manual_seed(5);
+    tg::swipe_model a{small};
+    tg::swipe_model b{big};
+    const auto grown = b->grow_from(as_file(a->export_weights()));
+    REQUIRE(grown > 0);
+    a->eval();
+    b->eval();
+    ::torch::NoGradGuard ng;
+    auto kin = ::torch::randn({2, 12, 6});
+    auto keys = ::torch::randint(0, static_cast<std::int64_t>(small.vocab_size()), {2, 12}, ::torch::kInt64);
+    auto mask = ::torch::ones({2, 12}, ::torch::kBool);
+    mask.index_put_({1, ::torch::indexing::Slice(7, 12)}, false);
+    auto tokens = ::torch::randint(3, static_cast<std::int64_t>(small.vocab_size()), {2, 5}, ::torch::kInt64);
+    const auto diff = (a->forward(kin, keys, mask, tokens) - b->forward(kin, keys, mask, tokens)).abs().max().item<float>();
+    REQUIRE(diff < 1e-5F);
+    // The added layers are not dead: their input projections are random, only their outputs start at zero.
+    const auto params = b->named_parameters();
+    REQUIRE(params["enc.layers." + std::to_string(small.encoder_layers) + ".attn.in_proj.weight"].abs().sum().item<float>() > 0);
+    REQUIRE(params["enc.layers." + std::to_string(small.encoder_layers) + ".attn.out_proj.weight"].abs().sum().item<float>() == 0);
+  }
+  // What cannot grow is refused with the tensor's name.
+  const auto c = testing::small_model_config("transformer", "transformer");
+  tg::swipe_model a{c};
+  auto wider = c;
+  wider.d_model *= 2;
+  tg::swipe_model w{wider};
+  REQUIRE_THROWS_WITH(w->grow_from(as_file(a->export_weights())), Catch::Contains("only layers and feed-forward widths grow"));
+  auto fewer = c;
+  fewer.encoder_layers -= 1;
+  tg::swipe_model f{fewer};
+  REQUIRE_THROWS_WITH(f->grow_from(as_file(a->export_weights())), Catch::Contains("tensor(s) the model lacks"));
+  tg::swipe_model conf{testing::small_model_config("conformer", "transformer")};
+  REQUIRE_THROWS_AS(conf->grow_from(as_file(a->export_weights())), config_error);
+}

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -272,6 +273,75 @@ struct swipe_model_impl : nn::Module {
     if (weights.tensors().size() != named_parameters().size())
       throw shape_error("torch model: weights hold " + std::to_string(weights.tensors().size()) + " tensors, the model " +
                         std::to_string(named_parameters().size()));
+  }
+
+  /// Starts a larger model from a smaller one's weights without changing what it computes: layers the
+  /// weights lack (encoder or decoder layers past theirs) are appended as identities, their residual
+  /// branches' output projections zero (the rest of the layer keeps its random init, so it can learn);
+  /// feed-forward layers wider than the weights' keep the trained units, and the new units' outputs
+  /// start at zero. Every other tensor must match exactly. Only pre-norm transformer layers grow (a
+  /// conformer layer ends in a layer norm, so it is no identity). Returns how many tensors were grown
+  /// or added.
+  std::size_t grow_from(const io::safetensors_file& weights) {
+    ::torch::NoGradGuard no_grad;
+    if (config.encoder == "conformer") throw config_error("grow_from: a conformer encoder cannot grow (its layers end in a layer norm)");
+    auto layer_of = [](const std::string& name, const std::string& prefix) -> std::optional<std::size_t> {
+      if (name.rfind(prefix, 0) != 0) return std::nullopt;
+      return static_cast<std::size_t>(std::stoul(name.substr(prefix.size())));
+    };
+    auto count_layers = [&](const std::string& prefix) {
+      std::size_t n = 0;
+      for (const auto& [name, t] : weights.tensors())
+        if (auto l = layer_of(name, prefix)) n = std::max(n, *l + 1);
+      return n;
+    };
+    const std::size_t enc_from = count_layers("enc.layers."), dec_from = count_layers("dec.layers.");
+    auto ends_with = [](const std::string& s, const std::string& tail) {
+      return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    // The last linear map of each residual branch: zero makes the branch add nothing.
+    auto branch_output = [&](const std::string& name) {
+      for (const char* tail : {".attn.out_proj.", ".self_attn.out_proj.", ".cross_attn.out_proj.", ".ffn.fc2."})
+        if (name.find(tail) != std::string::npos) return true;
+      return false;
+    };
+    std::size_t grown = 0, used = 0;
+    for (auto& p : named_parameters()) {
+      const auto& name = p.key();
+      auto& v = p.value();
+      const std::vector<std::int64_t> shape(v.sizes().begin(), v.sizes().end());
+      const auto enc_layer = layer_of(name, "enc.layers."), dec_layer = layer_of(name, "dec.layers.");
+      if ((enc_layer && *enc_layer >= enc_from) || (dec_layer && *dec_layer >= dec_from)) {
+        if (weights.contains(name)) throw shape_error("grow_from: weights hold '" + name + "' past their own layer count");
+        if (branch_output(name)) v.zero_();
+        ++grown;
+        continue;
+      }
+      if (!weights.contains(name)) throw parse_error("grow_from: weights lack '" + name + "', which is no added layer");
+      ++used;
+      const auto& t = weights.tensors().at(name);
+      if (t.shape == shape) {
+        v.copy_(::torch::from_blob(const_cast<float*>(weights.get(name, shape).data.data()), v.sizes(), ::torch::kFloat32));
+        continue;
+      }
+      // A wider feed-forward layer: fc1 [f x d] and its bias [f] gain rows, fc2 [d x f] gains columns.
+      const auto old = ::torch::from_blob(const_cast<float*>(weights.get(name, t.shape).data.data()), t.shape, ::torch::kFloat32);
+      const bool fc1 = ends_with(name, ".ffn.fc1.weight") || ends_with(name, ".ffn.fc1.bias");
+      const bool fc2 = ends_with(name, ".ffn.fc2.weight");
+      if (fc1 && t.shape.size() == shape.size() && t.shape[0] < shape[0] && (shape.size() == 1 || t.shape[1] == shape[1])) {
+        v.slice(0, 0, t.shape[0]).copy_(old);
+      } else if (fc2 && t.shape.size() == 2 && t.shape[0] == shape[0] && t.shape[1] < shape[1]) {
+        v.zero_();
+        v.slice(1, 0, t.shape[1]).copy_(old);
+      } else {
+        throw shape_error("grow_from: tensor '" + name + "' has shape " + io::safetensors_file::shape_text(t.shape) +
+                          " in the weights and " + io::safetensors_file::shape_text(shape) + " in the model; only layers and feed-forward widths grow");
+      }
+      ++grown;
+    }
+    if (used != weights.tensors().size())
+      throw shape_error("grow_from: the weights hold " + std::to_string(weights.tensors().size() - used) + " tensor(s) the model lacks");
+    return grown;
   }
 
   model::model_config config;
