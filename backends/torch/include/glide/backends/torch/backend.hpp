@@ -14,6 +14,7 @@
 #include <glide/core/logits.hpp>
 #include <glide/swipe/model_input.hpp>
 #include <glide/text/char_tokenizer.hpp>
+#include <glide/backends/torch/batch.hpp>
 #include <glide/backends/torch/modules.hpp>
 
 namespace glide::backends::torch {
@@ -23,18 +24,6 @@ struct encoded_swipe {
   Tensor mask;    ///< [1 x T], all true
 };
 
-/// A model_input as a batch of one.
-inline std::pair<Tensor, Tensor> input_tensors(const swipe::model_input& in) {
-  if (in.points == 0) throw shape_error("torch encoder: empty swipe (no points)");
-  if (in.kinematics.size() != in.points * model::model_config::kinematic_dim || in.keys.size() != in.points)
-    throw shape_error("torch encoder: input sizes do not match its point count");
-  const auto t = static_cast<std::int64_t>(in.points);
-  auto kin = ::torch::from_blob(const_cast<float*>(in.kinematics.data()), {1, t, 6}, ::torch::kFloat32).clone();
-  std::vector<std::int64_t> keys(in.keys.begin(), in.keys.end());
-  auto k = ::torch::from_blob(keys.data(), {1, t}, ::torch::kInt64).clone();
-  return {kin, k};
-}
-
 class torch_encoder {
  public:
   using input_type = swipe::model_input;
@@ -43,9 +32,8 @@ class torch_encoder {
 
   [[nodiscard]] encoded_swipe encode(const swipe::model_input& in) const {
     ::torch::NoGradGuard no_grad;
-    auto [kin, keys] = input_tensors(in);
-    auto mask = ::torch::ones({1, kin.size(1)}, ::torch::kBool);
-    return {model_->enc(kin, keys, mask), mask};
+    auto batch = input_tensors(std::span<const swipe::model_input>{&in, 1});
+    return {model_->enc(batch.kinematics, batch.keys, batch.mask), batch.mask};
   }
 
  private:
