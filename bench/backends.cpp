@@ -10,6 +10,8 @@
 #include <random>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include <glide/backends/eigen/model.hpp>
 #include <glide/backends/torch/backend.hpp>
 #include <glide/glide.hpp>
@@ -82,7 +84,9 @@ void run(const std::string& name, const model::model_config& c) {
 
 int main(int argc, char** argv) {
   int threads = 1;
-  if (argc == 3 && std::string(argv[1]) == "--threads") threads = std::stoi(argv[2]);
+  CLI::App app{"glide_bench_backends: Eigen against LibTorch on the same weights, batch 1"};
+  app.add_option("--threads", threads, "threads of both backends")->capture_default_str()->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
   ::torch::set_num_threads(threads);
   model::model_config big;
   big.d_model = 128;

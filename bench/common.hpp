@@ -1,18 +1,24 @@
 #pragma once
 // What the benches share: the default inputs (the shipped English model, the English vocabulary made
 // at build time, the shipped grids plus the How-We-Swipe keyboards and validation swipes), the
-// parsing of their common options, and a Decoder wrapper that times every call and reports each step.
+// parsing of their common options (CLI11), the setup of the benches that count a transformer's work,
+// and a Decoder wrapper that times every call and reports each step.
 
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include <glide/backends/eigen/recognizer.hpp>
 #include <glide/concepts/decoder.hpp>
 #include <glide/core/error.hpp>
+#include <glide/swipe/dataset.hpp>
 
 namespace glide::bench {
 
@@ -20,44 +26,21 @@ using clock_type = std::chrono::steady_clock;
 
 inline double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
 
-/// --model DIR, --vocab FILE, --grids FILE (repeatable), --data FILE (repeatable), --limit N.
+/// --model DIR, --vocab FILE, --grids FILE (repeatable), --data FILE (repeatable), --limit N, parsed
+/// with CLI11 like the CLI.
 struct common_options {
   std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
   std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
   std::vector<std::string> grid_files, data;
   std::size_t limit = 500;
 
-  /// Parses argv with `extra` for the bench's own flag `name` (its value goes to `value`), fills the
-  /// defaults, and returns the one data file (an error when there is none or several).
-  const std::string& parse_one_data(int argc, char** argv, const std::string& name, std::string& value) {
-    parse(argc, argv, [&](const std::string& a, const char* v) {
-      if (a != name) return false;
-      value = v;
-      return true;
-    });
-    fill_defaults(true);
-    if (data.size() != 1)
-      throw config_error("give one data file (--data FILE.jsonl; the default, the How-We-Swipe valid file, is not there)");
-    return data.front();
-  }
-
-  /// Takes `flag value` if it is a common option; false otherwise.
-  bool take(const std::string& flag, const char* value) {
-    if (flag == "--model") model_dir = value;
-    else if (flag == "--vocab") vocab = value;
-    else if (flag == "--grids") grid_files.emplace_back(value);
-    else if (flag == "--data") data.emplace_back(value);
-    else if (flag == "--limit") limit = std::stoul(value);
-    else return false;
-    return true;
-  }
-  /// Parses argv: common options, then `extra(flag, value)` for a bench's own (false: unknown).
-  template <class Extra>
-  void parse(int argc, char** argv, Extra&& extra) {
-    if (argc % 2 == 0) throw config_error("options come in pairs: --flag value");
-    for (int i = 1; i + 1 < argc; i += 2)
-      if (!take(argv[i], argv[i + 1]) && !extra(std::string{argv[i]}, argv[i + 1]))
-        throw config_error(std::string{"unknown option "} + argv[i]);
+  /// Adds the common options to `app`.
+  void add_to(CLI::App& app) {
+    app.add_option("--model", model_dir, "model directory (config.json + model.safetensors)")->capture_default_str();
+    app.add_option("--vocab", vocab, "vocabulary: one 'word [count]' a line")->capture_default_str();
+    app.add_option("--grids", grid_files, "grid file (repeatable; default: the shipped grids and the How-We-Swipe keyboards)");
+    app.add_option("--data", data, "swipes, JSONL (repeatable; default: the How-We-Swipe validation file)");
+    app.add_option("--limit", limit, "first N swipes of each data file")->capture_default_str();
   }
   /// Defaults for what was not given: the shipped grids plus the How-We-Swipe keyboards, and its
   /// validation file when `default_data`.
@@ -69,6 +52,42 @@ struct common_options {
       if (fs::exists(hws + "/grids.json")) grid_files.push_back(hws + "/grids.json");
     }
     if (default_data && data.empty() && fs::exists(hws + "/valid.jsonl")) data.push_back(hws + "/valid.jsonl");
+  }
+  /// The one data file, after the defaults (an error when there is none or several).
+  [[nodiscard]] const std::string& one_data() {
+    fill_defaults(true);
+    if (data.size() != 1)
+      throw config_error("give one data file (--data FILE.jsonl; the default, the How-We-Swipe valid file, is not there)");
+    return data.front();
+  }
+};
+
+/// What the benches that count a transformer's work start from: the recognizer (model, vocabulary,
+/// grids) loaded with `search`, the first `limit` swipes of the one data file, and their model inputs.
+struct transformer_setup {
+  std::unique_ptr<backends::eigen::loaded_recognizer> loaded;
+  backends::eigen::transformer_model* model = nullptr;
+  std::vector<swipe::swipe_example> examples;
+  std::vector<swipe::model_input> inputs;
+
+  /// `who` names the bench in the error for a model that is not a transformer.
+  transformer_setup(common_options& opt, const search_config& search, const std::string& who) {
+    const auto& data = opt.one_data();
+    backends::eigen::recognizer_options o;
+    o.model_dir = opt.model_dir;
+    o.vocabulary = opt.vocab;
+    o.grid_files = opt.grid_files;
+    o.search = search;
+    loaded = backends::eigen::load_recognizer(std::move(o));
+    const auto& config = loaded->config();
+    if (config.encoder != "transformer" || config.decoder != "transformer")
+      throw config_error(who + " runs transformer models only (" + opt.model_dir + " is " + config.encoder + "/" + config.decoder + ")");
+    model = &std::get<backends::eigen::transformer_model>(loaded->model());
+    examples = swipe::read_jsonl(data, loaded->grids());
+    if (examples.size() > opt.limit) examples.resize(opt.limit);
+    if (examples.empty()) throw config_error(data + ": no swipes");
+    swipe::recognizer rec{*model, loaded->grids(), loaded->tokenizer(), &loaded->trie(), search, config.max_points};
+    for (const auto& ex : examples) inputs.push_back(rec.input(ex.curve));
   }
 };
 

@@ -79,22 +79,18 @@ double gemm_gflops(Eigen::Index m, Eigen::Index k, Eigen::Index n, int reps, int
 int main(int argc, char** argv) try {
   bench::common_options opt;
   std::string search = "trie_beam:beam_width=12,n_best=12,prior_weight=0.3";
-  const auto& data = opt.parse_one_data(argc, argv, "--search", search);
-  const auto& model_dir = opt.model_dir;
+  CLI::App app{"glide_bench_kernels: the Eigen backend's GFLOP/s against a peak measured in the same run"};
+  opt.add_to(app);
+  app.add_option("--search", search, "search configuration")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   const auto cfg = search_config::parse(search);
-  auto loaded = eg::load_recognizer({.model_dir = model_dir, .vocabulary = opt.vocab, .grid_files = opt.grid_files, .search = cfg});
-  const auto& config = loaded->config();
-  if (config.encoder != "transformer" || config.decoder != "transformer")
-    throw config_error("glide_bench_kernels counts transformer models only");
-  auto& model = std::get<eg::transformer_model>(loaded->model());
-  const auto& tokenizer = loaded->tokenizer();
-  const auto& grids = loaded->grids();
-  const auto& trie = loaded->trie();
-  auto examples = swipe::read_jsonl(data, grids);
-  if (examples.size() > opt.limit) examples.resize(opt.limit);
-  swipe::recognizer rec{model, grids, tokenizer, &trie, cfg, config.max_points};
-  std::vector<swipe::model_input> inputs;
-  for (const auto& ex : examples) inputs.push_back(rec.input(ex.curve));
+  const bench::transformer_setup setup{opt, cfg, "glide_bench_kernels"};
+  const auto& data = opt.one_data();
+  const auto& model_dir = opt.model_dir;
+  const auto& config = setup.loaded->config();
+  auto& model = *setup.model;
+  const auto& trie = setup.loaded->trie();
+  const auto& inputs = setup.inputs;
   double points = 0;
   for (const auto& in : inputs) points += static_cast<double>(in.points);
   const double n = static_cast<double>(inputs.size());

@@ -52,27 +52,23 @@ int main(int argc, char** argv) try {
   bench::common_options opt;
   opt.limit = 200;
   std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  const auto& data = opt.parse_one_data(argc, argv, "--python", python);
+  CLI::App app{"glide_bench_peer: Glide against the seed's Python decoding, side by side"};
+  opt.add_to(app);
+  app.add_option("--python", python, "a Python that can import torch")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  const auto& data = opt.one_data();
   const auto& model_dir = opt.model_dir;
   if (std::system((shell_quoted(python) + " -c 'import torch' 2>/dev/null").c_str()) != 0) {
     std::printf("glide_bench_peer: skipped: %s cannot import torch (install Debian's python3-torch)\n", python.c_str());
     return 77;
   }
   const auto cfg = search_config::parse("trie_beam:beam_width=6,n_best=4");
-  auto loaded = eg::load_recognizer({.model_dir = model_dir, .vocabulary = opt.vocab, .grid_files = opt.grid_files, .search = cfg});
-  const auto& config = loaded->config();
-  if (config.encoder != "transformer" || config.decoder != "transformer")
-    throw config_error("the seed's Python decoding runs transformer models only");
-  auto& model = std::get<eg::transformer_model>(loaded->model());
-  const auto& tokenizer = loaded->tokenizer();
-  const auto& grids = loaded->grids();
-  const auto& trie = loaded->trie();
-  auto examples = swipe::read_jsonl(data, grids);
-  if (examples.size() > opt.limit) examples.resize(opt.limit);
-  if (examples.empty()) throw config_error(data + ": no swipes");
-  swipe::recognizer rec{model, grids, tokenizer, &trie, cfg, config.max_points};
-  std::vector<swipe::model_input> inputs;
-  for (const auto& ex : examples) inputs.push_back(rec.input(ex.curve));
+  const bench::transformer_setup setup{opt, cfg, "the seed's Python decoding"};
+  const auto& config = setup.loaded->config();
+  auto& model = *setup.model;
+  const auto& tokenizer = setup.loaded->tokenizer();
+  const auto& trie = setup.loaded->trie();
+  const auto& inputs = setup.inputs;
 
   // The peer's inputs: the same model inputs and the same words, as token ids.
   char tmpl[] = "/tmp/glide-peer-XXXXXX";

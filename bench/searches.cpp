@@ -52,44 +52,46 @@ int main(int argc, char** argv) try {
   std::size_t synthetic = 200, vocab_size = 0;
   std::string rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json";
   float rescore_weight = 1.0F;  // the CLI's --rescore-geometric default
-  opt.parse(argc, argv, [&](const std::string& a, const char* v) {
-    if (a == "--geometric-params") geometric_params = v;
-    else if (a == "--vocab-size") vocab_size = std::stoul(v);
-    else if (a == "--rescore") rescore_weight = std::stof(v);
-    else if (a == "--rescore-params") rescore_params = v;
-    else if (a == "--synthetic") synthetic = std::stoul(v);
-    else return false;
-    return true;
-  });
+  CLI::App app{"glide_bench_search: search strategies side by side on one model and one vocabulary"};
+  opt.add_to(app);
+  app.add_option("--geometric-params", geometric_params, "the geometric recognizer's options (JSON)")->capture_default_str();
+  app.add_option("--vocab-size", vocab_size, "pad the vocabulary with generated letter strings to N words");
+  app.add_option("--rescore", rescore_weight, "weight of the geometric rescoring (the CLI's default pipeline)")->capture_default_str();
+  app.add_option("--rescore-params", rescore_params, "the rescoring's channel weights (JSON)")->capture_default_str();
+  app.add_option("--synthetic", synthetic, "synthetic swipes of vocabulary words")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   opt.fill_defaults(true);
   const auto& model_dir = opt.model_dir;
   const auto& vocab = opt.vocab;
-  const auto& grid_files = opt.grid_files;
   const auto& data = opt.data;
   const auto limit = opt.limit;
 
   const long rss_start = peak_rss_kb();
-  auto any = eg::load_model(model_dir);
-  const auto config = model::model_config::load(model_dir + "/config.json");
-  const auto tokenizer = config.tokenizer();
-  const auto grids = swipe::grid_set::load(grid_files);
-  auto list = read_word_list(vocab, tokenizer, {.skip_unencodable = true});
-  std::vector<weighted_word> words;
-  for (auto& w : list.words)
-    if (w.tokens.size() <= config.max_word_length) words.push_back(std::move(w));
-  {
+  std::vector<weighted_word> words;  // the vocabulary's words in its order (the synthetic swipes' words)
+  eg::recognizer_options options;
+  options.model_dir = model_dir;
+  options.vocabulary = vocab;
+  options.grid_files = opt.grid_files;
+  options.edit_words = [&](std::vector<weighted_word>& list, const char_tokenizer& tokenizer) {
+    words.assign(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(5000, list.size())));
+    // Generated letter strings (count 1, 3 to 10 letters, none a real word) up to --vocab-size.
     std::set<std::vector<token_id>> known;
-    for (const auto& w : words) known.insert(w.tokens);
+    for (const auto& w : list) known.insert(w.tokens);
     std::mt19937 rng{11};
     std::uniform_int_distribution<token_id> letter{char_tokenizer::first_char_id, static_cast<token_id>(tokenizer.vocab_size() - 1)};
     std::uniform_int_distribution<std::size_t> length{3, 10};
-    while (words.size() < vocab_size) {
+    while (list.size() < vocab_size) {
       std::vector<token_id> t(length(rng));
       for (auto& x : t) x = letter(rng);
-      if (known.insert(t).second) words.push_back({std::move(t), 1.0});
+      if (known.insert(t).second) list.push_back({std::move(t), 1.0});
     }
-  }
-  const auto trie = vocabulary_trie::build(words);
+  };
+  const auto loaded = eg::load_recognizer(std::move(options));
+  auto& any = loaded->model();
+  const auto& config = loaded->config();
+  const auto& tokenizer = loaded->tokenizer();
+  const auto& grids = loaded->grids();
+  const auto& trie = loaded->trie();
   const long rss_loaded = peak_rss_kb();
 
   struct set {

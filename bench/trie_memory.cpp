@@ -14,6 +14,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include <glide/text/char_tokenizer.hpp>
 #include <glide/vocab/trie.hpp>
 #include <glide/vocab/word_list.hpp>
@@ -48,7 +50,10 @@ double seconds(F&& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string path = argc > 1 ? argv[1] : "/usr/share/dict/american-english";
+  std::string path = "/usr/share/dict/american-english";
+  CLI::App app{"glide_bench_trie: the compact trie's memory and lookup speed against a pointer trie and a hash set"};
+  app.add_option("word-list", path, "word list, one word a line (default: wamerican's)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   // Letters of English and the Latin-1 accents wamerican uses, plus the apostrophe.
   const glide::char_tokenizer tokenizer{
       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'\u00e0\u00e1\u00e2\u00e4\u00e5\u00e7\u00e8\u00e9\u00ea"

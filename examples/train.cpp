@@ -7,6 +7,7 @@
 //
 // SIGINT or SIGTERM writes a snapshot and exits 130; a rerun resumes from it.
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -14,7 +15,10 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <stdexcept>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include <glide/backends/torch/trainer.hpp>
 #include <glide/io/json_file.hpp>
@@ -29,6 +33,7 @@ namespace {
 
 void plot(const fs::path& csv, const fs::path& svg) {
   std::ifstream in{csv};
+  if (!in) throw io_error("cannot read " + csv.string());
   std::string line;
   std::getline(in, line);
   std::vector<double> steps, loss, mrr, real, ema;
@@ -58,19 +63,26 @@ volatile std::sig_atomic_t interrupted = 0;
 }  // namespace
 
 int main(int argc, char** argv) try {
-  if (argc == 3 && std::string(argv[1]) == "--plot") {  // redraw metrics.svg from metrics.csv
-    plot(fs::path(argv[2]) / "metrics.csv", fs::path(argv[2]) / "metrics.svg");
+  std::string config_path, model_dir, plot_dir;
+  CLI::App app{"glide_train: trains a swipe model with LibTorch (train, or resume from MODEL_DIR's snapshot)"};
+  app.add_option("config", config_path, "training configuration (JSON)");
+  app.add_option("model_dir", model_dir, "where the model, its snapshots and metrics go");
+  app.add_option("--plot", plot_dir, "redraw MODEL_DIR/metrics.svg from its metrics.csv, and exit");
+  CLI11_PARSE(app, argc, argv);
+  if (!plot_dir.empty()) {
+    if (!config_path.empty()) throw std::invalid_argument("--plot takes only MODEL_DIR");
+    plot(fs::path(plot_dir) / "metrics.csv", fs::path(plot_dir) / "metrics.svg");
     return 0;
   }
-  if (argc != 3) {
-    std::cerr << "usage: glide_train TRAINING_CONFIG.json MODEL_DIR\n       glide_train --plot MODEL_DIR\n";
+  if (model_dir.empty()) {
+    std::cerr << app.help() << "give TRAINING_CONFIG.json and MODEL_DIR (or --plot MODEL_DIR)\n";
     return 2;
   }
   std::signal(SIGINT, [](int) { interrupted = 1; });
   std::signal(SIGTERM, [](int) { interrupted = 1; });
   const tg::training_hooks hooks{.on_validation = [](const fs::path& dir) { plot(dir / "metrics.csv", dir / "metrics.svg"); },
                                  .stop = &interrupted};
-  const auto result = tg::train(io::read_json_file(argv[1], "training config"), argv[1], argv[2], hooks);
+  const auto result = tg::train(io::read_json_file(config_path, "training config"), config_path, model_dir, hooks);
   return result == tg::training_result::interrupted ? 130 : 0;
 } catch (const std::exception& e) {
   std::cerr << "glide_train: " << e.what() << '\n';

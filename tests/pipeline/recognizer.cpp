@@ -147,3 +147,23 @@ TEST_CASE("results do not depend on the order swipes are decoded in", "[pipeline
     }
   }
 }
+
+TEST_CASE("recognizer_options::edit_words changes the vocabulary before the trie is built", "[pipeline][recognizer][vocabulary]") {
+  const auto plain = eg::load_recognizer(model_dir, vocab, grid_files());
+  eg::recognizer_options o;
+  o.model_dir = model_dir;
+  o.vocabulary = vocab;
+  o.grid_files = grid_files();
+  o.top_words = 1000;
+  std::size_t seen = 0;
+  o.edit_words = [&](std::vector<weighted_word>& words, const char_tokenizer& tokens) {
+    seen = words.size();
+    words.push_back({tokens.encode("qqqzx"), 1.0});
+    words.push_back({tokens.encode(std::string(40, 'a')), 1.0});  // longer than the model can spell: dropped after
+  };
+  const auto edited = eg::load_recognizer(std::move(o));
+  REQUIRE(seen == 1000);  // after top_words
+  REQUIRE(edited->trie().word_count() == 1001);
+  REQUIRE(edited->trie().contains(edited->tokenizer().encode("qqqzx")));
+  REQUIRE(!plain->trie().contains(plain->tokenizer().encode("qqqzx")));
+}

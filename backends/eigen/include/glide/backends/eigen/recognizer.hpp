@@ -60,6 +60,9 @@ struct recognizer_options {
   std::string rescore_params;
   /// Where the vocabulary's dropped-line summary goes (nullptr: nowhere).
   std::ostream* log = nullptr;
+  /// Called with the vocabulary's words (after `top_words`) before the trie is built, e.g. to add
+  /// words; words longer than the model's `max_word_length` are dropped after it (empty: none).
+  std::function<void(std::vector<weighted_word>&, const char_tokenizer&)> edit_words;
 };
 
 /// One swipe's words (best first) and what the search did.
@@ -231,6 +234,10 @@ class loaded_recognizer {
     auto list = read_word_list(o.vocabulary, tokenizer, {.skip_unencodable = true, .max_tokens = c.max_word_length});
     if (const auto dropped = list.dropped_summary(); !dropped.empty() && o.log) *o.log << "glide: " << o.vocabulary << ": dropped " << dropped << "\n";
     if (o.top_words != 0 && list.words.size() > o.top_words) list.words.resize(o.top_words);
+    if (o.edit_words) {
+      o.edit_words(list.words, tokenizer);
+      std::erase_if(list.words, [&](const weighted_word& w) { return w.tokens.size() > c.max_word_length; });
+    }
     return vocabulary_trie::build(std::move(list.words));
   }
 
