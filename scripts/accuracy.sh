@@ -28,6 +28,13 @@ mkdir -p "$work/prev"
 git show "$prev:models/en-qwerty/model.safetensors" > "$work/prev/model.safetensors"
 git show "$prev:models/en-qwerty/config.json" > "$work/prev/config.json"
 git show "$prev:configs/rescore-en.json" > "$work/prev-rescore.json"
+# The model after the learning-rate decay (4+2 layers), shipped before the deeper encoder, with the
+# rescoring weights refitted for it.
+decayed=96d808b
+mkdir -p "$work/decayed"
+git show "$decayed:models/en-qwerty/model.safetensors" > "$work/decayed/model.safetensors"
+git show "$decayed:models/en-qwerty/config.json" > "$work/decayed/config.json"
+git show "$decayed:configs/rescore-en.json" > "$work/decayed-rescore.json"
 # The vocabulary before contractions were added.
 "$build/examples/glide_make_vocab" --no-contractions abcdefghijklmnopqrstuvwxyz "$work/en-no-contractions.tsv" \
   /usr/share/onboard/models/en_US.lm /usr/share/dict/american-english > /dev/null
@@ -64,8 +71,10 @@ row before --model "$work/before" --vocab "$work/en-no-contractions.tsv" $old_se
 row real-data --model "$work/prev" --vocab "$work/en-no-contractions.tsv" $old_search
 row contractions --model "$work/prev" $old_search
 row defaults --model "$work/prev" --rescore-params "$work/prev-rescore.json"
-row lr-decay --rescore-params "$work/prev-rescore.json"
-row refit-rescore
+row lr-decay --model "$work/decayed" --rescore-params "$work/prev-rescore.json"
+row refit-rescore --model "$work/decayed" --rescore-params "$work/decayed-rescore.json"
+row deeper --rescore-params "$work/decayed-rescore.json"
+row deeper-refit-rescore
 row geometric --recognizer geometric
 echo
 echo "Fitted merge of the contractions row (neural) and the geometric row, weights fitted on valid:"
@@ -78,4 +87,4 @@ for split in valid test; do
 done
 echo
 echo "Commonest confusions of the defaults on valid:"
-"$glide" evaluate --predictions "$work/refit-rescore-valid.jsonl" --confusions 20 | tail -n 21
+"$glide" evaluate --predictions "$work/deeper-refit-rescore-valid.jsonl" --confusions 20 | tail -n 21
