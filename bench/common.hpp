@@ -86,8 +86,7 @@ struct transformer_setup {
     examples = swipe::read_jsonl(data, loaded->grids());
     if (examples.size() > opt.limit) examples.resize(opt.limit);
     if (examples.empty()) throw config_error(data + ": no swipes");
-    swipe::recognizer rec{*model, loaded->grids(), loaded->tokenizer(), &loaded->trie(), search, config.max_points};
-    for (const auto& ex : examples) inputs.push_back(rec.input(ex.curve));
+    for (const auto& ex : examples) inputs.push_back(loaded->input(ex.curve));
   }
 };
 

@@ -3,6 +3,9 @@
 // nearest key's character (pad_id for keys outside the model's alphabet, such as ',' or '.').
 
 #include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include <glide/core/error.hpp>
@@ -44,5 +47,40 @@ inline model_input make_model_input(const swipe_features& f, const keyboard_grid
   }
   return in;
 }
+
+/// Model inputs of swipes on the grids of a grid set, with one feature extractor (and nearest-key
+/// raster) per named grid, built on first use; a swipe that carries its grid inline gets a fresh one.
+class input_builder {
+ public:
+  /// `grids` must outlive the builder.
+  input_builder(const grid_set& grids, char_tokenizer tokenizer, std::size_t max_points = 0)
+      : grids_{&grids}, tokenizer_{std::move(tokenizer)}, max_points_{max_points} {}
+
+  /// The model input of a swipe (its grid named or carried inline).
+  [[nodiscard]] model_input operator()(const swipe_curve& c) {
+    const keyboard_grid& grid = c.grid ? *c.grid : grids_->at(c.grid_name);
+    return make_model_input(extractor(grid, c.grid.has_value()).extract(c), grid, tokenizer_, max_points_);
+  }
+
+  [[nodiscard]] const char_tokenizer& tokenizer() const noexcept { return tokenizer_; }
+
+ private:
+  feature_extractor& extractor(const keyboard_grid& grid, bool inline_grid) {
+    if (inline_grid) {
+      // Inline grids may differ line to line: build a fresh extractor each time.
+      inline_ = std::make_unique<feature_extractor>(grid);
+      return *inline_;
+    }
+    auto it = cache_.find(grid.name());
+    if (it == cache_.end()) it = cache_.emplace(grid.name(), std::make_unique<feature_extractor>(grid)).first;
+    return *it->second;
+  }
+
+  const grid_set* grids_;
+  char_tokenizer tokenizer_;
+  std::size_t max_points_ = 0;
+  std::map<std::string, std::unique_ptr<feature_extractor>> cache_;
+  std::unique_ptr<feature_extractor> inline_;
+};
 
 }  // namespace glide::swipe

@@ -24,7 +24,6 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <map>
 #include <numbers>
 #include <random>
 #include <string>
@@ -270,7 +269,7 @@ class training_data {
         const auto& g = ex.curve.grid ? *ex.curve.grid : grids_.at(ex.curve.grid_name);
         ex.curve = swipe::augment(ex.curve, g, aug, rng);
       }
-      inputs.push_back(to_input(ex));
+      inputs.push_back(inputs_(ex.curve));
       targets.push_back(tokenizer_.encode(ex.word));
     }
     return make_training_batch(inputs, targets);
@@ -303,17 +302,6 @@ class training_data {
     const auto& on = typeable_on_[w];
     return synths_[on[std::uniform_int_distribution<std::size_t>{0, on.size() - 1}(rng)]].example(words_[w], rng);
   }
-  // One extractor (and nearest-key raster) per named grid, built once; inline grids get their own.
-  [[nodiscard]] swipe::model_input to_input(const swipe::swipe_example& ex) {
-    if (ex.curve.grid) {
-      const swipe::feature_extractor fx{*ex.curve.grid};
-      return swipe::make_model_input(fx.extract(ex.curve), *ex.curve.grid, tokenizer_, cfg_.model.max_points);
-    }
-    const auto& g = grids_.at(ex.curve.grid_name);
-    auto it = extractors_.try_emplace(g.name(), g).first;
-    return swipe::make_model_input(it->second.extract(ex.curve), g, tokenizer_, cfg_.model.max_points);
-  }
-
   const training_config& cfg_;
   swipe::grid_set grids_;
   char_tokenizer tokenizer_;
@@ -323,7 +311,7 @@ class training_data {
   vocabulary_trie trie_;
   std::discrete_distribution<std::size_t> pick_;
   std::vector<swipe::swipe_example> real_train_, valid_syn_, valid_real_;
-  std::map<std::string, swipe::feature_extractor> extractors_;
+  swipe::input_builder inputs_{grids_, tokenizer_, cfg_.model.max_points};
 };
 
 /// How `train` talks to its caller.
