@@ -25,10 +25,11 @@ cxx=${GLIDE_FUZZ_CXX:-clang++}
 mkdir -p "$work"
 if ! command -v "$cxx" > /dev/null ||
    ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' |
-     "$cxx" -x c++ -fsanitize=fuzzer - -o "$work/probe" 2> /dev/null; then
+     "$cxx" -x c++ -fsanitize=fuzzer - -o "$work/probe-$$" 2> /dev/null; then  # one per process: ctest runs fuzzers in parallel
   echo "fuzz: skipped: $cxx cannot build libFuzzer binaries (install Debian's clang)"
   exit 77
 fi
+rm -f "$work/probe-$$"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
        -I "$src/include" -I /usr/include/eigen3)
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -13,6 +13,8 @@
 #include <glide/model/weights.hpp>
 #include <glide/testing/model_inputs.hpp>
 
+#include "support/temp_dir.hpp"
+
 using namespace glide;
 namespace eg = glide::backends::eigen;
 namespace tg = glide::backends::torch;
@@ -22,7 +24,7 @@ namespace {
 
 
 io::safetensors_file as_file(const std::map<std::string, io::tensor>& w) {
-  const auto path = (std::filesystem::temp_directory_path() / "glide_parity.safetensors").string();
+  const auto path = glide_test::temp_path("glide_parity.safetensors").string();
   io::save_safetensors(path, w);
   return io::safetensors_file::load(path);
 }

@@ -9,6 +9,8 @@
 
 #include <glide/backends/torch/trainer.hpp>
 
+#include "support/temp_dir.hpp"
+
 using namespace glide;
 namespace tg = glide::backends::torch;
 
@@ -55,7 +57,7 @@ TEST_CASE("learning rate: linear warm-up, then held, or a cosine from held to mi
 }
 
 TEST_CASE("the batch of a step depends on the step alone, not on the batches drawn before", "[torch][trainer]") {
-  const auto dir = std::filesystem::temp_directory_path() / "glide_trainer_test";
+  const auto dir = glide_test::temp_path("glide_trainer_test");
   std::filesystem::create_directories(dir);
   const auto cfg = tiny_config(dir);
   std::ostringstream log;

@@ -8,6 +8,8 @@
 #include <glide/search/search_config.hpp>
 #include <glide/swipe/prediction_table.hpp>
 
+#include "support/temp_dir.hpp"
+
 using namespace glide;
 
 TEST_CASE("aggregators on hand-made lists", "[unit][aggregate]") {
@@ -77,7 +79,7 @@ TEST_CASE("search configs: canonical text has every option and round-trips", "[u
 
 TEST_CASE("prediction table: keys, round trip, merge and conflicts", "[unit][table][errors]") {
   using namespace glide::swipe;
-  const auto dir = std::filesystem::temp_directory_path() / "glide_table_test";
+  const auto dir = glide_test::temp_path("glide_table_test");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const run_key k1{"en", "models/en/model.safetensors", "qwerty", "valid.jsonl", search_config::parse("beam").canonical()};

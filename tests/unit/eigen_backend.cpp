@@ -12,6 +12,8 @@
 
 #include <glide/testing/laws/decoder_laws.hpp>
 
+#include "support/temp_dir.hpp"
+
 using namespace glide;
 namespace eg = glide::backends::eigen;
 
@@ -19,7 +21,7 @@ namespace {
 
 
 std::string model_dir(const model::model_config& c, std::uint32_t seed) {
-  const auto dir = std::filesystem::temp_directory_path() / ("glide_model_" + c.encoder + "_" + c.decoder + "_" + std::to_string(seed));
+  const auto dir = glide_test::temp_path("glide_model_" + c.encoder + "_" + c.decoder + "_" + std::to_string(seed));
   std::filesystem::create_directories(dir);
   std::ofstream{dir / "config.json"} << c.to_json().dump();
   io::save_safetensors((dir / "model.safetensors").string(), model::random_weights(c, seed));

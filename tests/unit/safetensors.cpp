@@ -8,11 +8,13 @@
 
 #include <glide/io/safetensors.hpp>
 
+#include "support/temp_dir.hpp"
+
 using namespace glide;
 using namespace glide::io;
 
 namespace {
-std::string temp(const char* name) { return (std::filesystem::temp_directory_path() / name).string(); }
+std::string temp(const char* name) { return glide_test::temp_path(name).string(); }
 
 std::vector<char> file_bytes(const std::string& header, std::size_t data_bytes) {
   std::vector<char> b;

@@ -13,6 +13,8 @@
 #include <glide/swipe/synthesizer.hpp>
 #include <glide/text/utf8.hpp>
 
+#include "support/temp_dir.hpp"
+
 using namespace glide;
 using namespace glide::swipe;
 
@@ -201,7 +203,7 @@ TEST_CASE("JSONL datasets round-trip and report bad lines by number", "[unit][sw
   fails_with(R"({"word": "a", "curve": {"x": [3e38], "y": [2], "t": [0], "grid_name": "q"}})", "data.jsonl:1: point 0 is out of range");
   REQUIRE_THROWS_AS(read_jsonl("/nonexistent.jsonl"), io_error);
   // With a grid set, a grid in none of its files is named with the file and line before decoding.
-  const auto dir = std::filesystem::temp_directory_path() / "glide-dataset-grids";
+  const auto dir = glide_test::temp_path("glide-dataset-grids");
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "d.jsonl") << good << "\n\n" << R"({"word": "b", "curve": {"x": [1], "y": [2], "t": [0], "grid_name": "nope"}})" << "\n";
   const auto set = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");

@@ -7,6 +7,8 @@
 #include <glide/swipe/grid.hpp>
 #include <glide/swipe/key_lookup.hpp>
 
+#include "support/temp_dir.hpp"
+
 using namespace glide;
 using namespace glide::swipe;
 using nlohmann::json;
@@ -102,7 +104,7 @@ TEST_CASE("grid validation names the problem", "[unit][swipe][grid][errors]") {
   REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("key 0") && Catch::Contains("out of range"));
   REQUIRE_THROWS_WITH(shipped().at("colemak"), Catch::Contains("colemak") && Catch::Contains("qwerty"));
   REQUIRE_THROWS_AS(grid_set::load("/nonexistent/grids.json"), io_error);
-  const auto tmp = std::filesystem::temp_directory_path() / "glide_bad_grid.json";
+  const auto tmp = glide_test::temp_path("glide_bad_grid.json");
   std::ofstream{tmp} << "{\"g\": {\"width\": 1,";
   REQUIRE_THROWS_AS(grid_set::load(tmp.string()), parse_error);
 }
@@ -153,7 +155,7 @@ TEST_CASE("lookups and distances do not depend on the grid's pixel size", "[unit
 
 TEST_CASE("several grid files load as one set, and unknown names and conflicts name the files", "[unit][swipe][grid][errors]") {
   const std::string shipped_path = GLIDE_SOURCE_DIR "/data/grids/grids.json";
-  const auto dir = std::filesystem::temp_directory_path() / "glide-grid-files";
+  const auto dir = glide_test::temp_path("glide-grid-files");
   std::filesystem::create_directories(dir);
   auto g = shipped().at("qwerty").to_json();
   {
