@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the WebAssembly recognizer and the demo page into OUT_DIR (default build-web/):
-# glide.js + glide.wasm (web/glide_wasm.cpp with emscripten, -O2 -msimd128), glide.data (the English
+# glide.js + glide.wasm (web/glide_wasm.cpp with emscripten, -O3, WebAssembly SIMD: Eigen's SSE kernels through
+# emscripten's SSE-to-SIMD mapping), glide.data (the English
 # and Russian models, vocabularies and rescoring weights, and the grids, preloaded into the module's
 # file system) and the page (web/index.html, web/app.js, web/style.css).
 # Usage: scripts/build-web.sh [BUILD_DIR] [OUT_DIR]   (BUILD_DIR holds vocab/en.tsv and vocab/ru.tsv:
@@ -23,9 +24,15 @@ mkdir -p "$inc"
 for d in nlohmann boost range meta concepts std; do
   [[ -e /usr/include/$d ]] && ln -sfn "/usr/include/$d" "$inc/$d"
 done
+# Eigen 3.4 has no WebAssembly SIMD path of its own; emscripten maps SSE intrinsics to WebAssembly
+# SIMD (-msse4.1), so Eigen takes its SSE kernels. Eigen includes the MMX header, which emscripten
+# lacks and Eigen's SSE code does not use: an empty one stands in.
+echo '/* empty: emscripten has no MMX; Eigen includes this header but uses none of it (scripts/build-web.sh) */' > "$inc/mmintrin.h"
 # Emscripten's optimiser needs Debian's acorn module.
 export NODE_PATH=/usr/share/nodejs
-flags=(-std=c++20 -O2 -msimd128 -fexceptions -DNDEBUG -Wno-unused-value
+# -fgnuc-version=10.2: clang's default (4.2) would send Eigen's SSE min/max through x86 asm;
+# web/glide_wasm.cpp removes the remaining (empty) asm statements when reading Eigen's headers.
+flags=(-std=c++20 -O3 -msimd128 -msse4.1 -fgnuc-version=10.2 -fexceptions -DNDEBUG -Wno-unused-value
        -I include -I backends/eigen/include -I /usr/include/eigen3 -I "$inc")
 em++ "${flags[@]}" -c web/glide_wasm.cpp -o "$out/glide_wasm.o"
 files=(

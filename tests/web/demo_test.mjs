@@ -5,39 +5,17 @@
 // `glide predict` output for the same file), reports decode times and the page's memory, and saves a
 // screenshot.
 // Usage: node demo_test.mjs WEB_DIR SWIPES.jsonl NATIVE.jsonl SCREENSHOT.png
-import http from 'node:http';
-import fs from 'node:fs';
-import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { openPage, readJsonl, decodeIn } from './harness.mjs';
 
 const [webDir, swipesPath, nativePath, screenshot] = process.argv.slice(2);
-const swipes = fs.readFileSync(swipesPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const native = fs.readFileSync(nativePath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
-                '.data': 'application/octet-stream' };
-const server = http.createServer((req, res) => {
-  const file = path.join(webDir, decodeURIComponent(new URL(req.url, 'http://x').pathname === '/' ? '/index.html' : new URL(req.url, 'http://x').pathname));
-  if (!file.startsWith(path.resolve(webDir)) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-  res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/`;
+const swipes = readJsonl(swipesPath);
+const native = readJsonl(nativePath);
 
 let failures = 0;
 const fail = (msg) => { console.log(`FAIL: ${msg}`); ++failures; };
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--enable-precise-memory-info'],
-});
+const { page, status, close } = await openPage(webDir, fail);
 try {
-  const page = await browser.newPage();
-  await page.setViewport({ width: 800, height: 900 });
-  page.on('pageerror', (e) => fail(`page error: ${e.message}`));
-  await page.goto(url);
-  await page.waitForFunction(() => document.body.dataset.ready === '1', { timeout: 60000 });
-  console.log(`page ready: ${await page.$eval('#status', (e) => e.textContent)}`);
+  console.log(`page ready: ${status}`);
 
   // 1. Real pointer events: the mouse follows each swipe at its own pace.
   const box = await (await page.$('#keyboard')).boundingBox();
@@ -69,8 +47,7 @@ try {
   const times = [];
   let same = 0;
   for (let i = 0; i < swipes.length; ++i) {
-    const c = swipes[i].curve;
-    const r = await page.evaluate((s) => window.glideDemo.decode(s), { x: c.x, y: c.y, t: c.t, grid: c.grid_name });
+    const r = await decodeIn(page, swipes[i]);
     if (r.error) { fail(`decode: ${r.error}`); continue; }
     times.push(r.ms);
     const a = r.words.map((w) => w.word), b = native[i].predictions.map((w) => w.word);
@@ -80,17 +57,12 @@ try {
     console.log(`${swipes[i].word.padEnd(10)} wasm = native: ${JSON.stringify(a) === JSON.stringify(b)}, ` +
                 `largest score difference ${Math.max(...scores).toExponential(1)}, ${r.ms.toFixed(1)} ms`);
   }
-  // Repeat the decodes to time them beyond the first (warm) call.
-  for (let k = 0; k < 3; ++k)
-    for (const s of swipes) {
-      const c = s.curve;
-      times.push((await page.evaluate((x) => window.glideDemo.decode(x), { x: c.x, y: c.y, t: c.t, grid: c.grid_name })).ms);
-    }
   times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)], worst = times[times.length - 1];
   console.log(`wasm words equal the native CLI's on ${same} of ${swipes.length} swipes`);
-  console.log(`decode time in the page: median ${median.toFixed(1)} ms, slowest ${worst.toFixed(1)} ms (${times.length} decodes)`);
-  if (!(median < 30)) fail(`median decode ${median} ms is not under 30 ms`);
+  // Reported, not checked: a test's timing depends on what else runs. The < 30 ms target is shown by
+  // the benchmark (scripts/bench-web.sh: the page against the same code natively, in one run).
+  console.log(`decode time in the page (for information; the benchmark is scripts/bench-web.sh): median ` +
+              `${times[Math.floor(times.length / 2)].toFixed(1)} ms (${times.length} decodes)`);
   const m = await page.evaluate(() => window.glideDemo.memory());
   console.log(`page memory: WebAssembly ${(m.wasm_bytes / 1048576).toFixed(1)} MiB (peak), JavaScript heap ` +
               `${m.js_heap_bytes ? (m.js_heap_bytes / 1048576).toFixed(1) + ' MiB' : 'not reported'}`);
@@ -101,8 +73,7 @@ try {
   if (!/grid default/.test(ru)) fail(`Russian layout: ${ru}`);
   console.log(`Russian layout: ${ru}`);
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }
 if (failures) { console.log(`${failures} failure(s)`); process.exit(1); }
 console.log('web demo test passed');
