@@ -9,7 +9,7 @@
 // Usage: glide_bench_kernels [--model DIR] [--vocab FILE] [--grids FILE]... [--data FILE.jsonl] [--limit N]
 //                            [--search SPEC]
 // Defaults: the shipped English model, build/vocab/en.tsv, the How-We-Swipe keyboards and its first
-// 500 validation swipes, the CLI's default search (trie_beam 12 -> 12 words).
+// 500 validation swipes, the CLI's default search (backends::eigen::default_search).
 
 #include <algorithm>
 #include <chrono>
@@ -78,7 +78,7 @@ double gemm_gflops(Eigen::Index m, Eigen::Index k, Eigen::Index n, int reps, int
 
 int main(int argc, char** argv) try {
   bench::common_options opt;
-  std::string search = "trie_beam:beam_width=12,n_best=12,prior_weight=0.3";
+  std::string search = backends::eigen::default_search;
   CLI::App app{"glide_bench_kernels: the Eigen backend's GFLOP/s against a peak measured in the same run"};
   opt.add_to(app);
   app.add_option("--search", search, "search configuration")->capture_default_str();

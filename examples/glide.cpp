@@ -72,8 +72,8 @@ struct model_options {
   std::string vocab = GLIDE_DEFAULT_VOCAB;
   std::size_t top_words = 0;
   std::vector<std::string> grids = {GLIDE_SOURCE_DIR "/data/grids/grids.json"};
-  // The defaults: the best valid.jsonl top-1 of the How-We-Swipe data (docs/accuracy.md).
-  std::string search = "trie_beam:beam_width=12,n_best=12,prior_weight=0.3";
+  // The defaults: the best valid.jsonl top-1 of the How-We-Swipe data within the speed limit (docs/accuracy.md).
+  std::string search = glide::backends::eigen::default_search;
   std::size_t top = 4;
   std::size_t rerank = 0;
   std::string recognizer = "neural";

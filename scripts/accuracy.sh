@@ -39,6 +39,10 @@ git show "$decayed:configs/rescore-en.json" > "$work/decayed-rescore.json"
 "$build/examples/glide_make_vocab" --no-contractions abcdefghijklmnopqrstuvwxyz "$work/en-no-contractions.tsv" \
   /usr/share/onboard/models/en_US.lm /usr/share/dict/american-english > /dev/null
 old_search="--search trie_beam:beam_width=8,n_best=4,prior_weight=0.3 --rescore-geometric 0"
+# The deeper model's defaults before the beam was narrowed to the speed limit: trie beam 12, 12 words,
+# the rescoring weights fitted for them.
+git show f4d3868:configs/rescore-en.json > "$work/deeper-rescore.json"
+beam12="--search trie_beam:beam_width=12,n_best=12,prior_weight=0.3"
 
 # row NAME PREDICT-OPTIONS...: one table row, valid then test.
 row() {
@@ -70,11 +74,12 @@ echo "| --- | --- | --- | --- | --- | --- |"
 row before --model "$work/before" --vocab "$work/en-no-contractions.tsv" $old_search
 row real-data --model "$work/prev" --vocab "$work/en-no-contractions.tsv" $old_search
 row contractions --model "$work/prev" $old_search
-row defaults --model "$work/prev" --rescore-params "$work/prev-rescore.json"
-row lr-decay --model "$work/decayed" --rescore-params "$work/prev-rescore.json"
-row refit-rescore --model "$work/decayed" --rescore-params "$work/decayed-rescore.json"
-row deeper --rescore-params "$work/decayed-rescore.json"
-row deeper-refit-rescore
+row defaults --model "$work/prev" $beam12 --rescore-params "$work/prev-rescore.json"
+row lr-decay --model "$work/decayed" $beam12 --rescore-params "$work/prev-rescore.json"
+row refit-rescore --model "$work/decayed" $beam12 --rescore-params "$work/decayed-rescore.json"
+row deeper $beam12 --rescore-params "$work/decayed-rescore.json"
+row deeper-refit-rescore $beam12 --rescore-params "$work/deeper-rescore.json"
+row beam9
 row geometric --recognizer geometric
 echo
 echo "Fitted merge of the contractions row (neural) and the geometric row, weights fitted on valid:"
@@ -87,4 +92,11 @@ for split in valid test; do
 done
 echo
 echo "Commonest confusions of the defaults on valid:"
-"$glide" evaluate --predictions "$work/deeper-refit-rescore-valid.jsonl" --confusions 20 | tail -n 21
+"$glide" evaluate --predictions "$work/beam9-valid.jsonl" --confusions 20 | tail -n 21
+echo
+# Issue 10's speed condition on test: the defaults against the before row, in one process,
+# interleaved swipe by swipe (bench/pipelines.cpp).
+echo "Time per swipe on test, the defaults against the issue's baseline (the before row):"
+"$build/bench/glide_bench_pipelines" --grids "$hws/grids.json" --data "$hws/test.jsonl" --passes 2 \
+  --pipeline "before:model=$work/before;vocab=$work/en-no-contractions.tsv;search=trie_beam:beam_width=8,n_best=4,prior_weight=0.3;rescore=0" \
+  --pipeline "defaults:" --pipeline "deeper-beam12:search=trie_beam:beam_width=12,n_best=12,prior_weight=0.3;rescore_params=$work/deeper-rescore.json"

@@ -5,7 +5,7 @@
 'use strict';
 
 // Each layout: its grid, model directory and vocabulary in the module's file system, and the options
-// of the native CLI's defaults (trie beam 12, geometric rescoring weight 1, top 4).
+// of the native CLI's defaults (trie beam 9, geometric rescoring weight 1, top 4).
 const layouts = {
   en: { grid: 'qwerty_english', model: '/en', vocab: '/en/vocab.tsv',
         options: { top: 4, rescore_geometric: 1, rescore_params: '/en/rescore.json' } },

@@ -25,7 +25,7 @@ done
 "$glide" predict --data "$work/data.jsonl" --out "$work/p1.jsonl" --threads 2 --table "$work/t1.csv" > "$work/p1.log"
 "$glide" predict --data "$work/data.jsonl" --out "$work/p2.jsonl" --threads 1 --search trie_beam --table "$work/t2.csv" > "$work/p2.log"
 [[ $(wc -l < "$work/p1.jsonl") == 24 ]] || fail "predict wrote $(wc -l < "$work/p1.jsonl") lines for 24 swipes"
-grep -q "trie_beam:beam_width=12,early_stopping=0,length_penalty=0,max_length=32,n_best=12,prior_weight=0.3" "$work/t1.csv" ||
+grep -q "trie_beam:beam_width=9,early_stopping=0,length_penalty=0,max_length=32,n_best=9,prior_weight=0.3" "$work/t1.csv" ||
   fail "table lacks the canonical search"
 grep -q ";top=4;rescore_geometric=1:" "$work/t1.csv" || fail "table lacks the rescoring"
 [[ $(head -1 "$work/p1.jsonl" | grep -o '"word":' | wc -l) == 5 ]] || fail "predict did not keep the top 4 words (+ the target)"

@@ -30,13 +30,14 @@ for np in 2 3; do
   echo "mpirun -np $np: predictions identical to the single process ($(wc -l < "$work/np$np.jsonl") lines)"
 done
 
-# A sweep of 4 jobs (2 searches x 2 datasets) on 3 ranks; a rerun skips all of them.
+# A sweep of 4 jobs (2 searches x 2 datasets) on 3 ranks; a rerun skips all of them. Job 1 is the
+# CLI's default search (glide::backends::eigen::default_search), so it equals the single predict.
 head -20 "$work/data.jsonl" > "$work/half.jsonl"
 cat > "$work/jobs.json" <<JSON
 [
-  {"data": "$work/data.jsonl", "out": "$work/s1.jsonl", "search": "trie_beam:beam_width=12,n_best=12,prior_weight=0.3"},
+  {"data": "$work/data.jsonl", "out": "$work/s1.jsonl", "search": "trie_beam:beam_width=9,n_best=9,prior_weight=0.3"},
   {"data": "$work/data.jsonl", "out": "$work/s2.jsonl", "search": "best_first:n_best=4,prior_weight=0.3", "rescore_geometric": 0},
-  {"data": "$work/half.jsonl", "out": "$work/s3.jsonl", "search": "trie_beam:beam_width=12,n_best=12,prior_weight=0.3"},
+  {"data": "$work/half.jsonl", "out": "$work/s3.jsonl", "search": "trie_beam:beam_width=9,n_best=9,prior_weight=0.3"},
   {"data": "$work/half.jsonl", "out": "$work/s4.jsonl", "search": "best_first:n_best=4,prior_weight=0.3", "rescore_geometric": 0}
 ]
 JSON

@@ -44,12 +44,17 @@
 
 namespace glide::backends::eigen {
 
+/// The CLI's default search: trie beam 9, 9 words (rescored, then the best 4 kept), frequency prior
+/// 0.3. Chosen on the How-We-Swipe valid file as the best top-1 within issue 10's speed limit (1.5x
+/// the time per swipe of the old default pipeline; scripts/beam-speed.sh, docs/accuracy.md).
+inline constexpr const char* default_search = "trie_beam:beam_width=9,n_best=9,prior_weight=0.3";
+
 struct recognizer_options {
   std::string model_dir;                ///< config.json + model.safetensors
   std::string vocabulary;               ///< word list, one "word [count]" a line
   std::vector<std::string> grid_files;  ///< loaded as one set (a name in two files is an error)
   std::size_t top_words = 0;            ///< only the first N words of the list (0: all)
-  search_config search = search_config::parse("trie_beam:beam_width=12,n_best=12,prior_weight=0.3");
+  search_config search = search_config::parse(default_search);
   std::size_t rerank = 0;  ///< Levenshtein-rerank out-of-vocabulary hypotheses within this distance (0: off)
   std::size_t top = 0;     ///< words kept per swipe, after any rescoring (0: all the search returns)
   /// "neural" (model + search) or "geometric" (templates only; the model is still loaded for its alphabet).
