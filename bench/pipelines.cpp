@@ -5,12 +5,12 @@
 // top-1 / top-4 / Swipe MRR on the swipes, on all and on in-vocabulary ones.
 //
 // Usage: glide_bench_pipelines --pipeline NAME:key=value;... [--pipeline ...] [--data FILE] [--grids FILE]...
-//                              [--limit N] [--passes N]
+//                              [--model DIR] [--vocab FILE] [--limit N] [--passes N]
 //   keys: model (directory), vocab (word list), search (name:key=value,..., as the CLI's --search;
 //   commas are fine inside), rescore (the CLI's --rescore-geometric weight), rescore_params (JSON),
-//   top (words kept). Missing keys take the CLI's defaults (the shipped English model, the English
-//   vocabulary, backends::eigen::default_search with geometric rescoring under configs/rescore-en.json,
-//   top 4).
+//   top (words kept). Missing keys take --model and --vocab (by default the shipped English model and
+//   the English vocabulary) and the CLI's defaults (backends::eigen::default_search with geometric
+//   rescoring under configs/rescore-en.json, top 4).
 //   The first pipeline is the reference of the ratios. Defaults: the How-We-Swipe validation file
 //   and keyboards, all of its swipes (--limit 0), 2 passes.
 //
@@ -40,16 +40,17 @@ struct pipeline {
   metric_accumulator all, in_vocab;
 };
 
-/// "NAME:key=value;key=value": the CLI's defaults where a key is missing.
-pipeline parse_pipeline(const std::string& spec, const std::vector<std::string>& grid_files) {
+/// "NAME:key=value;key=value": the common options' model and vocabulary (--model, --vocab) and the
+/// CLI's rescoring defaults where a key is missing.
+pipeline parse_pipeline(const std::string& spec, const bench::common_options& opt) {
   pipeline p;
   const auto colon = spec.find(':');
   p.name = spec.substr(0, colon);
   if (p.name.empty()) throw config_error("--pipeline '" + spec + "': give it a name (NAME:key=value;...)");
   auto& o = p.options;
-  o.model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
-  o.vocabulary = GLIDE_VOCAB_DIR "/en.tsv";
-  o.grid_files = grid_files;
+  o.model_dir = opt.model_dir;
+  o.vocabulary = opt.vocab;
+  o.grid_files = opt.grid_files;
   o.rescore_geometric = 1;
   o.rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json";
   o.top = 4;
@@ -91,7 +92,7 @@ int main(int argc, char** argv) try {
   const auto& data = opt.one_data();
 
   std::vector<pipeline> ps;
-  for (const auto& s : specs) ps.push_back(parse_pipeline(s, opt.grid_files));
+  for (const auto& s : specs) ps.push_back(parse_pipeline(s, opt));
   for (auto& p : ps) p.loaded = backends::eigen::load_recognizer(p.options);
   auto examples = swipe::read_jsonl(data, ps.front().loaded->grids());
   if (opt.limit > 0 && examples.size() > opt.limit) examples.resize(opt.limit);
