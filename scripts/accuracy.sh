@@ -16,33 +16,25 @@ work=${GLIDE_ACCURACY_DIR:-$build/accuracy}
 mkdir -p "$work"
 [[ -x $glide ]] || { echo "build glide_cli first ($glide)"; exit 1; }
 [[ -f $hws/valid.jsonl ]] || { echo "no How-We-Swipe data in $hws"; exit 1; }
+source scripts/history.sh
 
-# The model before the real-swipe work, from the repository's history.
-before=1676779
-mkdir -p "$work/before"
-git show "$before:models/en-qwerty/model.safetensors" > "$work/before/model.safetensors"
-git show "$before:models/en-qwerty/config.json" > "$work/before/config.json"
+# The model before the real-swipe work.
+model_at "$before_commit" "$work/before"
 # The first model trained on real swipes (step 6000 of the run, shipped before its learning rate decayed).
 prev=e11f56a
-mkdir -p "$work/prev"
-git show "$prev:models/en-qwerty/model.safetensors" > "$work/prev/model.safetensors"
-git show "$prev:models/en-qwerty/config.json" > "$work/prev/config.json"
+model_at "$prev" "$work/prev"
 git show "$prev:configs/rescore-en.json" > "$work/prev-rescore.json"
 # The model after the learning-rate decay (4+2 layers), shipped before the deeper encoder, with the
 # rescoring weights refitted for it.
-decayed=96d808b
-mkdir -p "$work/decayed"
-git show "$decayed:models/en-qwerty/model.safetensors" > "$work/decayed/model.safetensors"
-git show "$decayed:models/en-qwerty/config.json" > "$work/decayed/config.json"
-git show "$decayed:configs/rescore-en.json" > "$work/decayed-rescore.json"
+model_at "$decayed_commit" "$work/decayed"
+git show "$decayed_commit:configs/rescore-en.json" > "$work/decayed-rescore.json"
 # The vocabulary before contractions were added.
-"$build/examples/glide_make_vocab" --no-contractions abcdefghijklmnopqrstuvwxyz "$work/en-no-contractions.tsv" \
-  /usr/share/onboard/models/en_US.lm /usr/share/dict/american-english > /dev/null
-old_search="--search trie_beam:beam_width=8,n_best=4,prior_weight=0.3 --rescore-geometric 0"
-# The deeper model's defaults before the beam was narrowed to the speed limit: trie beam 12, 12 words,
-# the rescoring weights fitted for them.
+vocab_without_contractions "$build" "$work/en-no-contractions.tsv"
+old_search="--search $old_default_search --rescore-geometric 0"
+# The deeper model's defaults before the beam was narrowed to the speed limit, with the rescoring
+# weights fitted for them.
 git show f4d3868:configs/rescore-en.json > "$work/deeper-rescore.json"
-beam12="--search trie_beam:beam_width=12,n_best=12,prior_weight=0.3"
+beam12="--search $beam12_search"
 
 # row NAME PREDICT-OPTIONS...: one table row, valid then test.
 row() {
@@ -98,5 +90,5 @@ echo
 # interleaved swipe by swipe (bench/pipelines.cpp).
 echo "Time per swipe on test, the defaults against the issue's baseline (the before row):"
 "$build/bench/glide_bench_pipelines" --grids "$hws/grids.json" --data "$hws/test.jsonl" --passes 2 \
-  --pipeline "before:model=$work/before;vocab=$work/en-no-contractions.tsv;search=trie_beam:beam_width=8,n_best=4,prior_weight=0.3;rescore=0" \
-  --pipeline "defaults:" --pipeline "deeper-beam12:search=trie_beam:beam_width=12,n_best=12,prior_weight=0.3;rescore_params=$work/deeper-rescore.json"
+  --pipeline "before:model=$work/before;vocab=$work/en-no-contractions.tsv;search=$old_default_search;rescore=0" \
+  --pipeline "defaults:" --pipeline "deeper-beam12:search=$beam12_search;rescore_params=$work/deeper-rescore.json"

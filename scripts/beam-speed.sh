@@ -20,17 +20,13 @@ mkdir -p "$work"
 [[ -f $hws/valid.jsonl ]] || { echo "no How-We-Swipe data in $hws"; exit 1; }
 data=(--grids "$hws/grids.json" --data "$hws/valid.jsonl")
 
-# The baseline and the 4+2-layer model, from the repository's history (as scripts/accuracy.sh).
-for name_commit in before:1676779 decayed:96d808b; do
-  name=${name_commit%%:*} commit=${name_commit#*:}
-  mkdir -p "$work/$name"
-  git show "$commit:models/en-qwerty/model.safetensors" > "$work/$name/model.safetensors"
-  git show "$commit:models/en-qwerty/config.json" > "$work/$name/config.json"
-done
-"$build/examples/glide_make_vocab" --no-contractions abcdefghijklmnopqrstuvwxyz "$work/en-no-contractions.tsv" \
-  /usr/share/onboard/models/en_US.lm /usr/share/dict/american-english > /dev/null
+# The baseline and the 4+2-layer model, from the repository's history (scripts/history.sh).
+source scripts/history.sh
+model_at "$before_commit" "$work/before"
+model_at "$decayed_commit" "$work/decayed"
+vocab_without_contractions "$build" "$work/en-no-contractions.tsv"
 # candidate NAME MODEL BEAM: its n-best on valid and its rescoring refitted there.
-pipelines=(--pipeline "baseline:model=$work/before;vocab=$work/en-no-contractions.tsv;search=trie_beam:beam_width=8,n_best=4,prior_weight=0.3;rescore=0")
+pipelines=(--pipeline "baseline:model=$work/before;vocab=$work/en-no-contractions.tsv;search=$old_default_search;rescore=0")
 candidate() {
   local name=$1 model=$2 beam=$3
   local search="trie_beam:beam_width=$beam,n_best=$beam,prior_weight=0.3"
