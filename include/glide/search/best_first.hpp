@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <glide/concepts/decoder.hpp>
+#include <glide/concepts/lexicon.hpp>
 #include <glide/core/error.hpp>
 #include <glide/core/logits.hpp>
 #include <glide/core/types.hpp>
@@ -45,8 +46,8 @@ struct best_first_options {
   std::size_t max_queue = 0;
 };
 
-template <Decoder D>
-search_result best_first_search(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
+template <Decoder D, Lexicon L>
+search_result best_first_search(D& decoder, const typename D::memory_type& memory, const L& trie,
                                 best_first_options options = {}) {
   if (options.k == 0) throw config_error("best-first search: k must be >= 1");
   if (options.max_batch == 0) throw config_error("best-first search: max_batch must be >= 1");
@@ -60,7 +61,7 @@ search_result best_first_search(D& decoder, const typename D::memory_type& memor
   struct entry {
     score_t score;
     bool word;                     // a finished word (exact score) or a prefix (an upper bound)
-    vocabulary_trie::node_id node;
+    typename L::node_id node;
     std::uint32_t path;
     std::uint32_t state;           // prefixes: the state holding their parent, at `row`
     std::uint32_t row;
@@ -81,7 +82,7 @@ search_result best_first_search(D& decoder, const typename D::memory_type& memor
 
   search_result result;
   detail::path_table paths;
-  queue.push({0.0F, false, vocabulary_trie::root, detail::path_table::none, 0, 0, decoder.bos_id(), 0});
+  queue.push({0.0F, false, trie.root_node(), detail::path_table::none, 0, 0, decoder.bos_id(), 0});
 
   std::vector<entry> batch;
   std::vector<std::size_t> rows;
@@ -127,21 +128,19 @@ search_result best_first_search(D& decoder, const typename D::memory_type& memor
         const auto& e = batch[i];
         auto row = logits.row(i - lo);
         checked_log_softmax(row);
-        if (e.node != vocabulary_trie::root && trie.is_word(e.node)) {
+        if (trie.is_word(e.node)) {
           const score_t s_word =
               e.score + row[static_cast<std::size_t>(eos)] + options.prior_weight * trie.log_frequency(e.node);
           if (s_word != minus_infinity) queue.push({s_word, true, e.node, e.path, 0, 0, eos, e.depth});
         }
         // A child is expanded at step depth + 2: past the decoder's length it could never end.
         if (static_cast<std::size_t>(e.depth) + 2 > max_steps) continue;
-        auto [first, end] = trie.children(e.node);
-        for (auto c = first; c < end; ++c) {
-          const token_id t = trie.token(c);
+        trie.for_each_child(e.node, [&](token_id t, const typename L::node_id& c) {
           const score_t s_child = e.score + row[static_cast<std::size_t>(t)];
-          if (s_child == minus_infinity) continue;
+          if (s_child == minus_infinity) return;
           queue.push({s_child, false, c, paths.add(e.path, t), id, static_cast<std::uint32_t>(i - lo), t, e.depth + 1});
           ++children;
-        }
+        });
       }
       states.emplace_back(children > 0 ? std::optional<state_type>{std::move(s)} : std::nullopt);
       users.push_back(children);

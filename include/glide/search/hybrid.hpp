@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <glide/concepts/decoder.hpp>
+#include <glide/concepts/lexicon.hpp>
 #include <glide/core/error.hpp>
 #include <glide/core/logits.hpp>
 #include <glide/core/types.hpp>
@@ -25,8 +26,8 @@ struct hybrid_options {
   traversal_options traversal{};
 };
 
-template <Decoder D>
-search_result hybrid_search(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
+template <Decoder D, Lexicon L>
+search_result hybrid_search(D& decoder, const typename D::memory_type& memory, const L& trie,
                             hybrid_options options = {}) {
   detail::validate(options.traversal);
   if (options.beam_width == 0) throw config_error("hybrid search: beam_width must be >= 1");
@@ -34,24 +35,26 @@ search_result hybrid_search(D& decoder, const typename D::memory_type& memory, c
   search_result result;
   detail::path_table paths;
   detail::best_words words{topts.n_best};
-  std::vector<detail::frontier_item> items{
-      {vocabulary_trie::root, 0.0F, 0, detail::path_table::none, decoder.bos_id()}};
+  using item = detail::frontier_item<typename L::node_id>;
+  std::vector<item> items{{trie.root_node(), 0.0F, 0, detail::path_table::none, decoder.bos_id()}};
   auto state = decoder.init_state(memory, 1);
-  std::vector<detail::frontier_item> candidates;
+  std::vector<item> candidates;
   std::vector<std::size_t> rows;
 
   for (std::size_t step = 0; step < options.beam_steps; ++step) {
     candidates.clear();
     detail::expand_frontier(decoder, memory, trie, topts, state, items, words, result.stats,
                             step + 2 <= decoder_max_length(decoder),
-                            [&](std::size_t i, vocabulary_trie::node_id c, score_t s, token_id t) {
+                            [&](std::size_t i, const typename L::node_id& c, score_t s, token_id t) {
                               candidates.push_back({c, s, i, detail::path_table::none, t});
                             });
     const std::size_t keep = std::min(candidates.size(), options.beam_width);
     std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(keep), candidates.end(),
                       [](const auto& a, const auto& b) {
+                        // Ties by (parent row, token): the same order over any lexicon of the same words.
                         if (a.score != b.score) return a.score > b.score;
-                        return a.node < b.node;
+                        if (a.row != b.row) return a.row < b.row;
+                        return a.last < b.last;
                       });
     candidates.resize(keep);
     if (candidates.empty()) {

@@ -14,6 +14,7 @@
 
 #include <glide/core/charconv.hpp>
 #include <glide/concepts/decoder.hpp>
+#include <glide/concepts/lexicon.hpp>
 #include <glide/core/error.hpp>
 #include <glide/core/types.hpp>
 #include <glide/search/beam.hpp>
@@ -154,10 +155,10 @@ struct search_config {
   }
 };
 
-/// Runs the configured search. `trie` may be null for greedy and beam.
-template <Decoder D>
-search_result run_search(D& decoder, const typename D::memory_type& memory, const vocabulary_trie* trie,
-                         const search_config& c) {
+/// Runs the configured search over a Lexicon (the vocabulary trie, base + user words, ...). `trie`
+/// may be null for greedy and beam.
+template <Decoder D, Lexicon L>
+search_result run_search(D& decoder, const typename D::memory_type& memory, const L* trie, const search_config& c) {
   if (c.needs_vocabulary() && trie == nullptr) throw config_error("search " + c.name + " needs a vocabulary");
   const beam_options beam{.beam_width = c.beam_width, .n_best = c.n_best, .max_length = c.max_length,
                           .length_penalty = c.length_penalty, .early_stopping = c.early_stopping};
@@ -174,6 +175,12 @@ search_result run_search(D& decoder, const typename D::memory_type& memory, cons
                              {.k = c.n_best, .max_batch = c.max_batch, .prior_weight = c.prior_weight,
                               .max_expansions = c.max_expansions, .time_budget_ms = c.time_budget_ms, .max_queue = c.max_queue});
   throw unknown_name_error("unknown search '" + c.name + "'");
+}
+
+/// Runs a search that needs no vocabulary (greedy, beam).
+template <Decoder D>
+search_result run_search(D& decoder, const typename D::memory_type& memory, std::nullptr_t, const search_config& c) {
+  return run_search(decoder, memory, static_cast<const vocabulary_trie*>(nullptr), c);
 }
 
 }  // namespace glide

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <glide/concepts/decoder.hpp>
+#include <glide/concepts/lexicon.hpp>
 #include <glide/core/error.hpp>
 #include <glide/core/logits.hpp>
 #include <glide/core/types.hpp>
@@ -40,9 +41,10 @@ inline void validate(const traversal_options& o) {
   if (!(o.prior_weight >= 0.0F)) throw config_error("vocabulary traversal: prior_weight must be >= 0");
 }
 
-/// A trie node whose last token is still to be fed, at `row` of its parent's state.
+/// A lexicon node whose last token is still to be fed, at `row` of its parent's state.
+template <class Node>
 struct frontier_item {
-  vocabulary_trie::node_id node;
+  Node node;
   score_t score;
   std::size_t row;
   std::uint32_t path;
@@ -52,10 +54,10 @@ struct frontier_item {
 /// Feeds `items` (rows of `state`, in order) one decoder step, adds the words they end to `words`,
 /// and calls on_child(item index, child node, child score, child token) for every child that can
 /// still lead to a word worth keeping (at least the floor, above the n-th best word so far).
-template <Decoder D, class OnChild>
-void expand_frontier(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
+template <Decoder D, Lexicon L, class OnChild>
+void expand_frontier(D& decoder, const typename D::memory_type& memory, const L& trie,
                      const traversal_options& options, typename D::state_type& state,
-                     const std::vector<frontier_item>& items, best_words& words, search_stats& stats, bool children_fit,
+                     const std::vector<frontier_item<typename L::node_id>>& items, best_words& words, search_stats& stats, bool children_fit,
                      OnChild&& on_child) {
   const token_id eos = decoder.eos_id();
   std::vector<token_id> last(items.size());
@@ -68,33 +70,33 @@ void expand_frontier(D& decoder, const typename D::memory_type& memory, const vo
     const auto& it = items[i];
     auto row = logits.row(i);
     checked_log_softmax(row);
-    if (it.node != vocabulary_trie::root && trie.is_word(it.node)) {
+    if (trie.is_word(it.node)) {
       const score_t s = it.score + row[static_cast<std::size_t>(eos)] + options.prior_weight * trie.log_frequency(it.node);
       if (s > words.threshold() && s >= options.score_floor) words.add(it.path, s);
     }
     if (!children_fit) continue;  // the decoder could not take another step
-    auto [first, end] = trie.children(it.node);
-    for (auto c = first; c < end; ++c) {
-      const token_id t = trie.token(c);
+    trie.for_each_child(it.node, [&](token_id t, const typename L::node_id& c) {
       const score_t s = it.score + row[static_cast<std::size_t>(t)];
       // Scores only fall along a path: a prefix below the floor or the n-th best word cannot do better.
-      if (s < options.score_floor || s <= words.threshold() || s == minus_infinity) continue;
+      if (s < options.score_floor || s <= words.threshold() || s == minus_infinity) return;
       on_child(i, c, s, t);
-    }
+    });
   }
 }
 
 /// Feeds `items` (prefixes of `depth` characters) one step, emits their words, and recurses into their
 /// children in chunks of at most max_batch rows, while the decoder can take another step.
-template <Decoder D>
-void traverse_below(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
-                    const traversal_options& options, typename D::state_type state, std::vector<frontier_item>& items,
-                    path_table& paths, best_words& words, search_stats& stats, std::size_t depth = 0) {
-  std::vector<frontier_item> children;
+template <Decoder D, Lexicon L>
+void traverse_below(D& decoder, const typename D::memory_type& memory, const L& trie,
+                    const traversal_options& options, typename D::state_type state,
+                    std::vector<frontier_item<typename L::node_id>>& items, path_table& paths, best_words& words,
+                    search_stats& stats, std::size_t depth = 0) {
+  using item = frontier_item<typename L::node_id>;
+  std::vector<item> children;
   // This step is number depth + 1; the children's would be depth + 2.
   const bool children_fit = depth + 2 <= decoder_max_length(decoder);
   expand_frontier(decoder, memory, trie, options, state, items, words, stats, children_fit,
-                  [&](std::size_t i, vocabulary_trie::node_id c, score_t s, token_id t) {
+                  [&](std::size_t i, const typename L::node_id& c, score_t s, token_id t) {
                     children.push_back({c, s, i, paths.add(items[i].path, t), t});
                   });
   items.clear();
@@ -104,7 +106,7 @@ void traverse_below(D& decoder, const typename D::memory_type& memory, const voc
   std::vector<std::size_t> rows;
   for (std::size_t lo = 0; lo < children.size(); lo += options.max_batch) {
     const std::size_t hi = std::min(children.size(), lo + options.max_batch);
-    std::vector<frontier_item> chunk(children.begin() + static_cast<std::ptrdiff_t>(lo),
+    std::vector<item> chunk(children.begin() + static_cast<std::ptrdiff_t>(lo),
                                      children.begin() + static_cast<std::ptrdiff_t>(hi));
     rows.clear();
     for (auto& c : chunk) {
@@ -120,16 +122,16 @@ void traverse_below(D& decoder, const typename D::memory_type& memory, const voc
 
 }  // namespace detail
 
-/// Scores every vocabulary word (tokens + end token) under the model; returns the n_best best.
-template <Decoder D>
-search_result traverse_vocabulary(D& decoder, const typename D::memory_type& memory, const vocabulary_trie& trie,
+/// Scores every word of a Lexicon (tokens + end token) under the model; returns the n_best best.
+template <Decoder D, Lexicon L>
+search_result traverse_vocabulary(D& decoder, const typename D::memory_type& memory, const L& trie,
                                   traversal_options options = {}) {
   detail::validate(options);
   search_result result;
   detail::path_table paths;
   detail::best_words words{options.n_best};
-  std::vector<detail::frontier_item> items{
-      {vocabulary_trie::root, 0.0F, 0, detail::path_table::none, decoder.bos_id()}};
+  std::vector<detail::frontier_item<typename L::node_id>> items{
+      {trie.root_node(), 0.0F, 0, detail::path_table::none, decoder.bos_id()}};
   detail::traverse_below(decoder, memory, trie, options, decoder.init_state(memory, 1), items, paths, words,
                          result.stats);
   result.hypotheses = words.take(paths, decoder.eos_id());

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include <glide/concepts/lexicon.hpp>
 #include <glide/core/error.hpp>
 #include <glide/core/types.hpp>
 
@@ -65,10 +66,25 @@ class vocabulary_trie {
         unique.push_back(std::move(w));
     }
 
-    return vocabulary_trie{unique};
+    vocabulary_trie t{unique};
+    double total = 0.0;
+    for (const auto& w : unique) total += w.count;
+    t.total_count_ = total * largest;
+    return t;
   }
 
   [[nodiscard]] std::size_t node_count() const noexcept { return label_.size(); }
+  /// The sum of the counts the trie was built from, in their units (0 for the empty trie): what a
+  /// union with other words (lexicon_union) needs to give each word the prior a rebuilt trie would.
+  [[nodiscard]] double total_count() const noexcept { return total_count_; }
+
+  // The Lexicon interface (glide/concepts/lexicon.hpp).
+  [[nodiscard]] node_id root_node() const noexcept { return root; }
+  template <class F>
+  void for_each_child(node_id n, F&& f) const {
+    auto [first, last] = children(n);
+    for (node_id c = first; c < last; ++c) f(token(c), c);
+  }
   [[nodiscard]] std::size_t word_count() const noexcept { return log_freq_.size(); }
   [[nodiscard]] std::size_t max_word_length() const noexcept { return max_length_; }
 
@@ -242,6 +258,8 @@ class vocabulary_trie {
   std::vector<token_id> alphabet_;
   std::vector<std::int16_t> label_of_token_;
   std::size_t max_length_ = 0;
+  double total_count_ = 0.0;
 };
+static_assert(Lexicon<vocabulary_trie>);
 
 }  // namespace glide
