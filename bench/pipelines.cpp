@@ -8,9 +8,9 @@
 //                              [--model DIR] [--vocab FILE] [--limit N] [--passes N]
 //   keys: model (directory), vocab (word list), search (name:key=value,..., as the CLI's --search;
 //   commas are fine inside), rescore (the CLI's --rescore-geometric weight), rescore_params (JSON),
-//   top (words kept). Missing keys take --model and --vocab (by default the shipped English model and
+//   top (words kept), literal (0: no literal spellings), literal_params (the gate's JSON). Missing keys take --model and --vocab (by default the shipped English model and
 //   the English vocabulary) and the CLI's defaults (backends::eigen::default_search with geometric
-//   rescoring under configs/rescore-en.json, top 4).
+//   rescoring under configs/rescore-en.json, literal spellings under configs/literal-en.json, top 4).
 //   The first pipeline is the reference of the ratios. Defaults: the How-We-Swipe validation file
 //   and keyboards, all of its swipes (--limit 0), 2 passes.
 //
@@ -37,7 +37,7 @@ struct pipeline {
   backends::eigen::recognizer_options options;
   std::unique_ptr<backends::eigen::loaded_recognizer> loaded;
   double seconds = 0;
-  metric_accumulator all, in_vocab;
+  metric_accumulator all, in_vocab, out_of_vocab;
 };
 
 /// "NAME:key=value;key=value": the common options' model and vocabulary (--model, --vocab) and the
@@ -54,6 +54,8 @@ pipeline parse_pipeline(const std::string& spec, const bench::common_options& op
   o.rescore_geometric = 1;
   o.rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json";
   o.top = 4;
+  o.literal = true;  // the CLI's default: literal spellings under configs/literal-en.json
+  o.literal_params = GLIDE_SOURCE_DIR "/configs/literal-en.json";
   std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
   while (!rest.empty()) {
     const auto semi = rest.find(';');
@@ -69,7 +71,10 @@ pipeline parse_pipeline(const std::string& spec, const bench::common_options& op
     else if (k == "rescore") o.rescore_geometric = std::stof(v);
     else if (k == "rescore_params") o.rescore_params = v;
     else if (k == "top") o.top = std::stoul(v);
-    else throw config_error("--pipeline '" + spec + "': unknown key '" + k + "' (model, vocab, search, rescore, rescore_params, top)");
+    else if (k == "literal") o.literal = v != "0";
+    else if (k == "literal_params") o.literal_params = v;
+    else throw config_error("--pipeline '" + spec + "': unknown key '" + k +
+                            "' (model, vocab, search, rescore, rescore_params, top, literal, literal_params)");
   }
   return p;
 }
@@ -112,16 +117,18 @@ int main(int argc, char** argv) try {
         p.seconds += bench::seconds_since(t0);
         if (pass == 0) {
           p.all.add(r.words, examples[i].word);
-          if (p.loaded->in_vocabulary(examples[i].word)) p.in_vocab.add(r.words, examples[i].word);
+          (p.loaded->in_vocabulary(examples[i].word) ? p.in_vocab : p.out_of_vocab).add(r.words, examples[i].word);
         }
       }
 
   const double n = static_cast<double>(examples.size()) * passes;
-  std::printf("%-24s %9s %9s   %-26s %-26s\n", "pipeline", "ms/swipe", "ratio", "top-1 / top-4 / MRR", "in-vocabulary");
+  std::printf("%-24s %9s %9s   %-26s %-26s %-26s\n", "pipeline", "ms/swipe", "ratio", "top-1 / top-4 / MRR", "in-vocabulary",
+              "out-of-vocabulary");
   for (const auto& p : ps)
-    std::printf("%-24s %9.3f %8.3fx   %.4f / %.4f / %.4f   %.4f / %.4f / %.4f\n", p.name.c_str(), 1000 * p.seconds / n,
-                p.seconds / ps.front().seconds, p.all.accuracy_at_1(), p.all.accuracy_at_4(), p.all.mrr(),
-                p.in_vocab.accuracy_at_1(), p.in_vocab.accuracy_at_4(), p.in_vocab.mrr());
+    std::printf("%-24s %9.3f %8.3fx   %.4f / %.4f / %.4f   %.4f / %.4f / %.4f   %.4f / %.4f / %.4f (%zu)\n", p.name.c_str(),
+                1000 * p.seconds / n, p.seconds / ps.front().seconds, p.all.accuracy_at_1(), p.all.accuracy_at_4(), p.all.mrr(),
+                p.in_vocab.accuracy_at_1(), p.in_vocab.accuracy_at_4(), p.in_vocab.mrr(), p.out_of_vocab.accuracy_at_1(),
+                p.out_of_vocab.accuracy_at_4(), p.out_of_vocab.mrr(), p.out_of_vocab.count());
   for (const auto& p : ps) std::printf("  %s: %s\n", p.name.c_str(), p.loaded->canonical_decoding().c_str());
   return 0;
 } catch (const std::exception& e) {

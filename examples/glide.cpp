@@ -80,8 +80,16 @@ struct model_options {
   std::string geometric_params = GLIDE_SOURCE_DIR "/configs/geometric-en.json";
   std::string rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json";
   float rescore_geometric = 1.0F;
+  std::string literal_params = GLIDE_SOURCE_DIR "/configs/literal-en.json";
+  bool no_literal = false;
+  std::string user_words;
 
   void add_to(CLI::App* app) {
+    app->add_flag("--no-literal", no_literal, "decode vocabulary words only (no literal spellings of words outside it)");
+    app->add_option("--literal-params", literal_params,
+                    "the literal gate: where the model's own spellings rank (JSON, from 'glide fit-literal')");
+    app->add_option("--user-words", user_words, "the user's words: one 'word [weight]' a line, added to the vocabulary "
+                                                "(weight: a count in the vocabulary's units; default: the 1,000th most frequent word's)");
     app->add_option("--top", top, "words kept per swipe, after any rescoring (0: all the search returns)");
     app->add_option("--recognizer", recognizer, "neural (model + search) or geometric (templates, no model)")
         ->check(CLI::IsMember({"neural", "geometric"}));
@@ -108,7 +116,26 @@ std::unique_ptr<eg::loaded_recognizer> load(const model_options& o) {
   return eg::load_recognizer({.model_dir = o.model_dir, .vocabulary = o.vocab, .grid_files = o.grids, .top_words = o.top_words,
                               .search = search_config::parse(o.search), .rerank = o.rerank, .top = o.top,
                               .recognizer = o.recognizer, .geometric_params = o.geometric_params,
-                              .rescore_geometric = o.rescore_geometric, .rescore_params = o.rescore_params, .log = &std::cerr});
+                              .rescore_geometric = o.rescore_geometric, .rescore_params = o.rescore_params,
+                              .literal = !o.no_literal && o.recognizer == "neural", .literal_params = o.literal_params, .log = &std::cerr});
+}
+
+/// Loads the recognizer and adds --user-words: a bad line is an error naming FILE:LINE, and a word
+/// the model cannot spell is an error naming it (nothing is dropped without a word).
+std::unique_ptr<eg::loaded_recognizer> load_with_user_words(const model_options& o) {
+  auto l = load(o);
+  if (!o.user_words.empty()) {
+    const auto words = read_user_words(o.user_words);
+    const auto r = l->add_words(words);
+    if (!r.rejected.empty()) {
+      std::string all;
+      for (std::size_t i = 0; i < r.rejected.size() && i < 5; ++i) all += (i ? "; " : "") + r.rejected[i];
+      if (r.rejected.size() > 5) all += "; and " + std::to_string(r.rejected.size() - 5) + " more";
+      throw parse_error(o.user_words + ": " + std::to_string(r.rejected.size()) + " word(s) cannot be added: " + all);
+    }
+    std::cerr << "glide: " << o.user_words << ": " << r.added << " user word(s) added, " << r.updated << " already in the vocabulary (weights raised)\n";
+  }
+  return l;
 }
 
 using io::prediction_line;
@@ -116,13 +143,15 @@ using io::read_predictions;
 
 int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
   if (inputs.empty()) inputs.push_back(GLIDE_SOURCE_DIR "/data/samples/en.jsonl");
-  const auto l = load(o);
+  const auto l = load_with_user_words(o);
   if (o.recognizer == "geometric")
     std::printf("geometric recognizer (%s), %zu words\n", l->geometric()->options().to_json().dump().c_str(), l->trie().word_count());
   else
-    std::printf("model %s (%s encoder, %s decoder, d=%zu), %zu words, search %s%s\n", l->name().c_str(), l->config().encoder.c_str(),
-                l->config().decoder.c_str(), l->config().d_model, l->trie().word_count(), l->options().search.canonical().c_str(),
-                o.rerank ? (", Levenshtein rerank " + std::to_string(o.rerank)).c_str() : "");
+    std::printf("model %s (%s encoder, %s decoder, d=%zu), %zu words%s, search %s%s, %s\n", l->name().c_str(), l->config().encoder.c_str(),
+                l->config().decoder.c_str(), l->config().d_model, l->trie().word_count(),
+                l->user_words()->empty() ? "" : (" + " + std::to_string(l->user_words()->size()) + " user words").c_str(),
+                l->options().search.canonical().c_str(), o.rerank ? (", Levenshtein rerank " + std::to_string(o.rerank)).c_str() : "",
+                l->literal().enabled ? "literal spellings on" : "literal spellings off");
   eg::loaded_recognizer::session decode{*l};
   metric_accumulator acc;
   for (const auto& path : inputs) {
@@ -139,7 +168,9 @@ int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
       auto [words, stats] = decode(ex->curve);
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       std::printf("%s ->", padded(ex->word.empty() ? "?" : ex->word, 14).c_str());
-      for (const auto& w : words) std::printf(" %s (%.2f)", w.word.c_str(), static_cast<double>(w.score));
+      for (const auto& w : words)
+        std::printf(" %s (%.2f)%s", w.word.c_str(), static_cast<double>(w.score),
+                    w.origin == word_origin::literal ? " [literal]" : w.origin == word_origin::user ? " [user]" : "");
       if (words.empty()) std::printf(" (no word)");
       const auto repair = swipe::needed_time_repair(ex->curve.t);
       std::printf("   [%zu points, %zu decoder steps, %.1f ms%s]\n", ex->curve.size(), stats.decoder_steps, ms,
@@ -252,7 +283,7 @@ swipe::run_key table_key(const model_options& o, const eg::loaded_recognizer& l,
 
 /// What one predict run measured, from its predictions file's text.
 struct predict_summary {
-  metric_accumulator all, in_vocab;
+  metric_accumulator all, in_vocab, out_of_vocab;
   std::size_t swipes = 0;
 
   static predict_summary of(const std::string& text, const std::string& where) {
@@ -265,6 +296,7 @@ struct predict_summary {
       if (p.word.empty()) continue;
       s.all.add(p.predictions, p.word);
       if (p.in_vocab.value_or(false)) s.in_vocab.add(p.predictions, p.word);
+      else if (p.in_vocab) s.out_of_vocab.add(p.predictions, p.word);
     }
     return s;
   }
@@ -287,6 +319,9 @@ struct predict_summary {
     if (in_vocab.count() > 0)
       std::printf("; in-vocabulary (%zu): Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f", in_vocab.count(), in_vocab.mrr(),
                   in_vocab.accuracy_at_1(), in_vocab.accuracy_at_4());
+    if (out_of_vocab.count() > 0)
+      std::printf("; out-of-vocabulary (%zu): Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f", out_of_vocab.count(),
+                  out_of_vocab.mrr(), out_of_vocab.accuracy_at_1(), out_of_vocab.accuracy_at_4());
     std::printf("\n");
   }
 };
@@ -338,7 +373,7 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
   std::unique_ptr<eg::loaded_recognizer> l;
   std::vector<swipe::swipe_example> examples;
   try {
-    l = load(o);
+    l = load_with_user_words(o);
     std::vector<std::size_t> lines;  // each example's line in `data`, for error messages
     examples = swipe::read_jsonl(data, l->grids(), &lines);
     if (w.root()) report_time_repairs(data, examples);
@@ -391,12 +426,15 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
         else if (k == "top") o.top = v.get<std::size_t>();
         else if (k == "rescore_geometric") o.rescore_geometric = v.get<float>();
         else if (k == "rescore_params") o.rescore_params = v.get<std::string>();
+        else if (k == "literal_params") o.literal_params = v.get<std::string>();
+        else if (k == "literal") o.no_literal = !v.get<bool>();
+        else if (k == "user_words") o.user_words = v.get<std::string>();
         else if (k == "data") data = v.get<std::string>();
         else if (k == "out") out = v.get<std::string>();
         else throw parse_error("unknown job option '" + k + "'");
       }
       if (data.empty() || out.empty()) throw parse_error("a job needs 'data' and 'out'");
-      const auto l = load(o);
+      const auto l = load_with_user_words(o);
       std::vector<std::size_t> lines;
       const auto examples = swipe::read_jsonl(data, l->grids(), &lines);
       const auto key = table_key(o, *l, data, examples);
@@ -446,7 +484,7 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
 }
 
 int cmd_evaluate(const std::string& path, std::size_t confusions) {
-  metric_accumulator acc, in_vocab_acc;
+  metric_accumulator acc, in_vocab_acc, out_acc;
   std::map<std::pair<std::string, std::string>, std::size_t> confused;  // (target, top-1) of wrong top-1s
   std::size_t line = 0;
   for (const auto& p : read_predictions(path)) {
@@ -454,14 +492,18 @@ int cmd_evaluate(const std::string& path, std::size_t confusions) {
     if (p.word.empty()) throw parse_error(path + ": prediction " + std::to_string(line) + " has no target 'word' to evaluate against");
     acc.add(p.predictions, p.word);
     if (p.in_vocab.value_or(false)) in_vocab_acc.add(p.predictions, p.word);
+    else if (p.in_vocab) out_acc.add(p.predictions, p.word);
     const std::string top = p.predictions.empty() ? "(no word)" : p.predictions.front().word;
-    if (top != p.word) ++confused[{p.word, top}];
+    if (fold_plain(top) != fold_plain(p.word)) ++confused[{p.word, top}];
   }
   std::printf("%zu predictions: Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f\n", acc.count(), acc.mrr(),
               acc.accuracy_at_1(), acc.accuracy_at_4());
   if (in_vocab_acc.count() > 0)
     std::printf("%zu in-vocabulary: Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f\n", in_vocab_acc.count(), in_vocab_acc.mrr(),
                 in_vocab_acc.accuracy_at_1(), in_vocab_acc.accuracy_at_4());
+  if (out_acc.count() > 0)
+    std::printf("%zu out-of-vocabulary: Swipe MRR %.4f, accuracy@1 %.4f, accuracy@4 %.4f\n", out_acc.count(), out_acc.mrr(),
+                out_acc.accuracy_at_1(), out_acc.accuracy_at_4());
   if (confusions > 0) {
     std::vector<std::pair<std::size_t, std::pair<std::string, std::string>>> top;
     for (const auto& [k, n] : confused) top.push_back({n, k});
@@ -514,6 +556,49 @@ int cmd_fit_rescore(model_options o, const std::string& data, const std::string&
   const auto fit = swipe::fit_rescoring(*l->geometric(), examples, lists, start);
   std::printf("%zu swipes (target among the candidates: %zu): accuracy@1 %.4f with the starting weights, %.4f fitted (Swipe MRR %.4f)\n",
               fit.swipes, fit.target_in_pool, fit.start_accuracy_at_1, fit.accuracy_at_1, fit.mrr);
+  print_and_save(fit.options.to_json(), out_path);
+  return 0;
+}
+
+// Decodes labelled (validation) swipes with literal spellings as candidates and fits the gate that
+// ranks them (swipe/literal.hpp), printing the accuracy without and with it.
+int cmd_fit_literal(model_options o, const std::string& data, const std::string& out_path, unsigned threads, std::size_t reserve_rank,
+                    double max_in_vocab_loss) {
+  o.no_literal = false;
+  if (!fs::exists(o.literal_params)) o.literal_params.clear();
+  const auto l = load(o);
+  const auto examples = swipe::read_jsonl(data, l->grids());
+  report_time_repairs(data, examples);
+  std::vector<swipe::literal_pool> pools(examples.size());
+  std::atomic<std::size_t> next{0};
+  std::string failure;
+  std::mutex m;
+  auto work = [&] {
+    eg::loaded_recognizer::session s{*l};
+    for (std::size_t i = next++; i < examples.size(); i = next++) {
+      try {
+        if (examples[i].word.empty()) throw parse_error("swipe " + std::to_string(i + 1) + " has no target word");
+        pools[i] = {s.candidates(examples[i].curve).first, examples[i].word, l->in_vocabulary(examples[i].word)};
+      } catch (const std::exception& e) {
+        std::lock_guard lock{m};
+        if (failure.empty()) failure = data + ": " + e.what();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < std::max(1U, threads); ++t) pool.emplace_back(work);
+  for (auto& t : pool) t.join();
+  if (!failure.empty()) throw error(failure);
+  auto start = l->literal();
+  start.reserve_rank = reserve_rank;
+  const auto fit = swipe::fit_literal_gate(pools, start, max_in_vocab_loss);
+  std::printf("%zu swipes, target among the literal spellings on %zu\n", fit.swipes, fit.target_literal);
+  std::printf("without literal spellings: accuracy@1 %.4f, accuracy@4 %.4f, Swipe MRR %.4f\n", fit.off_accuracy_at_1,
+              fit.off_accuracy_at_4, fit.off_mrr);
+  std::printf("with the fitted gate:      accuracy@1 %.4f, accuracy@4 %.4f, Swipe MRR %.4f\n", fit.accuracy_at_1, fit.accuracy_at_4,
+              fit.mrr);
+  std::printf("in-vocabulary accuracy@1: %.4f without, %.4f with (allowed loss %.4f)\n", fit.off_in_vocab_accuracy_at_1,
+              fit.in_vocab_accuracy_at_1, max_in_vocab_loss);
   print_and_save(fit.options.to_json(), out_path);
   return 0;
 }
@@ -721,6 +806,20 @@ int main(int argc, char** argv) try {
   std::vector<std::string> sf_grids{GLIDE_SOURCE_DIR "/data/grids/grids.json"};
   std::string sf_data, sf_out, sf_plot;
   std::size_t sf_limit = 4000;
+  auto* fit_literal = app.add_subcommand("fit-literal", "fit the gate that ranks the model's literal spellings, on labelled swipes");
+  model_options fl_opts;
+  fl_opts.add_to(fit_literal);
+  std::string fl_data, fl_out;
+  unsigned fl_threads = std::max(1U, std::thread::hardware_concurrency());
+  std::size_t fl_reserve = 4;
+  fit_literal->add_option("--data", fl_data, "labelled JSONL swipes (validation)")->required();
+  fit_literal->add_option("--out", fl_out, "where to write the gate (JSON, for --literal-params)");
+  fit_literal->add_option("--threads", fl_threads, "decoding threads");
+  fit_literal->add_option("--reserve-rank", fl_reserve, "rank kept for the best literal spelling when the gate allows (0: none)");
+  double fl_max_loss = 0.002;
+  fit_literal->add_option("--max-in-vocab-loss", fl_max_loss, "most accuracy@1 the gate may cost on swipes of vocabulary words")
+      ->check(CLI::Range(0.0, 1.0));
+
   auto* synth_fit = app.add_subcommand("synth-fit", "measure real swipes, fit the synthesizer's typical user to them, compare");
   synth_fit->add_option("--grids", sf_grids, "keyboard grids file(s)");
   synth_fit->add_option("--data", sf_data, "real labelled swipes (JSONL; training data)")->required();
@@ -772,6 +871,7 @@ int main(int argc, char** argv) try {
   if (!world().root()) return 0;
   if (*synth_fit) return cmd_synth_fit(sf_grids, sf_data, sf_limit, sf_out, sf_plot);
   if (*fit_rescore) return cmd_fit_rescore(fr_opts, fr_data, fr_predictions, fr_out);
+  if (*fit_literal) return cmd_fit_literal(fl_opts, fl_data, fl_out, fl_threads, fl_reserve, fl_max_loss);
   if (*fit_geo) return cmd_fit_geometric(fit_opts, fit_data, fit_out, fit_pool);
   if (*evaluate) return cmd_evaluate(predictions, confusions);
   if (*aggregate) {

@@ -3,7 +3,8 @@
 # (real swipes of volunteers no model trained on, each on its exact keyboard) with `glide predict`
 # and prints top-1 / top-4 / Swipe MRR on all swipes and on in-vocabulary swipes, and ms per swipe
 # on one thread. Every choice was made on valid; test is only reported. Then the fitted merge of the
-# neural and geometric lists, and the 20 commonest confusions of the defaults on valid.
+# neural and geometric lists, the 20 commonest confusions of the defaults on valid, and the speed
+# ratios. Rows before literal spellings pin --no-literal (the CLI's default since issue 23).
 #
 # Usage: scripts/accuracy.sh [BUILD_DIR]   (after building glide_cli and glide_vocabularies)
 # Needs ../shared/data/how-we-swipe and git history. About 10 minutes on 2 cores.
@@ -30,11 +31,11 @@ model_at "$decayed_commit" "$work/decayed"
 git show "$decayed_commit:configs/rescore-en.json" > "$work/decayed-rescore.json"
 # The vocabulary before contractions were added.
 vocab_without_contractions "$build" "$work/en-no-contractions.tsv"
-old_search="--search $old_default_search --rescore-geometric 0"
+old_search="--search $old_default_search --rescore-geometric 0 --no-literal"
 # The deeper model's defaults before the beam was narrowed to the speed limit, with the rescoring
 # weights fitted for them.
 git show f4d3868:configs/rescore-en.json > "$work/deeper-rescore.json"
-beam12="--search $beam12_search"
+beam12="--search $beam12_search --no-literal"
 
 # row NAME PREDICT-OPTIONS...: one table row, valid then test.
 row() {
@@ -52,17 +53,18 @@ row() {
         v = substr(text, RSTART, RLENGTH); sub(/.* /, "", v); return v
       }
       /swipes in/ {
-        split($0, part, "in-vocabulary")
-        printf " %s / %s / %s | %s / %s / %s |", grab(part[1], "accuracy@1"), grab(part[1], "accuracy@4"),
-               grab(part[1], "Swipe MRR"), grab(part[2], "accuracy@1"), grab(part[2], "accuracy@4"), grab(part[2], "Swipe MRR")
+        split($0, part, "in-vocabulary|out-of-vocabulary")
+        printf " %s / %s / %s | %s / %s / %s | %s / %s / %s |", grab(part[1], "accuracy@1"), grab(part[1], "accuracy@4"),
+               grab(part[1], "Swipe MRR"), grab(part[2], "accuracy@1"), grab(part[2], "accuracy@4"), grab(part[2], "Swipe MRR"),
+               grab(part[3], "accuracy@1"), grab(part[3], "accuracy@4"), grab(part[3], "Swipe MRR")
       }' "$log")
     ms=$(awk '/swipes in/ { printf "%.1f", 1000 * $4 / $1 }' "$log")
   done
   echo "$cells $ms |"
 }
 
-echo "| row | valid: top-1 / top-4 / MRR | valid, in-vocabulary | test: top-1 / top-4 / MRR | test, in-vocabulary | ms/swipe (test) |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| row | valid: top-1 / top-4 / MRR | valid, in-vocabulary | valid, out-of-vocabulary | test: top-1 / top-4 / MRR | test, in-vocabulary | test, out-of-vocabulary | ms/swipe (test) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 row before --model "$work/before" --vocab "$work/en-no-contractions.tsv" $old_search
 row real-data --model "$work/prev" --vocab "$work/en-no-contractions.tsv" $old_search
 row contractions --model "$work/prev" $old_search
@@ -71,7 +73,8 @@ row lr-decay --model "$work/decayed" $beam12 --rescore-params "$work/prev-rescor
 row refit-rescore --model "$work/decayed" $beam12 --rescore-params "$work/decayed-rescore.json"
 row deeper $beam12 --rescore-params "$work/decayed-rescore.json"
 row deeper-refit-rescore $beam12 --rescore-params "$work/deeper-rescore.json"
-row beam9
+row beam9 --no-literal
+row literal
 row geometric --recognizer geometric
 echo
 echo "Fitted merge of the contractions row (neural) and the geometric row, weights fitted on valid:"
@@ -84,11 +87,12 @@ for split in valid test; do
 done
 echo
 echo "Commonest confusions of the defaults on valid:"
-"$glide" evaluate --predictions "$work/beam9-valid.jsonl" --confusions 20 | tail -n 21
+"$glide" evaluate --predictions "$work/literal-valid.jsonl" --confusions 20 | tail -n 21
 echo
 # Issue 10's speed condition on test: the defaults against the before row, in one process,
 # interleaved swipe by swipe (bench/pipelines.cpp).
-echo "Time per swipe on test, the defaults against the issue's baseline (the before row):"
+echo "Time per swipe on test, the defaults against the issue's baseline (the before row) and issue 23's (beam9):"
 "$build/bench/glide_bench_pipelines" --grids "$hws/grids.json" --data "$hws/test.jsonl" --passes 2 \
-  --pipeline "before:model=$work/before;vocab=$work/en-no-contractions.tsv;search=$old_default_search;rescore=0" \
-  --pipeline "defaults:" --pipeline "deeper-beam12:search=$beam12_search;rescore_params=$work/deeper-rescore.json"
+  --pipeline "before:model=$work/before;vocab=$work/en-no-contractions.tsv;search=$old_default_search;rescore=0;literal=0" \
+  --pipeline "beam9:literal=0" --pipeline "defaults:" \
+  --pipeline "deeper-beam12:search=$beam12_search;rescore_params=$work/deeper-rescore.json;literal=0"

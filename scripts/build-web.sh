@@ -40,6 +40,7 @@ files=(
   --preload-file models/en-qwerty/model.safetensors@/en/model.safetensors
   --preload-file "$build/vocab/en.tsv@/en/vocab.tsv"
   --preload-file configs/rescore-en.json@/en/rescore.json
+  --preload-file configs/literal-en.json@/en/literal.json
   --preload-file models/ru-jcuken/config.json@/ru/config.json
   --preload-file models/ru-jcuken/model.safetensors@/ru/model.safetensors
   --preload-file "$build/vocab/ru.tsv@/ru/vocab.tsv"
@@ -47,7 +48,7 @@ files=(
 )
 em++ "$out/glide_wasm.o" -o "$out/glide.js" -O2 -msimd128 -fexceptions \
   -sMODULARIZE=1 -sEXPORT_NAME=createGlide -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 \
-  -sEXPORTED_FUNCTIONS=_glide_load,_glide_decode,_glide_error,_glide_word_count \
+  -sEXPORTED_FUNCTIONS=_glide_load,_glide_decode,_glide_error,_glide_word_count,_glide_add_words,_glide_remove_words \
   -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,FS,HEAPU8 "${files[@]}"
 cp web/index.html web/app.js web/style.css "$out/"
 ls -l "$out"/glide.js "$out"/glide.wasm "$out"/glide.data

@@ -13,7 +13,7 @@ packages=(
   g++ cmake make
   libeigen3-dev librange-v3-dev libboost-dev
   catch2 nlohmann-json3-dev libbenchmark-dev libcli11-dev
-  wamerican onboard-data
+  wamerican wamerican-large onboard-data
 )
 web=0
 for arg in "$@"; do

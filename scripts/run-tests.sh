@@ -19,3 +19,11 @@ cmake -S . -B "$san" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 -D
 cmake --build "$san" -j"$(nproc)" --target glide_unit_tests glide_law_tests glide_cli glide_vocabularies
 ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --test-dir "$san" -j"$(nproc)" --output-on-failure -R '^(glide_unit_tests|glide_law_tests|cli\.)'
+
+# Decoding while words are added and removed (tests tagged [threads]) in a ThreadSanitizer build.
+tsan=${GLIDE_TSAN_BUILD_DIR:-build-tsan}
+cmake -S . -B "$tsan" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DGLIDE_SANITIZE_THREAD=ON -DGLIDE_WITH_TORCH=OFF \
+  -DGLIDE_BUILD_BENCH=OFF -DGLIDE_NATIVE=OFF
+cmake --build "$tsan" -j"$(nproc)" --target glide_pipeline_tests glide_vocabularies
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir "$tsan" --output-on-failure -R 'glide_pipeline_tests:.*while other threads decode'

@@ -29,7 +29,7 @@ for search in trie_beam:beam_width=8,n_best=4 best_first:n_best=4; do
   for prior in 0 0.3 0.6 1.0; do
     spec="$search,prior_weight=$prior"
     "$build/examples/glide" predict --grids "$hws/grids.json" --data "$work/valid-1000.jsonl" --out "$work/p.jsonl" \
-      --threads 1 --rescore-geometric 0 --search "$spec" 2> /dev/null |
+      --threads 1 --rescore-geometric 0 --no-literal --search "$spec" 2> /dev/null |
       awk -v spec="$spec" '
         function grab(text, what,   v) {
           if (!match(text, what " [0-9.]+")) return "-"

@@ -5,10 +5,12 @@
 'use strict';
 
 // Each layout: its grid, model directory and vocabulary in the module's file system, and the options
-// of the native CLI's defaults (trie beam 9, geometric rescoring weight 1, top 4).
+// of the native CLI's defaults (trie beam 9, geometric rescoring weight 1, literal spellings under the
+// gate fitted for English, top 4). The Russian model has no fitted gate: vocabulary words only.
 const layouts = {
   en: { grid: 'qwerty_english', model: '/en', vocab: '/en/vocab.tsv',
-        options: { top: 4, rescore_geometric: 1, rescore_params: '/en/rescore.json' } },
+        options: { top: 4, rescore_geometric: 1, rescore_params: '/en/rescore.json', literal: true,
+                   literal_params: '/en/literal.json' } },
   ru: { grid: 'default', model: '/ru', vocab: '/ru/vocab.tsv',
         options: { top: 4, rescore_geometric: 1, rescore_params: '/en/rescore.json' } },
 };
@@ -80,6 +82,13 @@ function show(result, live) {
     const li = document.createElement('li');
     li.textContent = w.word;
     if (live) li.className = 'live';
+    // Where the word came from: spelled by the model (no list holds it) or one of the user's words.
+    if (w.origin === 'literal' || w.origin === 'user') {
+      const tag = document.createElement('em');
+      tag.className = w.origin;
+      tag.textContent = w.origin === 'literal' ? 'spelled' : 'your word';
+      li.appendChild(tag);
+    }
     const score = document.createElement('span');
     score.textContent = w.score.toFixed(2);
     li.appendChild(score);
@@ -183,7 +192,27 @@ const ready = createGlide().then((module) => {
   throw err;
 });
 
+// The user's words: one "word [weight]" a line, added to the current layout's recognizer at once
+// (the next swipe sees them); "remove" takes them out again.
+function editWords(fn) {
+  const text = document.getElementById('user-words').value;
+  const r = JSON.parse(glide.ccall(fn, 'string', ['number', 'string'], [handles[current], text]));
+  const line = document.getElementById('user-words-status');
+  if (r.error) line.textContent = r.error;
+  else if (fn === 'glide_add_words')
+    line.textContent = `${r.added} added, ${r.updated} updated` + (r.rejected.length ? `; not added: ${r.rejected.join('; ')}` : '') +
+      ` (${r.user_words} of your words)`;
+  else line.textContent = `${r.removed} removed` + (r.rejected.length ? `; ${r.rejected.join('; ')}` : '') + ` (${r.user_words} of your words)`;
+  return r;
+}
+document.getElementById('add-words').addEventListener('click', () => editWords('glide_add_words'));
+document.getElementById('remove-words').addEventListener('click', () => editWords('glide_remove_words'));
+
 window.glideDemo = {
+  addWords: (text) => {
+    document.getElementById('user-words').value = text;
+    return editWords('glide_add_words');
+  },
   ready,
   decode: (s) => decode(s),
   layout: (name) => load(name),

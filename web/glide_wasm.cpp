@@ -3,9 +3,14 @@
 //
 //   glide_load(model_dir, vocabulary, grids_file, options_json) -> handle (>= 0), or -1 (glide_error()
 //       says why); options_json (may be "{}"): "search", "top", "rescore_geometric", "rescore_params",
-//       as the CLI's --search, --top, --rescore-geometric and --rescore-params
-//   glide_decode(handle, swipe_json) -> {"words":[{"word":..,"score":..}],"ms":..,"steps":..}
-//                                       or {"error":".."}; swipe_json is {"x":[..],"y":[..],"t":[..],"grid":"name"}
+//       "literal" (bool), "literal_params", as the CLI's --search, --top, --rescore-geometric,
+//       --rescore-params, --no-literal and --literal-params
+//   glide_decode(handle, swipe_json) -> {"words":[{"word":..,"score":..,"origin":..}],"ms":..,"steps":..}
+//                                       or {"error":".."}; swipe_json is {"x":[..],"y":[..],"t":[..],"grid":"name"};
+//                                       origin: "vocabulary", "user" or "literal"
+//   glide_add_words(handle, text) -> {"added":..,"updated":..,"rejected":[..],"user_words":..} or {"error":".."};
+//       text: the --user-words format, one "word [weight]" a line
+//   glide_remove_words(handle, text) -> {"removed":..,"rejected":[..],"user_words":..}; text: a word a line
 //   glide_word_count(handle) -> vocabulary words
 //
 // Returned strings stay valid until the next call. Built natively too (no emscripten), the same
@@ -55,6 +60,7 @@
 
 #include <chrono>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -80,6 +86,8 @@ EMSCRIPTEN_KEEPALIVE int glide_load(const char* model_dir, const char* vocabular
       else if (k == "top") o.top = v.get<std::size_t>();
       else if (k == "rescore_geometric") o.rescore_geometric = v.get<float>();
       else if (k == "rescore_params") o.rescore_params = v.get<std::string>();
+      else if (k == "literal") o.literal = v.get<bool>();
+      else if (k == "literal_params") o.literal_params = v.get<std::string>();
       else throw glide::config_error("glide_load: unknown option '" + k + "'");
     }
     recognizers.push_back(glide::backends::eigen::load_recognizer(std::move(o)));
@@ -114,9 +122,44 @@ EMSCRIPTEN_KEEPALIVE const char* glide_decode(int handle, const char* swipe_json
     const auto r = recognizers[static_cast<std::size_t>(handle)]->recognize(c);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     out["words"] = nlohmann::json::array();
-    for (const auto& w : r.words) out["words"].push_back({{"word", w.word}, {"score", w.score}});
+    for (const auto& w : r.words) out["words"].push_back({{"word", w.word}, {"score", w.score}, {"origin", glide::origin_name(w.origin)}});
     out["ms"] = ms;
     out["steps"] = r.stats.decoder_steps;
+  } catch (const std::exception& e) {
+    out = {{"error", e.what()}};
+  }
+  last_result = out.dump();
+  return last_result.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* glide_add_words(int handle, const char* text) {
+  nlohmann::json out;
+  try {
+    if (handle < 0 || static_cast<std::size_t>(handle) >= recognizers.size())
+      throw glide::config_error("no recognizer " + std::to_string(handle));
+    std::istringstream in{text};
+    const auto words = glide::read_user_words(in, "words");
+    auto& r = *recognizers[static_cast<std::size_t>(handle)];
+    const auto report = r.add_words(words);
+    out = {{"added", report.added}, {"updated", report.updated}, {"rejected", report.rejected}, {"user_words", r.user_words()->size()}};
+  } catch (const std::exception& e) {
+    out = {{"error", e.what()}};
+  }
+  last_result = out.dump();
+  return last_result.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* glide_remove_words(int handle, const char* text) {
+  nlohmann::json out;
+  try {
+    if (handle < 0 || static_cast<std::size_t>(handle) >= recognizers.size())
+      throw glide::config_error("no recognizer " + std::to_string(handle));
+    std::istringstream in{text};
+    std::vector<std::string> words;
+    for (auto& w : glide::read_user_words(in, "words")) words.push_back(std::move(w.word));
+    auto& r = *recognizers[static_cast<std::size_t>(handle)];
+    const auto report = r.remove_words(words);
+    out = {{"removed", report.removed}, {"rejected", report.rejected}, {"user_words", r.user_words()->size()}};
   } catch (const std::exception& e) {
     out = {{"error", e.what()}};
   }

@@ -5,6 +5,7 @@
 #include <glide/concepts/backend.hpp>
 #include <glide/concepts/decoder.hpp>
 #include <glide/concepts/encoder.hpp>
+#include <glide/concepts/lexicon.hpp>
 #include <glide/concepts/logits_processor.hpp>
 #include <glide/concepts/stopping_criterion.hpp>
 #include <glide/core/error.hpp>
@@ -38,6 +39,9 @@
 #include <glide/swipe/synthesizer.hpp>
 #include <glide/text/char_tokenizer.hpp>
 #include <glide/text/utf8.hpp>
+#include <glide/vocab/any_spelling.hpp>
 #include <glide/vocab/levenshtein.hpp>
+#include <glide/vocab/lexicon_union.hpp>
 #include <glide/vocab/trie.hpp>
+#include <glide/vocab/user_trie.hpp>
 #include <glide/vocab/word_list.hpp>

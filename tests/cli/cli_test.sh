@@ -106,11 +106,32 @@ expect_error "unknown search 'astar'" "$glide" decode --search astar
 expect_error "cannot open word list" "$glide" decode --vocab /nonexistent.txt
 expect_error "unknown grid" "$glide" synth --grid colemak --words a
 # Vocabulary lines that cannot be used are counted and reported; non-finite counts name the line (issue 13 D6).
-printf 'hello 5\nHELLO 2\nincomprehensibilitiesincomprehensibilities 3\nworld 1e308\nworld 1e308\n' > "$work/words.tsv"
+printf 'hello 5\n日本 2\nincomprehensibilitiesincomprehensibilities 3\nworld 1e308\nworld 1e308\n' > "$work/words.tsv"
 "$glide" decode --vocab "$work/words.tsv" > /dev/null 2> "$work/vocab-err.txt" || fail "decode with a vocabulary of huge counts"
 grep -q "dropped 1 line(s) with characters outside the alphabet" "$work/vocab-err.txt" || fail "dropped vocabulary lines not reported"
 grep -q "1 word(s) longer than the model allows" "$work/vocab-err.txt" || fail "too-long vocabulary words not reported"
 printf 'hello 5\nworld inf\n' > "$work/inf.tsv"
+# Open vocabulary (issue 23). Display forms: a list word is spelled folded and shown as written.
+printf 'Boston 50\nthe 100\n' > "$work/display.tsv"
+"$glide" synth --grid qwerty_english --words boston --count 1 --seed 3 --out "$work/boston.jsonl"
+"$glide" decode --vocab "$work/display.tsv" "$work/boston.jsonl" --no-literal | grep -q -- "-> Boston (" ||
+  fail "the display form Boston was not shown for a swipe of boston"
+# User words: added from a file, shown as written and marked; bad lines name FILE:LINE.
+"$glide" synth --grid qwerty_english --words tarantino --count 1 --seed 3 --out "$work/tarantino.jsonl"
+printf '# mine\nTarantino\n' > "$work/user.txt"
+"$glide" decode --user-words "$work/user.txt" "$work/tarantino.jsonl" 2> "$work/user.err" | grep -q -- "-> Tarantino (-[0-9.]*) \[user\]" ||
+  fail "a user word was not read, shown as written and marked [user]"
+grep -q "1 user word(s) added" "$work/user.err" || fail "added user words not reported"
+"$glide" decode --no-literal "$work/tarantino.jsonl" | grep -q "\[literal\]" && fail "--no-literal still gave literal spellings"
+"$glide" decode "$work/tarantino.jsonl" | grep -q "\[literal\]" || fail "no literal spelling offered for an unknown word"
+printf 'Aalborg\nOdense x\n' > "$work/bad-user.txt"
+expect_error "bad-user.txt:2: weight 'x' is not a number" "$glide" decode --user-words "$work/bad-user.txt"
+printf 'Aalborg\n日本\n' > "$work/unspellable.txt"
+expect_error "1 word(s) cannot be added: 日本" "$glide" decode --user-words "$work/unspellable.txt"
+expect_error "cannot open user words" "$glide" decode --user-words "$work/nonexistent.txt"
+"$glide" predict --data "$work/tarantino.jsonl" --out "$work/tarantino-p.jsonl" --user-words "$work/user.txt" 2> /dev/null > /dev/null
+grep -q '"origin":"user"' "$work/tarantino-p.jsonl" || fail "predictions do not record a user word's origin"
+grep -q '"in_vocab":true' "$work/tarantino-p.jsonl" || fail "a user word's target is not in the decoding vocabulary"
 expect_error "inf.tsv:2: count 'inf' is not a finite positive number" "$glide" decode --vocab "$work/inf.tsv"
 # Timestamps that never change are repaired and said so.
 python3 - "$src/data/samples/en.jsonl" "$work/const-t.jsonl" <<'PY'

@@ -4,10 +4,12 @@
 // swipes through the page's decoder directly and compares the words with NATIVE (the native CLI's
 // `glide predict` output for the same file), reports decode times and the page's memory, and saves a
 // screenshot.
-// Usage: node demo_test.mjs WEB_DIR SWIPES.jsonl NATIVE.jsonl SCREENSHOT.png
+// Then it adds a name through the page's box of user words and checks that a swipe of it reads the
+// name as written, marked as the user's word.
+// Usage: node demo_test.mjs WEB_DIR SWIPES.jsonl NATIVE.jsonl SCREENSHOT.png USER_SWIPE.jsonl
 import { openPage, readJsonl, decodeIn } from './harness.mjs';
 
-const [webDir, swipesPath, nativePath, screenshot] = process.argv.slice(2);
+const [webDir, swipesPath, nativePath, screenshot, userPath] = process.argv.slice(2);
 const swipes = readJsonl(swipesPath);
 const native = readJsonl(nativePath);
 
@@ -67,7 +69,21 @@ try {
   console.log(`page memory: WebAssembly ${(m.wasm_bytes / 1048576).toFixed(1)} MiB (peak), JavaScript heap ` +
               `${m.js_heap_bytes ? (m.js_heap_bytes / 1048576).toFixed(1) + ' MiB' : 'not reported'}`);
 
-  // 3. The Russian layout loads and decodes.
+  // 3. A word of the user's, added through the page's box, is read as written and marked as theirs.
+  const [userSwipe] = readJsonl(userPath);
+  const plain = await decodeIn(page, userSwipe);
+  console.log(`before adding: ${plain.words.map((w) => `${w.word} (${w.origin})`).join(', ')}`);
+  if (plain.words.some((w) => w.origin === 'user')) fail('a user word before any was added');
+  await page.type('#user-words', 'Tarantino');
+  await page.click('#add-words');
+  const added = await page.$eval('#user-words-status', (e) => e.textContent);
+  if (!/^1 added/.test(added)) fail(`adding a word: '${added}'`);
+  const withWord = await decodeIn(page, userSwipe);
+  console.log(`after adding Tarantino (${added}): ${withWord.words.map((w) => `${w.word} (${w.origin})`).join(', ')}`);
+  if (withWord.words[0]?.word !== 'Tarantino' || withWord.words[0]?.origin !== 'user')
+    fail('the added word is not read first, as written, marked as the user\'s');
+
+  // 4. The Russian layout loads and decodes.
   await page.select('#layout', 'ru');
   const ru = await page.$eval('#status', (e) => e.textContent);
   if (!/grid default/.test(ru)) fail(`Russian layout: ${ru}`);

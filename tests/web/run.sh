@@ -17,7 +17,10 @@ mkdir -p "$work"
 # One swipe each of six words on the page's English grid, as the synthesizer fitted to real swipes draws them.
 "$glide" synth --grids "$src/data/grids/grids.json" --grid qwerty_english --words hello,world,keyboard,people,thanks,because \
   --count 1 --seed 7 --synthesizer "$src/configs/synth-en.json" --out "$work/swipes.jsonl"
+# A name outside the vocabulary, for the page's box of user words.
+"$glide" synth --grids "$src/data/grids/grids.json" --grid qwerty_english --words tarantino \
+  --count 1 --seed 7 --synthesizer "$src/configs/synth-en.json" --out "$work/user.jsonl"
 # The native CLI's words for the same swipes, with the options the page uses (the CLI's defaults).
 "$glide" predict --grids "$src/data/grids/grids.json" --data "$work/swipes.jsonl" --out "$work/native.jsonl" > /dev/null
 cd "$src/tests/web"
-node demo_test.mjs "$build/web" "$work/swipes.jsonl" "$work/native.jsonl" "$build/web-demo.png"
+node demo_test.mjs "$build/web" "$work/swipes.jsonl" "$work/native.jsonl" "$build/web-demo.png" "$work/user.jsonl"

@@ -27,10 +27,20 @@ struct hypothesis {
   friend bool operator==(const hypothesis&, const hypothesis&) = default;
 };
 
+/// Where a predicted word came from: the recognizer's vocabulary, the user's dictionary (words added
+/// at run time), or spelled letter by letter by the model (literal, open-vocabulary decoding).
+enum class word_origin : std::uint8_t { vocabulary, user, literal };
+
+/// The origin's name in files and messages: "vocabulary", "user" or "literal".
+[[nodiscard]] constexpr const char* origin_name(word_origin o) noexcept {
+  return o == word_origin::user ? "user" : o == word_origin::literal ? "literal" : "vocabulary";
+}
+
 /// One entry of a ranked prediction.
 struct scored_word {
   std::string word;
   score_t score = 0.0F;
+  word_origin origin = word_origin::vocabulary;
 
   friend bool operator==(const scored_word&, const scored_word&) = default;
 };

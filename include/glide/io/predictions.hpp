@@ -1,7 +1,9 @@
 #pragma once
-// Predictions files: one JSON object a line, a swipe's ranked words with their scores, the target word
-// when known and whether the decoding vocabulary held it:
-//   {"predictions": [{"word": "hello", "score": -1.25}, ...], "word": "hello", "in_vocab": true}
+// Predictions files: one JSON object a line, a swipe's ranked words with their scores and origins, the
+// target word when known and whether the decoding vocabulary held it:
+//   {"predictions": [{"word": "hello", "score": -1.25, "origin": "vocabulary"}, ...], "word": "hello", "in_vocab": true}
+// "origin" is "vocabulary", "user" (the user's dictionary) or "literal" (spelled by the model); a
+// prediction without it (files of earlier versions, other tools) reads as "vocabulary".
 // Scores are finite (a non-finite score is refused on writing and on reading, so NaN never reaches a
 // file); every error names the file and line.
 
@@ -34,7 +36,7 @@ struct prediction_line {
   for (const auto& s : p.predictions) {
     if (!std::isfinite(s.score))
       throw shape_error("predictions: the score of '" + s.word + "' is not finite (" + std::to_string(s.score) + ")");
-    a.push_back({{"word", s.word}, {"score", s.score}});
+    a.push_back({{"word", s.word}, {"score", s.score}, {"origin", origin_name(s.origin)}});
   }
   nlohmann::json j{{"predictions", std::move(a)}};
   if (!p.word.empty()) j["word"] = p.word;
@@ -56,7 +58,15 @@ struct prediction_line {
       if (!score.is_number()) throw parse_error(where + "a score is not a number");
       const double v = score.get<double>();
       if (!std::isfinite(v) || std::abs(v) > 3e38) throw parse_error(where + "score " + score.dump() + " is out of range");
-      p.predictions.push_back({s.at("word").get<std::string>(), static_cast<score_t>(v)});
+      auto origin = word_origin::vocabulary;
+      if (s.contains("origin")) {
+        const auto& o = s.at("origin");
+        if (o == "vocabulary") origin = word_origin::vocabulary;
+        else if (o == "user") origin = word_origin::user;
+        else if (o == "literal") origin = word_origin::literal;
+        else throw parse_error(where + "origin " + o.dump().substr(0, 40) + " is not \"vocabulary\", \"user\" or \"literal\"");
+      }
+      p.predictions.push_back({s.at("word").get<std::string>(), static_cast<score_t>(v), origin});
     }
     return p;
   } catch (const nlohmann::json::exception& e) {

@@ -1,6 +1,8 @@
 #pragma once
 // Swipe MRR (the Yandex Cup 2023 metric) and top-k accuracy. After duplicate words are removed, the
-// target at rank 1, 2, 3, 4 scores 1, 0.1, 0.09, 0.08; lower ranks or a miss score 0.
+// target at rank 1, 2, 3, 4 scores 1, 0.1, 0.09, 0.08; lower ranks or a miss score 0. Words are
+// compared as swiped (fold_plain): a display form "Boston" or "don't" hits the target "boston" or
+// "dont", and two forms of one spelling count once.
 
 #include <algorithm>
 #include <array>
@@ -15,6 +17,7 @@
 
 #include <glide/core/error.hpp>
 #include <glide/core/types.hpp>
+#include <glide/text/fold.hpp>
 
 namespace glide {
 
@@ -22,11 +25,13 @@ inline constexpr std::array<double, 4> swipe_mrr_weights{1.0, 0.1, 0.09, 0.08};
 
 /// 1-based rank of `target` among the distinct words of `words` (best first), or 0 if absent.
 inline std::size_t distinct_rank(std::span<const std::string> words, std::string_view target) {
-  std::vector<std::string_view> seen;
+  const auto t = fold_plain(target);
+  std::vector<std::string> seen;
   for (const auto& w : words) {
-    if (std::find(seen.begin(), seen.end(), w) != seen.end()) continue;
-    seen.push_back(w);
-    if (w == target) return seen.size();
+    auto f = fold_plain(w);
+    if (std::find(seen.begin(), seen.end(), f) != seen.end()) continue;
+    seen.push_back(std::move(f));
+    if (seen.back() == t) return seen.size();
   }
   return 0;
 }

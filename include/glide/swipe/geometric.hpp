@@ -309,6 +309,40 @@ class geometric_recognizer {
     return channels_of(c, std::span<const std::string>{&word, 1}).front();
   }
 
+  /// The channels of any spellings (words of the user's dictionary, literal spellings), each with the
+  /// log prior given for it, their templates made for this swipe's layout on the fly; nullopt for a
+  /// spelling the grid cannot type.
+  [[nodiscard]] std::vector<std::optional<geometric_channels>> channels_of_spellings(const swipe_curve& c,
+                                                                                   std::span<const std::string> words,
+                                                                                   std::span<const float> log_priors) const {
+    if (words.size() != log_priors.size()) throw shape_error("channels_of_spellings: one log prior per word");
+    std::vector<std::optional<geometric_channels>> out(words.size());
+    if (words.empty()) return out;
+    const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
+    const auto& t = templates_for(g);
+    const auto sw = prepare(c, g);
+    const std::size_t n = options_.points;
+    std::vector<detail::point2> centres, q(n);
+    for (std::size_t w = 0; w < words.size(); ++w) {
+      centres.clear();
+      bool ok = true;
+      for (char32_t ch : utf8::decode(words[w])) {
+        const auto it = std::find_if(t.layout.begin(), t.layout.end(), [&](const auto& l) { return l.first == ch; });
+        if (it == t.layout.end()) {
+          ok = false;
+          break;
+        }
+        if (centres.empty() || centres.back().x != it->second.x || centres.back().y != it->second.y) centres.push_back(it->second);
+      }
+      if (!ok || centres.empty()) continue;
+      detail::resample(centres, n, q.data());
+      float cx = 0, cy = 0, is = 1;
+      detail::normaliser(q.data(), n, min_shape_scale, cx, cy, is);
+      out[w] = channels_at(sw, q.data(), cx, cy, is, log_priors[w]);
+    }
+    return out;
+  }
+
   [[nodiscard]] const std::string& word(std::size_t i) const { return words_[i]; }
 
   /// The template of `word` on `grid`, in key units (tests read the geometry).
@@ -356,8 +390,11 @@ class geometric_recognizer {
 
   geometric_channels channels(const prepared& s, const template_set& t, std::size_t w) const {
     const std::size_t n = options_.points;
-    const detail::point2* q = t.points.data() + w * n;
-    const float tcx = t.cx[w], tcy = t.cy[w], tis = t.inv_scale[w];
+    return channels_at(s, t.points.data() + w * n, t.cx[w], t.cy[w], t.inv_scale[w], log_prior_[w]);
+  }
+
+  geometric_channels channels_at(const prepared& s, const detail::point2* q, float tcx, float tcy, float tis, float log_prior) const {
+    const std::size_t n = options_.points;
     float loc = 0, shape = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const float dx = s.path[i].x - q[i].x, dy = s.path[i].y - q[i].y;
@@ -371,7 +408,7 @@ class geometric_recognizer {
     ch.end = std::hypot(s.path.back().x - q[n - 1].x, s.path.back().y - q[n - 1].y);
     ch.location = loc / static_cast<float>(n);
     ch.shape = shape / static_cast<float>(n);
-    ch.log_prior = log_prior_[w];
+    ch.log_prior = log_prior;
     return ch;
   }
 

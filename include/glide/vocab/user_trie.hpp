@@ -48,15 +48,29 @@ class user_trie {
 
   /// Removes `tokens`; false when it was not a word.
   bool remove(std::span<const token_id> tokens) {
+    if (!erase(tokens)) return false;
+    prune();
+    return true;
+  }
+
+  /// Removes `tokens` but leaves its nodes (false when it was not a word): call prune() after a batch
+  /// of erasures, before the trie is searched again (until then it may hold branches with no word).
+  bool erase(std::span<const token_id> tokens) {
     const auto n = lexicon_find(*this, tokens);
     if (!n || counts_[*n] == 0.0) return false;
+    total_ -= counts_[*n];
+    counts_[*n] = 0.0;
+    --words_;
+    if (words_ == 0) total_ = 0.0;  // no rounding left behind
+    return true;
+  }
+
+  /// Rebuilds the trie from its words, dropping branches that lead to none.
+  void prune() {
     std::vector<std::pair<std::vector<token_id>, double>> keep;
-    for_each_word([&](std::span<const token_id> w, double c) {
-      if (!std::equal(w.begin(), w.end(), tokens.begin(), tokens.end())) keep.emplace_back(std::vector<token_id>(w.begin(), w.end()), c);
-    });
+    for_each_word([&](std::span<const token_id> w, double c) { keep.emplace_back(std::vector<token_id>(w.begin(), w.end()), c); });
     *this = user_trie{};
     for (const auto& [w, c] : keep) set(w, c);
-    return true;
   }
 
   [[nodiscard]] std::size_t word_count() const noexcept { return words_; }

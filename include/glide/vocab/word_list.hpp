@@ -1,6 +1,7 @@
 #pragma once
 // Reading word lists into vocabulary tries. A line is `word` or `word<whitespace>count`; blank lines
-// and lines starting with '#' are ignored.
+// and lines starting with '#' are ignored. With `fold`, a word is read as displayed (Boston, don't,
+// café) and spelled in the tokenizer's alphabet (glide/text/fold.hpp); `shown` keeps what was written.
 
 #include <charconv>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include <glide/core/charconv.hpp>
 #include <glide/core/error.hpp>
 #include <glide/text/char_tokenizer.hpp>
+#include <glide/text/fold.hpp>
 #include <glide/vocab/trie.hpp>
 
 namespace glide {
@@ -25,10 +27,14 @@ struct word_list_options {
   bool skip_unencodable = false;
   /// Skip (and count) words of more tokens than this, e.g. a model's max_word_length (0: no limit).
   std::size_t max_tokens = 0;
+  /// Spell each word in the alphabet (lower case, no diacritics or apostrophes where the alphabet has
+  /// none) and keep the written form in `shown`.
+  bool fold = false;
 };
 
 struct word_list {
   std::vector<weighted_word> words;
+  std::vector<std::string> shown;  ///< with `fold`: each word as written (words[i]'s display form)
   std::size_t skipped = 0;                  ///< lines skipped for characters outside the alphabet
   std::vector<std::string> skipped_examples;  ///< the first few of them
   std::size_t too_long = 0;                 ///< lines skipped for more tokens than max_tokens
@@ -79,7 +85,12 @@ inline word_list read_word_list(std::istream& in, const char_tokenizer& tokenize
     }
     std::vector<token_id> tokens;
     try {
-      tokens = tokenizer.encode(word);
+      if (options.fold) {
+        const auto spelled = fold_for(tokenizer, word);
+        tokens = tokenizer.encode(spelled ? std::string_view{*spelled} : std::string_view{word});
+      } else {
+        tokens = tokenizer.encode(word);
+      }
     } catch (const error& e) {
       if (!options.skip_unencodable) throw parse_error(where() + e.what());
       ++out.skipped;
@@ -92,6 +103,7 @@ inline word_list read_word_list(std::istream& in, const char_tokenizer& tokenize
       continue;
     }
     out.words.push_back({std::move(tokens), count});
+    if (options.fold) out.shown.push_back(word);
   }
   if (out.words.empty()) {
     const auto dropped = out.dropped_summary();

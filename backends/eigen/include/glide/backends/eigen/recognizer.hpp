@@ -24,12 +24,15 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include <glide/backends/eigen/model.hpp>
 #include <glide/core/error.hpp>
+#include <glide/io/content_hash.hpp>
 #include <glide/model/config.hpp>
 #include <glide/rerank/levenshtein_rerank.hpp>
 #include <glide/search/prediction.hpp>
@@ -37,9 +40,14 @@
 #include <glide/swipe/dataset.hpp>
 #include <glide/swipe/geometric.hpp>
 #include <glide/swipe/grid.hpp>
+#include <glide/swipe/literal.hpp>
 #include <glide/swipe/recognizer.hpp>
 #include <glide/text/char_tokenizer.hpp>
+#include <glide/text/fold.hpp>
+#include <glide/vocab/any_spelling.hpp>
+#include <glide/vocab/lexicon_union.hpp>
 #include <glide/vocab/trie.hpp>
+#include <glide/vocab/user_dictionary.hpp>
 #include <glide/vocab/word_list.hpp>
 
 namespace glide::backends::eigen {
@@ -63,6 +71,14 @@ struct recognizer_options {
   /// Neural words rescored by score + weight * geometric score under `rescore_params` (0: off).
   float rescore_geometric = 0;
   std::string rescore_params;
+  /// Literal (open-vocabulary) decoding: the model's free spellings are candidates too, ranked by the
+  /// gate in `literal_params` (JSON from `glide fit-literal`; empty: built-in defaults). Neural only.
+  bool literal = false;
+  std::string literal_params;
+  /// The weight (a count in the vocabulary's units) of a user word added without one: 0 takes the
+  /// count of the vocabulary's `user_word_rank`-th most frequent word.
+  double user_word_weight = 0;
+  std::size_t user_word_rank = 1000;
   /// Where the vocabulary's dropped-line summary goes (nullptr: nowhere).
   std::ostream* log = nullptr;
   /// Called with the vocabulary's words (after `top_words`) before the trie is built, e.g. to add
@@ -97,7 +113,13 @@ class loaded_recognizer {
         config_{glide::model::model_config::load((std::filesystem::path(options_.model_dir) / "config.json").string())},
         tokenizer_{config_.tokenizer()},
         grids_{swipe::grid_set::load(options_.grid_files)},
-        trie_{load_vocabulary(options_, tokenizer_, config_)} {
+        trie_{load_vocabulary(options_, tokenizer_, config_)},
+        literal_{options_.literal_params.empty() ? swipe::literal_options{} : swipe::literal_options::load(options_.literal_params)},
+        spelling_{letters(tokenizer_), config_.max_word_length} {
+    if (!options_.literal) literal_.enabled = false;
+    if (options_.user_word_weight != 0 && !(options_.user_word_weight > 0 && std::isfinite(options_.user_word_weight)))
+      throw config_error("user_word_weight must be a finite count > 0 (or 0: from user_word_rank)");
+    default_user_weight_ = options_.user_word_weight > 0 ? options_.user_word_weight : count_at_rank(trie_, options_.user_word_rank);
     if (!(options_.rescore_geometric >= 0) || !std::isfinite(options_.rescore_geometric))
       throw config_error("rescore_geometric must be a finite weight >= 0");
     if (options_.recognizer != "neural" && options_.recognizer != "geometric")
@@ -119,18 +141,28 @@ class loaded_recognizer {
 
     [[nodiscard]] recognition operator()(const swipe::swipe_curve& c) {
       recognition out;
+      const auto dict = r_->user_words();
       if (r_->geometric_ && r_->options_.recognizer == "geometric") {
-        auto g = r_->geometric_->recognize(c);
-        out = {std::move(g.words), search_stats{.rows_scored = g.scored}};
+        out = geometric(c, *dict);
       } else {
-        out = neural(c);
-        if (r_->options_.rescore_geometric > 0) swipe::rescore_geometric(out.words, c, *r_->geometric_, r_->options_.rescore_geometric);
+        auto [cands, stats] = candidates(c, dict);
+        out = {swipe::apply_literal_gate(std::move(cands), r_->literal_), stats};
       }
       if (r_->options_.top > 0 && out.words.size() > r_->options_.top) out.words.resize(r_->options_.top);
-      for (const auto& w : out.words)
+      for (auto& w : out.words) {
         if (!std::isfinite(w.score))
           throw numeric_error("the score of '" + w.word + "' is not finite (NaN or inf): check the model's weights and the swipe");
+        if (const auto* shown = dict->display(w.word)) w.word = *shown;
+        else if (const auto* listed = r_->display_form(w.word)) w.word = *listed;
+      }
       return out;
+    }
+
+    /// A neural swipe's candidates before the literal gate: vocabulary and user words with their final
+    /// scores (search, then geometric rescoring), literal spellings with log-prob + rescoring. What
+    /// `glide fit-literal` fits the gate on. Words are spelled (folded), not yet in display form.
+    [[nodiscard]] std::pair<std::vector<swipe::word_candidate>, search_stats> candidates(const swipe::swipe_curve& c) {
+      return candidates(c, r_->user_words());
     }
 
     /// The model input of a swipe (its grid's features, cached per grid in this session).
@@ -139,24 +171,133 @@ class loaded_recognizer {
     }
 
    private:
-    recognition neural(const swipe::swipe_curve& c) {
+    using candidate_list = std::pair<std::vector<swipe::word_candidate>, search_stats>;
+
+    candidate_list candidates(const swipe::swipe_curve& c, const std::shared_ptr<const user_dictionary>& dict) {
       return std::visit(
-          [&](auto& m) -> recognition {
+          [&](auto& m) -> candidate_list {
             using M = std::decay_t<decltype(m)>;
             auto& rec = recognizer_for<M>(m);
-            if (r_->options_.rerank == 0) {
-              auto r = rec.recognize(c);
-              return {std::move(r.words), r.stats};
-            }
             const auto memory = m.encoder().encode(rec.input(c));
-            const auto& s = r_->options_.search;
-            auto hyps = run_search(m.decoder(), memory, &r_->trie_, s);
-            auto rr = levenshtein_rerank(m.decoder(), memory, r_->trie_, hyps,
-                                         {.max_distance = r_->options_.rerank, .n_best = s.n_best, .prior_weight = s.prior_weight});
-            return {to_prediction(rr, r_->tokenizer_), rr.stats};
+            if (r_->options_.rerank != 0) {
+              const auto& s = r_->options_.search;
+              auto hyps = run_search(m.decoder(), memory, &r_->trie_, s);
+              auto rr = levenshtein_rerank(m.decoder(), memory, r_->trie_, hyps,
+                                           {.max_distance = r_->options_.rerank, .n_best = s.n_best, .prior_weight = s.prior_weight});
+              return finish(c, rr, search_result{}, r_->trie_);
+            }
+            if (dict->empty()) return decode(m, memory, c, r_->trie_);
+            const lexicon_union<vocabulary_trie, user_trie> words{r_->trie_, dict->trie()};
+            return decode(m, memory, c, words);
           },
           r_->model_);
     }
+
+    template <class M, Lexicon L>
+    candidate_list decode(M& m, const typename M::decoder_type::memory_type& memory, const swipe::swipe_curve& c, const L& lexicon) {
+      const auto& s = r_->options_.search;
+      const auto& lit = r_->literal_;
+      const beam_options free_beam{.beam_width = lit.beam_width, .n_best = lit.n_best, .max_length = s.max_length};
+      if (lit.enabled && s.name == "trie_beam") {
+        const beam_options beam{.beam_width = s.beam_width, .n_best = s.n_best, .max_length = s.max_length,
+                                .length_penalty = s.length_penalty, .early_stopping = s.early_stopping};
+        auto [words, free] = joint_constrained_beam_search(m.decoder(), memory, lexicon, {.beam = beam, .prior_weight = s.prior_weight},
+                                                           r_->spelling_, {.beam = free_beam});
+        return finish(c, words, free, lexicon, true);
+      }
+      auto words = run_search(m.decoder(), memory, &lexicon, s);
+      search_result free;
+      if (lit.enabled) free = constrained_beam_search(m.decoder(), memory, r_->spelling_, {.beam = free_beam});
+      return finish(c, words, free, lexicon);
+    }
+
+    // Words from the lexicon search, then free spellings (a free spelling the lexicon holds is a word
+    // like the others, with its prior), each once; rescored; origins kept.
+    template <Lexicon L>
+    candidate_list finish(const swipe::swipe_curve& c, const search_result& words, const search_result& free, const L& lexicon,
+                          bool joint = false) {
+      std::vector<swipe::word_candidate> out;
+      std::vector<float> log_prior;  // lexicon words: their prior; literal spellings: 0
+      std::unordered_set<std::string> seen;
+      const float prior_weight = r_->options_.search.prior_weight;
+      auto add = [&](std::span<const token_id> tokens, score_t score, bool from_search) {
+        std::span<const token_id> letters = tokens;
+        if (!letters.empty() && letters.back() == r_->tokenizer_.eos_id) letters = letters.first(letters.size() - 1);
+        auto word = r_->tokenizer_.decode(letters);
+        if (word.empty() || !seen.insert(word).second) return;
+        const auto node = lexicon_find(lexicon, letters);
+        swipe::word_candidate w{std::move(word), score, word_origin::literal, letters.size()};
+        float prior = 0;
+        if (node && lexicon.is_word(*node)) {
+          prior = lexicon.log_frequency(*node);
+          if (!from_search) w.score += prior_weight * prior;
+          w.origin = r_->trie_.contains(letters) ? word_origin::vocabulary : word_origin::user;
+        }
+        out.push_back(std::move(w));
+        log_prior.push_back(prior);
+      };
+      for (const auto& h : words.hypotheses) add(h.tokens, h.score, true);
+      for (const auto& h : free.hypotheses)
+        if (h.finished) add(h.tokens, h.score, false);
+      search_stats stats = words.stats;
+      stats += free.stats;
+      // The joint search counts its shared steps in both results.
+      if (joint) stats.decoder_steps = std::max(words.stats.decoder_steps, free.stats.decoder_steps);
+      if (r_->options_.rescore_geometric > 0) rescore(c, out, log_prior);
+      swipe::set_literal_distances(out);
+      return {std::move(out), stats};
+    }
+
+    // score + weight * geometric score: vocabulary words from the templates, user words and literal
+    // spellings from templates made for this swipe; a word the grid cannot type goes last (lowest
+    // finite score), as rescore_geometric does.
+    void rescore(const swipe::swipe_curve& c, std::vector<swipe::word_candidate>& words, const std::vector<float>& log_prior) const {
+      const auto& g = *r_->geometric_;
+      const float weight = r_->options_.rescore_geometric;
+      std::vector<std::string> known, other;
+      std::vector<float> other_prior;
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        if (words[i].origin == word_origin::vocabulary) known.push_back(words[i].word);
+        else {
+          other.push_back(words[i].word);
+          other_prior.push_back(log_prior[i]);
+        }
+      }
+      const auto ck = g.channels_of(c, known);
+      const auto co = g.channels_of_spellings(c, other, other_prior);
+      std::size_t ik = 0, io = 0;
+      for (auto& w : words) {
+        const auto& ch = w.origin == word_origin::vocabulary ? ck[ik++] : co[io++];
+        w.score = ch ? w.score + weight * ch->score(g.options()) : std::numeric_limits<float>::lowest();
+      }
+    }
+
+    // The geometric recognizer alone, with the user's words scored from templates made per swipe.
+    recognition geometric(const swipe::swipe_curve& c, const user_dictionary& dict) const {
+      auto g = r_->geometric_->recognize(c);
+      recognition out{std::move(g.words), search_stats{.rows_scored = g.scored}};
+      if (dict.empty()) return out;
+      std::vector<std::string> words;
+      std::vector<float> priors;
+      std::vector<word_origin> origins;
+      const lexicon_union<vocabulary_trie, user_trie> both{r_->trie_, dict.trie()};
+      dict.trie().for_each_word([&](std::span<const token_id> tokens, double) {
+        words.push_back(r_->tokenizer_.decode(tokens));
+        priors.push_back(both.log_frequency(*lexicon_find(both, tokens)));
+        origins.push_back(r_->trie_.contains(tokens) ? word_origin::vocabulary : word_origin::user);
+      });
+      const auto ch = r_->geometric_->channels_of_spellings(c, words, priors);
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        if (!ch[i]) continue;
+        std::erase_if(out.words, [&](const scored_word& w) { return w.word == words[i]; });
+        out.words.push_back({words[i], ch[i]->score(r_->geometric_->options()), origins[i]});
+      }
+      out.stats.rows_scored += words.size();
+      std::stable_sort(out.words.begin(), out.words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+      if (out.words.size() > r_->geometric_->options().n_best) out.words.resize(r_->geometric_->options().n_best);
+      return out;
+    }
+
     template <class M>
     swipe::recognizer<M>& recognizer_for(M& m) {
       auto& slot = std::get<std::unique_ptr<swipe::recognizer<M>>>(recognizers_);
@@ -196,10 +337,41 @@ class loaded_recognizer {
     return batch(examples.size(), [&](std::size_t i) -> const swipe::swipe_curve& { return examples[i].curve; }, threads, progress);
   }
 
-  /// Whether `word` is a word of the vocabulary (as the model spells it).
+  /// Whether `word` is a word of the vocabulary or the user's dictionary (as written or folded).
   [[nodiscard]] bool in_vocabulary(const std::string& word) const {
-    return !word.empty() && tokenizer_.can_encode(word) && trie_.contains(tokenizer_.encode(word));
+    const auto folded = fold_for(tokenizer_, word);
+    if (!folded) return false;
+    const auto tokens = tokenizer_.encode(*folded);
+    return trie_.contains(tokens) || lexicon_contains(user_words()->trie(), tokens);
   }
+
+  /// Adds words to the user's dictionary (or updates their weights), effective from the next swipe a
+  /// session starts; swipes being decoded meanwhile finish with the dictionary they started with.
+  /// Safe to call while other threads decode. Words that cannot be added are named in the report.
+  user_words_report add_words(std::span<const user_word> words) {
+    std::lock_guard lock{user_write_mutex_};
+    auto next = std::make_shared<user_dictionary>(*user_words());
+    auto report = next->add(words, tokenizer_, default_user_weight_, config_.max_word_length);
+    publish(std::move(next));
+    return report;
+  }
+  /// Removes words from the user's dictionary (as add_words: safe while other threads decode).
+  user_words_report remove_words(std::span<const std::string> words) {
+    std::lock_guard lock{user_write_mutex_};
+    auto next = std::make_shared<user_dictionary>(*user_words());
+    auto report = next->remove(words, tokenizer_);
+    publish(std::move(next));
+    return report;
+  }
+  /// The user's dictionary now (a snapshot: later changes do not alter it).
+  [[nodiscard]] std::shared_ptr<const user_dictionary> user_words() const {
+    std::lock_guard lock{user_mutex_};
+    return user_;
+  }
+  /// The weight a user word added without one gets.
+  [[nodiscard]] double default_user_weight() const noexcept { return default_user_weight_; }
+  /// The literal gate in use (enabled false when literal decoding is off).
+  [[nodiscard]] const swipe::literal_options& literal() const noexcept { return literal_; }
 
   /// The decoding configuration in canonical form (search or geometric options, rerank, top,
   /// rescoring): with the inputs' content hashes, a prediction table key.
@@ -207,6 +379,16 @@ class loaded_recognizer {
     std::string s = options_.recognizer == "geometric" ? "geometric:" + geometric_->options().to_json().dump()
                                                        : options_.search.canonical();
     if (options_.rerank) s += ";rerank=" + std::to_string(options_.rerank);
+    if (literal_.enabled && options_.recognizer != "geometric") s += ";literal=" + literal_.to_json().dump();
+    if (const auto dict = user_words(); !dict->empty()) {
+      // The user's words and weights, in token order: the same dictionary always keys the same.
+      std::string words;
+      dict->trie().for_each_word([&](std::span<const token_id> t, double c) {
+        words += tokenizer_.decode(t) + " " + exact_text(c) + "\n";
+        if (const auto* d = dict->display(tokenizer_.decode(t))) words += "=" + *d + "\n";
+      });
+      s += ";user_words=" + std::to_string(dict->size()) + ":" + hex(io::fnv1a64(words));
+    }
     s += ";top=" + std::to_string(options_.top);
     if (options_.rescore_geometric > 0)
       s += ";rescore_geometric=" + exact_text(options_.rescore_geometric) + ":" + geometric_->options().to_json().dump();
@@ -235,15 +417,61 @@ class loaded_recognizer {
   }
 
  private:
-  static vocabulary_trie load_vocabulary(const recognizer_options& o, const char_tokenizer& tokenizer, const glide::model::model_config& c) {
-    auto list = read_word_list(o.vocabulary, tokenizer, {.skip_unencodable = true, .max_tokens = c.max_word_length});
+  // The vocabulary's words spelled in the model's alphabet; display_ gets the written form of each
+  // spelling written otherwise (the commonest, or the first listed on a tie).
+  vocabulary_trie load_vocabulary(const recognizer_options& o, const char_tokenizer& tokenizer, const glide::model::model_config& c) {
+    auto list = read_word_list(o.vocabulary, tokenizer, {.skip_unencodable = true, .max_tokens = c.max_word_length, .fold = true});
     if (const auto dropped = list.dropped_summary(); !dropped.empty() && o.log) *o.log << "glide: " << o.vocabulary << ": dropped " << dropped << "\n";
     if (o.top_words != 0 && list.words.size() > o.top_words) list.words.resize(o.top_words);
+    std::unordered_map<std::string, double> best;
+    for (std::size_t i = 0; i < list.words.size(); ++i) {
+      auto spelled = tokenizer.decode(list.words[i].tokens);
+      auto [it, fresh] = best.try_emplace(spelled, list.words[i].count);
+      if (!fresh && list.words[i].count <= it->second) continue;
+      it->second = list.words[i].count;
+      if (list.shown[i] != spelled) display_[spelled] = list.shown[i];
+      else display_.erase(spelled);
+    }
     if (o.edit_words) {
       o.edit_words(list.words, tokenizer);
       std::erase_if(list.words, [&](const weighted_word& w) { return w.tokens.size() > c.max_word_length; });
     }
     return vocabulary_trie::build(std::move(list.words));
+  }
+
+ public:
+  /// How the vocabulary shows a spelling (`word` as the model spells it), when its list writes it
+  /// otherwise (Boston, don't, café); else null.
+  [[nodiscard]] const std::string* display_form(const std::string& word) const {
+    const auto it = display_.find(word);
+    return it == display_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  static std::vector<token_id> letters(const char_tokenizer& t) {
+    std::vector<token_id> out;
+    for (std::size_t i = 0; i < t.characters().size(); ++i) out.push_back(static_cast<token_id>(i) + char_tokenizer::first_char_id);
+    return out;
+  }
+  // The count of the rank-th most frequent word, in the vocabulary's units (the last word's when it has fewer).
+  static double count_at_rank(const vocabulary_trie& trie, std::size_t rank) {
+    std::vector<float> lf;
+    lf.reserve(trie.word_count());
+    trie.for_each_word([&](std::span<const token_id>, float f) { lf.push_back(f); });
+    if (lf.empty()) return 1.0;
+    const auto k = std::min(std::max<std::size_t>(rank, 1), lf.size()) - 1;
+    std::nth_element(lf.begin(), lf.begin() + static_cast<std::ptrdiff_t>(k), lf.end(), std::greater<>{});
+    return std::exp(static_cast<double>(lf[k])) * trie.total_count();
+  }
+  static std::string hex(std::uint64_t h) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (int shift = 60; shift >= 0; shift -= 4) out += digits[(h >> shift) & 0xFU];
+    return out;
+  }
+  void publish(std::shared_ptr<const user_dictionary> next) {
+    std::lock_guard lock{user_mutex_};
+    user_ = std::move(next);
   }
 
   template <class Get>
@@ -291,7 +519,16 @@ class loaded_recognizer {
   glide::model::model_config config_;
   char_tokenizer tokenizer_;
   swipe::grid_set grids_;
+  std::unordered_map<std::string, std::string> display_;  // before trie_: load_vocabulary fills it
   vocabulary_trie trie_;
+  swipe::literal_options literal_;
+  any_spelling spelling_;  ///< the model's letters, for literal decoding
+  double default_user_weight_ = 1;
+  // The user's dictionary: a snapshot swapped under user_mutex_ (readers copy the pointer); writers
+  // take user_write_mutex_ so two add_words calls never lose each other's words.
+  mutable std::mutex user_mutex_;
+  std::mutex user_write_mutex_;
+  std::shared_ptr<const user_dictionary> user_ = std::make_shared<const user_dictionary>();
   std::unique_ptr<swipe::geometric_recognizer> geometric_;
   std::mutex mutex_;
   std::unique_ptr<session> default_session_;
