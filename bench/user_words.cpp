@@ -28,6 +28,8 @@ int main(int argc, char** argv) try {
   CLI::App app{"glide_bench_user_words: adding words at run time, memory per word, time per swipe with them"};
   opt.add_to(app);
   app.add_option("--words", n_words, "words to add")->capture_default_str();
+  std::size_t shortlist = backends::eigen::recognizer_options{}.user_shortlist;
+  app.add_option("--user-shortlist", shortlist, "user words scored beside the searches per swipe (0: off)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   const auto& data = opt.one_data();
 
@@ -40,6 +42,7 @@ int main(int argc, char** argv) try {
   o.literal = true;
   o.literal_params = GLIDE_SOURCE_DIR "/configs/literal-en.json";
   o.top = 4;
+  o.user_shortlist = shortlist;
   auto rec = backends::eigen::load_recognizer(o);
 
   std::vector<user_word> words;

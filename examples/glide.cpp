@@ -83,8 +83,11 @@ struct model_options {
   std::string literal_params = GLIDE_SOURCE_DIR "/configs/literal-en.json";
   bool no_literal = false;
   std::string user_words;
+  std::size_t user_shortlist = 3;
 
   void add_to(CLI::App* app) {
+    app->add_option("--user-shortlist", user_shortlist,
+                    "user words the geometric channels rank best per swipe, scored by the model too when the search missed them (0: off)");
     app->add_flag("--no-literal", no_literal, "decode vocabulary words only (no literal spellings of words outside it)");
     app->add_option("--literal-params", literal_params,
                     "the literal gate: where the model's own spellings rank (JSON, from 'glide fit-literal')");
@@ -117,7 +120,8 @@ std::unique_ptr<eg::loaded_recognizer> load(const model_options& o) {
                               .search = search_config::parse(o.search), .rerank = o.rerank, .top = o.top,
                               .recognizer = o.recognizer, .geometric_params = o.geometric_params,
                               .rescore_geometric = o.rescore_geometric, .rescore_params = o.rescore_params,
-                              .literal = !o.no_literal && o.recognizer == "neural", .literal_params = o.literal_params, .log = &std::cerr});
+                              .literal = !o.no_literal && o.recognizer == "neural", .literal_params = o.literal_params,
+                              .user_shortlist = o.user_shortlist, .log = &std::cerr});
 }
 
 /// Loads the recognizer and adds --user-words: a bad line is an error naming FILE:LINE, and a word

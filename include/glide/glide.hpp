@@ -23,6 +23,7 @@
 #include <glide/search/hybrid.hpp>
 #include <glide/rerank/levenshtein_rerank.hpp>
 #include <glide/search/prediction.hpp>
+#include <glide/search/score_sequences.hpp>
 #include <glide/search/search_config.hpp>
 #include <glide/search/traversal.hpp>
 #include <glide/stopping/criteria.hpp>

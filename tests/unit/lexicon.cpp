@@ -181,3 +181,31 @@ TEST_CASE("joint beam search: each group equals its search alone", "[unit][lexic
       for (std::size_t i = 0; i + 1 < h.tokens.size(); ++i) REQUIRE(std::binary_search(any.alphabet().begin(), any.alphabet().end(), h.tokens[i]));
   }
 }
+
+TEST_CASE("score_sequences: the oracle's log-probability of each sequence, in one batch", "[unit][search]") {
+  for (unsigned seed = 0; seed < 30; ++seed) {
+    std::mt19937 rng{seed + 99};
+    const std::size_t chars = 2 + seed % 6;
+    auto model = testing::reference_backend::random(rng, {.characters = chars, .hash_states = 1 + seed % 13});
+    auto memory = model.encoder().encode(model.random_input(rng));
+    auto words = test::random_vocabulary(rng, 1 + seed % 12, 1 + seed % 7, testing::reference_tables::eos_id + 1,
+                                         static_cast<token_id>(2 + chars));
+    std::vector<std::vector<token_id>> seqs;
+    for (const auto& w : words) seqs.push_back(w.tokens);
+    const auto r = score_sequences(model.decoder(), memory, seqs);
+    REQUIRE(r.hypotheses.size() == seqs.size());
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+      auto tokens = seqs[i];
+      tokens.push_back(testing::reference_tables::eos_id);
+      INFO("seed " << seed << ", sequence " << i);
+      REQUIRE(r.hypotheses[i].tokens == tokens);
+      REQUIRE(r.hypotheses[i].finished);
+      REQUIRE(r.hypotheses[i].score == Approx(testing::sequence_log_prob(model.tables(), memory, tokens)).margin(1e-4));
+    }
+  }
+  std::mt19937 rng{1};
+  auto model = testing::reference_backend::random(rng, {});
+  auto memory = model.encoder().encode(model.random_input(rng));
+  const std::vector<std::vector<token_id>> bad{{3, 99}};
+  REQUIRE_THROWS_AS(score_sequences(model.decoder(), memory, bad), shape_error);
+}

@@ -18,6 +18,7 @@
 // (centres within share_tolerance key units).
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -309,6 +310,78 @@ class geometric_recognizer {
     return channels_of(c, std::span<const std::string>{&word, 1}).front();
   }
 
+  /// The `k` best of `count` words (any spellings, e.g. a user's dictionary) for a swipe under this
+  /// recognizer's options, best first, as (score, index into words); `log_prior(i)` gives word i's log
+  /// prior (<= 0). Pruned as best() is: a word's start and end distances bound its score (with a
+  /// prior of 0), so templates are made, in bound order, only until no word left can enter; exact
+  /// unless `max_templates` (0: no limit) stops it first, which bounds the work for large lists.
+  /// `spelling(i)` gives word i (of `count`) as a string.
+  template <class Spelling, class LogPrior>
+  [[nodiscard]] std::vector<std::pair<float, std::size_t>> best_spellings(const swipe_curve& c, std::size_t count, Spelling&& spelling,
+                                                                          LogPrior&& log_prior, std::size_t k,
+                                                                          std::size_t max_templates = 0) const {
+    std::vector<std::pair<float, std::size_t>> top;
+    if (k == 0 || count == 0) return top;
+    const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
+    const auto& t = templates_for(g);
+    const auto sw = prepare(c, g);
+    const auto& o = options_;
+    const float n = static_cast<float>(o.points);
+    // Key centres by character: a table for ASCII (most spellings), a scan of the layout otherwise.
+    std::array<const detail::point2*, 128> ascii{};
+    for (const auto& l : t.layout)
+      if (l.first < 128) ascii[l.first] = &l.second;
+    auto centre = [&](char32_t ch) -> const detail::point2* {
+      if (ch < 128) return ascii[ch];
+      for (const auto& l : t.layout)
+        if (l.first == ch) return &l.second;
+      return nullptr;
+    };
+    auto ends = [](const std::string& w) -> std::pair<char32_t, char32_t> {
+      const auto f = static_cast<unsigned char>(w.front()), b = static_cast<unsigned char>(w.back());
+      if (f < 128 && b < 128) return {f, b};
+      const auto chars = utf8::decode(w);
+      return {chars.front(), chars.back()};
+    };
+    std::vector<std::pair<float, std::size_t>> bounds;
+    bounds.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string& w = spelling(i);
+      if (w.empty()) continue;
+      const auto [a, z] = ends(w);
+      const auto* first = centre(a);
+      const auto* last = centre(z);
+      if (!first || !last) continue;
+      const float ds = std::hypot(sw.path.front().x - first->x, sw.path.front().y - first->y);
+      const float de = std::hypot(sw.path.back().x - last->x, sw.path.back().y - last->y);
+      bounds.emplace_back(-((o.start_weight + o.location_weight / n) * ds + (o.end_weight + o.location_weight / n) * de), i);
+    }
+    std::sort(bounds.begin(), bounds.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    auto worse = [](const std::pair<float, std::size_t>& a, const std::pair<float, std::size_t>& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    };
+    std::size_t made = 0;
+    for (const auto& [bound, i] : bounds) {
+      if (top.size() >= k && bound + 1e-4F * (1 + std::abs(bound)) < top.front().first) break;
+      if (max_templates != 0 && made++ == max_templates) break;
+      const float prior = log_prior(i);
+      const std::string& word = spelling(i);
+      const auto ch = channels_of_spellings(sw, t, std::span<const std::string>{&word, 1}, std::span<const float>{&prior, 1}).front();
+      if (!ch) continue;
+      const std::pair<float, std::size_t> cand{ch->score(o), i};
+      if (top.size() < k) {
+        top.push_back(cand);
+        std::push_heap(top.begin(), top.end(), worse);
+      } else if (worse(cand, top.front())) {
+        std::pop_heap(top.begin(), top.end(), worse);
+        top.back() = cand;
+        std::push_heap(top.begin(), top.end(), worse);
+      }
+    }
+    std::sort(top.begin(), top.end(), worse);
+    return top;
+  }
+
   /// The channels of any spellings (words of the user's dictionary, literal spellings), each with the
   /// log prior given for it, their templates made for this swipe's layout on the fly; nullopt for a
   /// spelling the grid cannot type.
@@ -316,11 +389,19 @@ class geometric_recognizer {
                                                                                    std::span<const std::string> words,
                                                                                    std::span<const float> log_priors) const {
     if (words.size() != log_priors.size()) throw shape_error("channels_of_spellings: one log prior per word");
-    std::vector<std::optional<geometric_channels>> out(words.size());
-    if (words.empty()) return out;
+    if (words.empty()) return std::vector<std::optional<geometric_channels>>(0);
     const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
     const auto& t = templates_for(g);
-    const auto sw = prepare(c, g);
+    return channels_of_spellings(prepare(c, g), t, words, log_priors);
+  }
+
+ private:
+  struct template_set;
+  struct prepared;
+  std::vector<std::optional<geometric_channels>> channels_of_spellings(const prepared& sw, const template_set& t,
+                                                                     std::span<const std::string> words,
+                                                                     std::span<const float> log_priors) const {
+    std::vector<std::optional<geometric_channels>> out(words.size());
     const std::size_t n = options_.points;
     std::vector<detail::point2> centres, q(n);
     for (std::size_t w = 0; w < words.size(); ++w) {
@@ -343,6 +424,7 @@ class geometric_recognizer {
     return out;
   }
 
+ public:
   [[nodiscard]] const std::string& word(std::size_t i) const { return words_[i]; }
 
   /// The template of `word` on `grid`, in key units (tests read the geometry).

@@ -115,6 +115,7 @@ class user_dictionary {
       const bool existed = lexicon_contains(trie_, tokens);
       trie_.set(tokens, weight);
       (existed ? r.updated : r.added)++;
+      if (!existed) words_.push_back({*folded, tokens});
       if (*folded != w.word) display_[*folded] = w.word;
       else display_.erase(*folded);
     }
@@ -133,11 +134,22 @@ class user_dictionary {
       display_.erase(*folded);
       ++r.removed;
     }
-    if (r.removed > 0) trie_.prune();
+    if (r.removed > 0) {
+      trie_.prune();
+      words_.clear();
+      trie_.for_each_word([&](std::span<const token_id> t, double) { words_.push_back({tokenizer.decode(t), {t.begin(), t.end()}}); });
+    }
     return r;
   }
 
   [[nodiscard]] const user_trie& trie() const noexcept { return trie_; }
+  /// A word's spelling and its tokens.
+  struct spelled_word {
+    std::string spelling;
+    std::vector<token_id> tokens;
+  };
+  /// The words, in the order they were first added (after a removal: token order).
+  [[nodiscard]] const std::vector<spelled_word>& words() const noexcept { return words_; }
   [[nodiscard]] bool empty() const noexcept { return trie_.empty(); }
   [[nodiscard]] std::size_t size() const noexcept { return trie_.word_count(); }
   /// How `folded` (a spelling) is shown, when the user wrote it otherwise.
@@ -147,7 +159,8 @@ class user_dictionary {
   }
   /// Heap bytes held (trie and display forms).
   [[nodiscard]] std::size_t bytes() const noexcept {
-    std::size_t b = trie_.bytes();
+    std::size_t b = trie_.bytes() + words_.capacity() * sizeof(spelled_word);
+    for (const auto& w : words_) b += w.spelling.capacity() + w.tokens.capacity() * sizeof(token_id);
     for (const auto& [k, v] : display_) b += sizeof(k) + sizeof(v) + 48 + k.capacity() + v.capacity();
     return b;
   }
@@ -155,6 +168,7 @@ class user_dictionary {
  private:
   user_trie trie_;
   std::map<std::string, std::string> display_;
+  std::vector<spelled_word> words_;
 };
 
 }  // namespace glide

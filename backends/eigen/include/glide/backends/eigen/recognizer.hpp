@@ -36,6 +36,7 @@
 #include <glide/model/config.hpp>
 #include <glide/rerank/levenshtein_rerank.hpp>
 #include <glide/search/prediction.hpp>
+#include <glide/search/score_sequences.hpp>
 #include <glide/search/search_config.hpp>
 #include <glide/swipe/dataset.hpp>
 #include <glide/swipe/geometric.hpp>
@@ -79,6 +80,13 @@ struct recognizer_options {
   /// count of the vocabulary's `user_word_rank`-th most frequent word.
   double user_word_weight = 0;
   std::size_t user_word_rank = 1000;
+  /// User words the search missed but the geometric channels rank among the swipe's best this many
+  /// are scored by the model too (teacher forced, one small batch) and join the candidates; needs the
+  /// geometric rescoring (0: off, the searches alone).
+  std::size_t user_shortlist = 3;
+  /// Most user words whose templates the shortlist makes per swipe, best start and end first (0: no
+  /// limit): bounds its cost for large dictionaries.
+  std::size_t user_shortlist_templates = 64;
   /// Where the vocabulary's dropped-line summary goes (nullptr: nowhere).
   std::ostream* log = nullptr;
   /// Called with the vocabulary's words (after `top_words`) before the trie is built, e.g. to add
@@ -188,13 +196,38 @@ class loaded_recognizer {
             }
             if (dict->empty()) return decode(m, memory, c, r_->trie_);
             const lexicon_union<vocabulary_trie, user_trie> words{r_->trie_, dict->trie()};
-            return decode(m, memory, c, words);
+            return decode(m, memory, c, words, dict.get());
           },
           r_->model_);
     }
 
+    // The user words that the geometric channels rank best for this swipe and `found` lacks, scored by
+    // the model (user_shortlist of recognizer_options).
     template <class M, Lexicon L>
-    candidate_list decode(M& m, const typename M::decoder_type::memory_type& memory, const swipe::swipe_curve& c, const L& lexicon) {
+    search_result shortlist(M& m, const typename M::decoder_type::memory_type& memory, const swipe::swipe_curve& c, const L& lexicon,
+                            const user_dictionary& dict, const search_result& found, const search_result& free) {
+      const std::size_t k = r_->options_.user_shortlist;
+      if (k == 0 || dict.empty() || !r_->geometric_) return {};
+      std::unordered_set<std::string> have;
+      for (const auto* r : {&found, &free})
+        for (const auto& h : r->hypotheses) have.insert(r_->tokenizer_.decode(h.tokens));
+      // The best k + |have| (a word the searches found already is skipped after).
+      const auto& words = dict.words();
+      const auto best = r_->geometric_->best_spellings(
+          c, words.size(), [&](std::size_t i) -> const std::string& { return words[i].spelling; },
+          [&](std::size_t i) { return lexicon.log_frequency(*lexicon_find(lexicon, words[i].tokens)); }, k + have.size(),
+          r_->options_.user_shortlist_templates);
+      std::vector<std::vector<token_id>> chosen;
+      for (const auto& [score, i] : best)
+        if (chosen.size() < k && !have.count(words[i].spelling)) chosen.push_back(words[i].tokens);
+      auto scored = score_sequences(m.decoder(), memory, std::span<const std::vector<token_id>>{chosen});
+      std::erase_if(scored.hypotheses, [](const hypothesis& h) { return !h.finished; });
+      return scored;
+    }
+
+    template <class M, Lexicon L>
+    candidate_list decode(M& m, const typename M::decoder_type::memory_type& memory, const swipe::swipe_curve& c, const L& lexicon,
+                          const user_dictionary* dict = nullptr) {
       const auto& s = r_->options_.search;
       const auto& lit = r_->literal_;
       const beam_options free_beam{.beam_width = lit.beam_width, .n_best = lit.n_best, .max_length = s.max_length};
@@ -203,19 +236,21 @@ class loaded_recognizer {
                                 .length_penalty = s.length_penalty, .early_stopping = s.early_stopping};
         auto [words, free] = joint_constrained_beam_search(m.decoder(), memory, lexicon, {.beam = beam, .prior_weight = s.prior_weight},
                                                            r_->spelling_, {.beam = free_beam});
-        return finish(c, words, free, lexicon, true);
+        const auto extra = dict ? shortlist(m, memory, c, lexicon, *dict, words, free) : search_result{};
+        return finish(c, words, free, lexicon, true, extra);
       }
       auto words = run_search(m.decoder(), memory, &lexicon, s);
       search_result free;
       if (lit.enabled) free = constrained_beam_search(m.decoder(), memory, r_->spelling_, {.beam = free_beam});
-      return finish(c, words, free, lexicon);
+      const auto extra = dict ? shortlist(m, memory, c, lexicon, *dict, words, free) : search_result{};
+      return finish(c, words, free, lexicon, false, extra);
     }
 
     // Words from the lexicon search, then free spellings (a free spelling the lexicon holds is a word
     // like the others, with its prior), each once; rescored; origins kept.
     template <Lexicon L>
     candidate_list finish(const swipe::swipe_curve& c, const search_result& words, const search_result& free, const L& lexicon,
-                          bool joint = false) {
+                          bool joint = false, const search_result& extra = {}) {
       std::vector<swipe::word_candidate> out;
       std::vector<float> log_prior;  // lexicon words: their prior; literal spellings: 0
       std::unordered_set<std::string> seen;
@@ -239,8 +274,12 @@ class loaded_recognizer {
       for (const auto& h : words.hypotheses) add(h.tokens, h.score, true);
       for (const auto& h : free.hypotheses)
         if (h.finished) add(h.tokens, h.score, false);
+      for (const auto& h : extra.hypotheses) add(h.tokens, h.score, false);
       search_stats stats = words.stats;
       stats += free.stats;
+      stats.decoder_steps += extra.stats.decoder_steps;
+      stats.rows_scored += extra.stats.rows_scored;
+      stats.hypotheses_expanded += extra.stats.hypotheses_expanded;
       // The joint search counts its shared steps in both results.
       if (joint) stats.decoder_steps = std::max(words.stats.decoder_steps, free.stats.decoder_steps);
       if (r_->options_.rescore_geometric > 0) rescore(c, out, log_prior);
@@ -388,6 +427,7 @@ class loaded_recognizer {
         if (const auto* d = dict->display(tokenizer_.decode(t))) words += "=" + *d + "\n";
       });
       s += ";user_words=" + std::to_string(dict->size()) + ":" + hex(io::fnv1a64(words));
+      if (options_.rescore_geometric > 0 && options_.user_shortlist > 0) s += ";user_shortlist=" + std::to_string(options_.user_shortlist);
     }
     s += ";top=" + std::to_string(options_.top);
     if (options_.rescore_geometric > 0)
