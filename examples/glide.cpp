@@ -37,6 +37,7 @@
 #include <glide/backends/eigen/recognizer.hpp>
 #include <glide/glide.hpp>
 #include <glide/io/content_hash.hpp>
+#include <glide/io/durable_file.hpp>
 #include <glide/io/json_file.hpp>
 #include <glide/io/predictions.hpp>
 
@@ -225,16 +226,10 @@ void all_or_nothing(const ranks& w, const std::string& failure) {
               (failed > 1 ? " (" + std::to_string(failed) + " ranks failed)" : "") + ": " + first);
 }
 
-/// Writes `text` to `path` through a temporary file, so a failed run leaves no half-written file.
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const auto tmp = path + ".tmp";
-  {
-    std::ofstream out{tmp, std::ios::binary};
-    if (!out) throw io_error("cannot write predictions '" + path + "'");
-    out << text;
-    if (!out.flush()) throw io_error("cannot write predictions '" + path + "'");
-  }
-  fs::rename(tmp, path);
+/// Writes `text` to `path` durably: all of it, or (on any failure) the old file and an error naming the
+/// path and the system's reason.
+void write_file_atomically(const std::string& path, const std::string& text, const char* what = "predictions") {
+  io::write_file_durably(path, text, what);
 }
 
 /// The prediction table's key of a run: the recognizer by its weights' content, the inputs by content.
@@ -353,13 +348,14 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
   if (!w.root()) return 0;
   std::string all;
   for (const auto& s : shards) all += s;
+  // The key hashes the inputs before anything is written.
+  const auto key = table_path.empty() ? swipe::run_key{} : table_key(o, *l, data, examples);
   write_file_atomically(out_path, all);
   const auto summary = predict_summary::of(all, out_path);
   summary.print(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), std::max(1U, threads), w.size);
   if (!table_path.empty()) {
-    auto table = swipe::prediction_table::load(table_path);
-    table.put(table_key(o, *l, data, examples), summary.row(out_path));
-    table.save(table_path);
+    // Under the table's lock: runs registering at once each keep their row.
+    swipe::prediction_table::update(table_path, [&](swipe::prediction_table& t) { t.put(key, summary.row(out_path)); });
     std::printf("registered in %s\n", table_path.c_str());
   }
   return 0;
@@ -417,7 +413,6 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
   const auto all_rows = gather_text(w, rows);
   const auto counts = gather_text(w, std::to_string(done) + " " + std::to_string(skipped));
   if (w.root()) {
-    auto t = swipe::prediction_table::load(table_path);
     std::size_t total_done = 0, total_skipped = 0;
     for (const auto& c : counts) {
       std::istringstream in{c};
@@ -426,18 +421,23 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
       total_done += d;
       total_skipped += s;
     }
-    for (const auto& text : all_rows) {
-      std::istringstream in{text};
-      std::string line;
-      while (std::getline(in, line)) {
-        const auto j = json::parse(line);
-        const auto& k = j["key"];
-        const auto& r = j["row"];
-        t.put({k[0].get<std::string>(), k[1].get<std::string>(), k[2].get<std::string>(), k[3].get<std::string>(), k[4].get<std::string>()},
-              {r[0].get<std::string>(), r[1].get<std::string>(), r[2].get<std::string>(), r[3].get<std::string>(), r[4].get<std::string>()});
-      }
-    }
-    if (total_done > 0) t.save(table_path);
+    // Under the table's lock, re-read: other runs may have registered since the sweep began.
+    if (total_done > 0)
+      swipe::prediction_table::update(table_path, [&](swipe::prediction_table& t) {
+        for (const auto& text : all_rows) {
+          std::istringstream in{text};
+          std::string line;
+          while (std::getline(in, line)) {
+            const auto j = json::parse(line);
+            const auto& k = j["key"];
+            const auto& r = j["row"];
+            t.put({k[0].get<std::string>(), k[1].get<std::string>(), k[2].get<std::string>(), k[3].get<std::string>(),
+                   k[4].get<std::string>()},
+                  {r[0].get<std::string>(), r[1].get<std::string>(), r[2].get<std::string>(), r[3].get<std::string>(),
+                   r[4].get<std::string>()});
+          }
+        }
+      });
     std::printf("sweep: %zu jobs on %d rank(s): %zu run and registered in %s, %zu already there\n", jobs.size(), w.size, total_done,
                 table_path.c_str(), total_skipped);
   }
@@ -477,9 +477,7 @@ int cmd_evaluate(const std::string& path, std::size_t confusions) {
 void print_and_save(const json& j, const std::string& out_path) {
   std::printf("%s\n", j.dump().c_str());
   if (out_path.empty()) return;
-  std::ofstream out{out_path};
-  if (!out) throw io_error("cannot write '" + out_path + "'");
-  out << j.dump(2) << '\n';
+  io::write_file_durably(out_path, j.dump(2) + "\n", "fitted options");
 }
 
 int cmd_fit_geometric(model_options o, const std::string& data, const std::string& out_path, std::size_t pool) {
@@ -622,8 +620,7 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
     throw shape_error("aggregate: fitted on " + std::to_string(agg.weights.size()) + " models, applied to " +
                       std::to_string(apply.size()));
   const auto t = load_all(apply);
-  std::ofstream out{out_path};
-  if (!out) throw io_error("cannot write '" + out_path + "'");
+  std::ostringstream out;
   metric_accumulator acc;
   for (std::size_t i = 0; i < t[0].size(); ++i) {
     std::vector<prediction> row;
@@ -632,6 +629,7 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
     if (!t[0][i].word.empty()) acc.add(merged, t[0][i].word);
     io::write_prediction_line(out, {t[0][i].word, merged, t[0][i].in_vocab});
   }
+  write_file_atomically(out_path, out.str(), "merged predictions");
   if (acc.count())
     std::printf("%zu merged: Swipe MRR %.4f, accuracy@1 %.4f\n", acc.count(), acc.mrr(), acc.accuracy_at_1());
   return 0;
@@ -643,15 +641,12 @@ int cmd_synth(const std::string& grids_path, const std::string& grid_name, const
   const auto options = synth_options.empty() ? swipe::synthesizer_options{} : swipe::synthesizer_options::load(synth_options);
   const swipe::swipe_synthesizer synth{grids.at(grid_name), options};
   std::mt19937 rng{seed};
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (!out_path.empty() && out_path != "-") {
-    file.open(out_path);
-    if (!file) throw io_error("cannot write '" + out_path + "'");
-    out = &file;
-  }
+  const bool to_file = !out_path.empty() && out_path != "-";
+  std::ostringstream text;
+  std::ostream& out = to_file ? static_cast<std::ostream&>(text) : std::cout;
   for (std::size_t i = 0; i < count; ++i)
-    for (const auto& w : split(words)) swipe::write_jsonl(*out, synth.example(w, rng));
+    for (const auto& w : split(words)) swipe::write_jsonl(out, synth.example(w, rng));
+  if (to_file) write_file_atomically(out_path, text.str(), "synthetic swipes");
   return 0;
 }
 
@@ -783,11 +778,7 @@ int main(int argc, char** argv) try {
     return aggregate_with(weighted_merge{}, f, a, agg_out, top_k);
   }
   if (*merge) {
-    swipe::prediction_table t;
-    for (const auto& path : tables) {
-      if (!fs::exists(path)) throw io_error("no prediction table '" + path + "'");
-      t.merge(swipe::prediction_table::load(path));
-    }
+    const auto t = swipe::prediction_table::merge_files(tables);
     t.save(merged_table);
     std::printf("%zu runs in %s\n", t.rows().size(), merged_table.c_str());
     return 0;

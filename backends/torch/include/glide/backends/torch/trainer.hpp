@@ -36,6 +36,7 @@
 #include <glide/backends/torch/batch.hpp>
 #include <glide/backends/torch/modules.hpp>
 #include <glide/glide.hpp>
+#include <glide/io/durable_file.hpp>
 #include <glide/metrics/swipe_metrics.hpp>
 #include <glide/search/search_config.hpp>
 #include <glide/swipe/augment.hpp>
@@ -46,14 +47,10 @@ namespace glide::backends::torch {
 
 namespace detail {
 
+/// Replaces `path` by `text` durably (io::write_file_durably: all of it or the old file, and an error
+/// naming the path and the system's reason).
 inline void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const auto tmp = path.string() + ".tmp";
-  {
-    std::ofstream out{tmp};
-    if (!out) throw io_error("cannot write '" + tmp + "'");
-    out << text;
-  }
-  std::filesystem::rename(tmp, path);
+  io::write_file_durably(path, text, "training file");
 }
 
 template <class... Args>
