@@ -132,3 +132,19 @@ TEST_CASE("file_lock serialises read-modify-write across threads", "[unit][io][d
   REQUIRE(read_all(path) == "80");
   REQUIRE_THROWS_WITH(io::file_lock{dir / "missing" / "x.lock"}, Catch::Contains("missing/x.lock"));
 }
+
+TEST_CASE("same_file and refuse_output_over_inputs see through spellings of one path (issue 29 D10)", "[unit][io][errors]") {
+  const auto dir = glide_test::temp_path("durable_same");
+  fs::create_directories(dir / "sub");
+  io::write_file_durably(dir / "data.jsonl", "x");
+  REQUIRE(io::same_file(dir / "data.jsonl", dir / "sub" / ".." / "data.jsonl"));
+  REQUIRE(io::same_file(dir / "new.jsonl", dir / "sub" / ".." / "new.jsonl"));  // neither exists yet
+  fs::create_hard_link(dir / "data.jsonl", dir / "link.jsonl");
+  REQUIRE(io::same_file(dir / "data.jsonl", dir / "link.jsonl"));
+  REQUIRE_FALSE(io::same_file(dir / "data.jsonl", dir / "other.jsonl"));
+  const auto data = (dir / "data.jsonl").string();
+  REQUIRE_THROWS_WITH(io::refuse_output_over_inputs("--out", (dir / "sub" / ".." / "data.jsonl").string(), {{"--vocab", ""}, {"--data", data}}),
+                      Catch::Contains("--out '") && Catch::Contains("is the same file as --data '" + data + "'"));
+  REQUIRE_NOTHROW(io::refuse_output_over_inputs("--out", (dir / "p.jsonl").string(), {{"--data", data}}));
+  REQUIRE_NOTHROW(io::refuse_output_over_inputs("--out", "-", {{"--data", "-"}}));
+}

@@ -38,7 +38,7 @@ TEST_CASE("prediction table: concurrent updates keep every row", "[unit][table]"
   for (const auto& e : fs::directory_iterator(dir)) REQUIRE(e.path().extension() != ".tmp");
 }
 
-TEST_CASE("prediction table: merge_files names both conflicting files; a folder is no table", "[unit][table][errors]") {
+TEST_CASE("prediction table: merge_files names both conflicting files, and a folder is no table", "[unit][table][errors]") {
   const auto dir = glide_test::temp_path("table_merge_files");
   fs::create_directories(dir / "folder");
   prediction_table a, b, c;

@@ -23,6 +23,8 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <glide/core/error.hpp>
 
@@ -113,5 +115,29 @@ class file_lock {
  private:
   int fd_ = -1;
 };
+
+/// Whether `a` and `b` name one file: hard links to it, or two spellings of one path (`./x`, `d/../x`,
+/// a symbolic link), whether or not it exists yet.
+[[nodiscard]] inline bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(a, b, ec) && !ec) return true;
+  // Absolute first: weakly_canonical leaves a relative path relative when none of it exists yet.
+  std::error_code ea, eb;
+  const auto ca = std::filesystem::weakly_canonical(std::filesystem::absolute(a, ea), ea);
+  const auto cb = std::filesystem::weakly_canonical(std::filesystem::absolute(b, eb), eb);
+  return !ea && !eb && ca == cb;
+}
+
+/// A command's output must not be one of its inputs (writing it would destroy what is being read, or
+/// what the run's record says it read): throws config_error naming both options. `inputs` are (option,
+/// path) pairs; empty paths are skipped.
+inline void refuse_output_over_inputs(std::string_view output_option, const std::string& output,
+                                      const std::vector<std::pair<std::string, std::string>>& inputs) {
+  if (output.empty() || output == "-") return;
+  for (const auto& [option, input] : inputs)
+    if (!input.empty() && same_file(output, input))
+      throw config_error(std::string(output_option) + " '" + output + "' is the same file as " + option + " '" + input +
+                         "': the output would overwrite an input; write it elsewhere");
+}
 
 }  // namespace glide::io
