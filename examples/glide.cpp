@@ -37,6 +37,7 @@
 #include <glide/backends/eigen/recognizer.hpp>
 #include <glide/glide.hpp>
 #include <glide/core/charconv.hpp>
+#include <glide/core/memory.hpp>
 #include <glide/io/content_hash.hpp>
 #include <glide/io/durable_file.hpp>
 #include <glide/io/json_file.hpp>
@@ -747,6 +748,9 @@ int cmd_synth(const std::string& grids_path, const std::string& grid_name, const
   const swipe::swipe_synthesizer synth{grids.at(grid_name), options};
   std::mt19937 rng{seed};
   const bool to_file = !out_path.empty() && out_path != "-";
+  // A file is written whole from memory (durably): a count whose swipes (over 1 KB each as JSON) could
+  // not fit is refused before any is made.
+  if (to_file) check_fits_in_memory("--count", count, 1024 * std::max<std::size_t>(1, split(words).size()));
   std::ostringstream text;
   std::ostream& out = to_file ? static_cast<std::ostream&>(text) : std::cout;
   for (std::size_t i = 0; i < count; ++i)

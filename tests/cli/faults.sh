@@ -138,6 +138,7 @@ expect_error "--top-k: must be a whole number >= 0, not '2.7'" "$glide" aggregat
 # (Under a 1 MB file limit: the old code read -3 as 2^64 - 3 and wrote swipes without end.)
 expect_error "--count: must be a whole number" bash -c 'ulimit -f 1024; exec "$@"' _ "$glide" synth --words a --count -3
 expect_error "--limit: must be a whole number" "$glide" synth-fit --data "$work/data.jsonl" --limit -1
+expect_error "--count = 100000000000 needs at least" "$glide" synth --words a --count 100000000000 --out "$work/x.jsonl"
 echo "[{\"data\": \"$work/two.jsonl\", \"out\": \"$work/x.jsonl\", \"top\": -1}]" > "$work/jobs.json"
 expect_error "job 0: 'top' must be a whole number >= 0, not -1" "$glide" sweep --jobs "$work/jobs.json" --table "$work/x.csv"
 echo "[{\"data\": \"$work/two.jsonl\", \"out\": \"$work/x.jsonl\", \"top\": 2.7}]" > "$work/jobs.json"
