@@ -579,9 +579,10 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
       if (score > st.best_mrr) {
         st.best_mrr = score;
         st.bad_validations = 0;
-        io::save_safetensors((dir / "model.safetensors.tmp").string(), (keep_ema ? ema_net : net)->export_weights(),
+        // save_safetensors replaces the file durably (a temporary beside it, renamed): readers never
+        // see half a model.
+        io::save_safetensors((dir / "model.safetensors").string(), (keep_ema ? ema_net : net)->export_weights(),
                              {{"format", "glide"}, {"step", std::to_string(st.step)}, {"weights", keep_ema ? "ema" : "raw"}});
-        fs::rename(dir / "model.safetensors.tmp", dir / "model.safetensors");
       } else if (!decaying && ++st.bad_validations >= cfg.plateau_patience) {
         st.lr = std::max(cfg.min_lr, st.lr * cfg.lr_factor);
         st.bad_validations = 0;
