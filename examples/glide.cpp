@@ -36,7 +36,10 @@
 #include <glide/backends/eigen/model.hpp>
 #include <glide/backends/eigen/recognizer.hpp>
 #include <glide/glide.hpp>
+#include <glide/core/charconv.hpp>
+#include <glide/core/memory.hpp>
 #include <glide/io/content_hash.hpp>
+#include <glide/io/durable_file.hpp>
 #include <glide/io/json_file.hpp>
 #include <glide/io/predictions.hpp>
 
@@ -67,6 +70,21 @@ void report_time_repairs(const std::string& path, const Examples& examples) {
               << " swipe(s) with constant or mostly backward timestamps (replaced by one point every 10 ms)\n";
 }
 
+/// Count and size options: whole numbers, at least `min`. CLI11 reads "-1" into a std::size_t as
+/// 2^64 - 1 (so `--top -1` kept everything); this refuses it, and fractions, naming the option.
+CLI::Validator count_at_least(std::size_t min) {
+  return CLI::Validator(
+      [min](std::string& s) -> std::string {
+        std::size_t v = 0;
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || !glide::detail::parse_number(std::string_view{s}, v))
+          return "must be a whole number" + std::string(min > 0 ? " >= " + std::to_string(min) : " >= 0") + ", not '" + excerpt(s) + "'";
+        if (v < min) return "must be at least " + std::to_string(min) + ", not " + s;
+        return {};
+      },
+      min > 0 ? "INT>=" + std::to_string(min) : "INT>=0");
+}
+const CLI::Validator count_check = count_at_least(0);
+
 struct model_options {
   std::string model_dir = GLIDE_DEFAULT_MODEL;
   std::string vocab = GLIDE_DEFAULT_VOCAB;
@@ -87,13 +105,14 @@ struct model_options {
 
   void add_to(CLI::App* app) {
     app->add_option("--user-shortlist", user_shortlist,
-                    "user words the geometric channels rank best per swipe, scored by the model too when the search missed them (0: off)");
+                    "user words the geometric channels rank best per swipe, scored by the model too when the search missed them (0: off)")
+        ->check(count_check);
     app->add_flag("--no-literal", no_literal, "decode vocabulary words only (no literal spellings of words outside it)");
     app->add_option("--literal-params", literal_params,
                     "the literal gate: where the model's own spellings rank (JSON, from 'glide fit-literal')");
     app->add_option("--user-words", user_words, "the user's words: one 'word [weight]' a line, added to the vocabulary "
                                                 "(weight: a count in the vocabulary's units; default: the 1,000th most frequent word's)");
-    app->add_option("--top", top, "words kept per swipe, after any rescoring (0: all the search returns)");
+    app->add_option("--top", top, "words kept per swipe, after any rescoring (0: all the search returns)")->check(count_check);
     app->add_option("--recognizer", recognizer, "neural (model + search) or geometric (templates, no model)")
         ->check(CLI::IsMember({"neural", "geometric"}));
     app->add_option("--geometric-params", geometric_params, "geometric recognizer weights (JSON, from 'glide fit-geometric')");
@@ -102,10 +121,24 @@ struct model_options {
     app->add_option("--rescore-params", rescore_params, "channel weights of the rescoring (JSON, from 'glide fit-rescore')");
     app->add_option("--model", model_dir, "model directory (config.json + model.safetensors)");
     app->add_option("--vocab", vocab, "vocabulary: word list, one 'word [count]' a line");
-    app->add_option("--top-words", top_words, "use only the first N words of the vocabulary (0: all)");
+    app->add_option("--top-words", top_words, "use only the first N words of the vocabulary (0: all)")->check(count_check);
     app->add_option("--grids", grids, "keyboard grids file(s) (name -> grid); several files load as one set");
     app->add_option("--search", search, "search: name[:key=value,...] of " + join(search_config::names()));
-    app->add_option("--rerank", rerank, "Levenshtein-rerank out-of-vocabulary hypotheses within this distance (0: off)");
+    app->add_option("--rerank", rerank, "Levenshtein-rerank out-of-vocabulary hypotheses within this distance (0: off)")->check(count_check);
+  }
+  /// The files a run reads, as (option, path): an output may be none of them.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> inputs() const {
+    std::vector<std::pair<std::string, std::string>> in{{"--model", (fs::path(model_dir) / "model.safetensors").string()},
+                                                        {"--model", (fs::path(model_dir) / "config.json").string()},
+                                                        {"--vocab", vocab}};
+    for (const auto& g : grids) in.emplace_back("--grids", g);
+    if (recognizer == "geometric" || rescore_geometric != 0) {
+      in.emplace_back("--geometric-params", geometric_params);
+      in.emplace_back("--rescore-params", rescore_params);
+    }
+    if (!no_literal && recognizer == "neural") in.emplace_back("--literal-params", literal_params);
+    if (!user_words.empty()) in.emplace_back("--user-words", user_words);
+    return in;
   }
   static std::string join(const std::vector<std::string>& v) {
     std::string s;
@@ -260,16 +293,10 @@ void all_or_nothing(const ranks& w, const std::string& failure) {
               (failed > 1 ? " (" + std::to_string(failed) + " ranks failed)" : "") + ": " + first);
 }
 
-/// Writes `text` to `path` through a temporary file, so a failed run leaves no half-written file.
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const auto tmp = path + ".tmp";
-  {
-    std::ofstream out{tmp, std::ios::binary};
-    if (!out) throw io_error("cannot write predictions '" + path + "'");
-    out << text;
-    if (!out.flush()) throw io_error("cannot write predictions '" + path + "'");
-  }
-  fs::rename(tmp, path);
+/// Writes `text` to `path` durably: all of it, or (on any failure) the old file and an error naming the
+/// path and the system's reason.
+void write_file_atomically(const std::string& path, const std::string& text, const char* what = "predictions") {
+  io::write_file_durably(path, text, what);
 }
 
 /// The prediction table's key of a run: the recognizer by its weights' content, the inputs by content.
@@ -372,6 +399,15 @@ std::string predict_lines(const eg::loaded_recognizer& l, const std::string& dat
 int cmd_predict(const model_options& o, const std::string& data, const std::string& out_path, unsigned threads,
                 const std::string& table_path) {
   const auto w = world();
+  {
+    auto inputs = o.inputs();
+    inputs.emplace_back("--data", data);
+    inputs.emplace_back("--table", table_path);
+    io::refuse_output_over_inputs("--out", out_path, inputs);
+    inputs.pop_back();
+    inputs.emplace_back("--out", out_path);
+    io::refuse_output_over_inputs("--table", table_path, inputs);
+  }
   const auto t0 = std::chrono::steady_clock::now();
   std::string text, failure;
   std::unique_ptr<eg::loaded_recognizer> l;
@@ -392,13 +428,14 @@ int cmd_predict(const model_options& o, const std::string& data, const std::stri
   if (!w.root()) return 0;
   std::string all;
   for (const auto& s : shards) all += s;
+  // The key hashes the inputs before anything is written.
+  const auto key = table_path.empty() ? swipe::run_key{} : table_key(o, *l, data, examples);
   write_file_atomically(out_path, all);
   const auto summary = predict_summary::of(all, out_path);
   summary.print(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), std::max(1U, threads), w.size);
   if (!table_path.empty()) {
-    auto table = swipe::prediction_table::load(table_path);
-    table.put(table_key(o, *l, data, examples), summary.row(out_path));
-    table.save(table_path);
+    // Under the table's lock: runs registering at once each keep their row.
+    swipe::prediction_table::update(table_path, [&](swipe::prediction_table& t) { t.put(key, summary.row(out_path)); });
     std::printf("registered in %s\n", table_path.c_str());
   }
   return 0;
@@ -413,31 +450,65 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
   const auto jobs = io::read_json_file(jobs_path, "sweep jobs");
   if (!jobs.is_array()) throw parse_error(jobs_path + ": a sweep is a JSON array of jobs");
   const auto table = swipe::prediction_table::load(table_path);
-  std::string rows, failure;  // rows: one JSON line per finished job
-  std::size_t done = 0, skipped = 0;
-  for (std::size_t j = static_cast<std::size_t>(w.rank); j < jobs.size(); j += static_cast<std::size_t>(w.size)) {
+  // Every job is read and checked before any runs: options, and outputs that would collide (two jobs
+  // writing one file, a job writing another's input or the table) refuse the sweep.
+  struct sweep_job {
+    model_options o;
+    std::string data, out;
+  };
+  std::vector<sweep_job> parsed;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
     const std::string where = jobs_path + ": job " + std::to_string(j);
     try {
       const auto& job = jobs[j];
       if (!job.is_object()) throw parse_error("not a JSON object");
-      model_options o = defaults;
-      std::string data, out;
+      sweep_job sj{defaults, {}, {}};
+      auto& o = sj.o;
       for (const auto& [k, v] : job.items()) {
         if (k == "model") o.model_dir = v.get<std::string>();
         else if (k == "search") o.search = v.get<std::string>();
         else if (k == "vocab") o.vocab = v.get<std::string>();
         else if (k == "grids") o.grids = v.is_string() ? std::vector<std::string>{v.get<std::string>()} : v.get<std::vector<std::string>>();
-        else if (k == "top") o.top = v.get<std::size_t>();
+        else if (k == "top") o.top = io::json_count(v, "'top'");
         else if (k == "rescore_geometric") o.rescore_geometric = v.get<float>();
         else if (k == "rescore_params") o.rescore_params = v.get<std::string>();
         else if (k == "literal_params") o.literal_params = v.get<std::string>();
         else if (k == "literal") o.no_literal = !v.get<bool>();
         else if (k == "user_words") o.user_words = v.get<std::string>();
-        else if (k == "data") data = v.get<std::string>();
-        else if (k == "out") out = v.get<std::string>();
+        else if (k == "data") sj.data = v.get<std::string>();
+        else if (k == "out") sj.out = v.get<std::string>();
         else throw parse_error("unknown job option '" + k + "'");
       }
-      if (data.empty() || out.empty()) throw parse_error("a job needs 'data' and 'out'");
+      if (sj.data.empty() || sj.out.empty()) throw parse_error("a job needs 'data' and 'out'");
+      auto inputs = o.inputs();
+      inputs.emplace_back("'data'", sj.data);
+      inputs.emplace_back("--table", table_path);
+      io::refuse_output_over_inputs("'out'", sj.out, inputs);
+      for (std::size_t e = 0; e < parsed.size(); ++e) {
+        if (io::same_file(sj.out, parsed[e].out))
+          throw config_error("'out' '" + sj.out + "' is also job " + std::to_string(e) + "'s 'out' '" + parsed[e].out +
+                             "': each job needs its own output");
+        if (io::same_file(sj.out, parsed[e].data) || io::same_file(parsed[e].out, sj.data))
+          throw config_error("job " + std::to_string(e) + " reads what this job writes, or writes what it reads ('" + sj.data + "' -> '" +
+                             sj.out + "', '" + parsed[e].data + "' -> '" + parsed[e].out + "')");
+      }
+      parsed.push_back(std::move(sj));
+    } catch (const nlohmann::json::exception& e) {
+      if (!w.root()) throw error("");  // every rank finds the same fault; rank 0 reports it
+      throw parse_error(where + ": " + e.what());
+    } catch (const error& e) {
+      if (!w.root()) throw error("");
+      throw config_error(where + ": " + e.what());
+    }
+  }
+  std::string rows, failure;  // rows: one JSON line per finished job
+  std::size_t done = 0, skipped = 0;
+  for (std::size_t j = static_cast<std::size_t>(w.rank); j < jobs.size(); j += static_cast<std::size_t>(w.size)) {
+    const std::string where = jobs_path + ": job " + std::to_string(j);
+    try {
+      const auto& o = parsed[j].o;
+      const auto& data = parsed[j].data;
+      const auto& out = parsed[j].out;
       const auto l = load_with_user_words(o);
       std::vector<std::size_t> lines;
       const auto examples = swipe::read_jsonl(data, l->grids(), &lines);
@@ -459,7 +530,6 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
   const auto all_rows = gather_text(w, rows);
   const auto counts = gather_text(w, std::to_string(done) + " " + std::to_string(skipped));
   if (w.root()) {
-    auto t = swipe::prediction_table::load(table_path);
     std::size_t total_done = 0, total_skipped = 0;
     for (const auto& c : counts) {
       std::istringstream in{c};
@@ -468,18 +538,23 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
       total_done += d;
       total_skipped += s;
     }
-    for (const auto& text : all_rows) {
-      std::istringstream in{text};
-      std::string line;
-      while (std::getline(in, line)) {
-        const auto j = json::parse(line);
-        const auto& k = j["key"];
-        const auto& r = j["row"];
-        t.put({k[0].get<std::string>(), k[1].get<std::string>(), k[2].get<std::string>(), k[3].get<std::string>(), k[4].get<std::string>()},
-              {r[0].get<std::string>(), r[1].get<std::string>(), r[2].get<std::string>(), r[3].get<std::string>(), r[4].get<std::string>()});
-      }
-    }
-    if (total_done > 0) t.save(table_path);
+    // Under the table's lock, re-read: other runs may have registered since the sweep began.
+    if (total_done > 0)
+      swipe::prediction_table::update(table_path, [&](swipe::prediction_table& t) {
+        for (const auto& text : all_rows) {
+          std::istringstream in{text};
+          std::string line;
+          while (std::getline(in, line)) {
+            const auto j = json::parse(line);
+            const auto& k = j["key"];
+            const auto& r = j["row"];
+            t.put({k[0].get<std::string>(), k[1].get<std::string>(), k[2].get<std::string>(), k[3].get<std::string>(),
+                   k[4].get<std::string>()},
+                  {r[0].get<std::string>(), r[1].get<std::string>(), r[2].get<std::string>(), r[3].get<std::string>(),
+                   r[4].get<std::string>()});
+          }
+        }
+      });
     std::printf("sweep: %zu jobs on %d rank(s): %zu run and registered in %s, %zu already there\n", jobs.size(), w.size, total_done,
                 table_path.c_str(), total_skipped);
   }
@@ -523,14 +598,17 @@ int cmd_evaluate(const std::string& path, std::size_t confusions) {
 void print_and_save(const json& j, const std::string& out_path) {
   std::printf("%s\n", j.dump().c_str());
   if (out_path.empty()) return;
-  std::ofstream out{out_path};
-  if (!out) throw io_error("cannot write '" + out_path + "'");
-  out << j.dump(2) << '\n';
+  io::write_file_durably(out_path, j.dump(2) + "\n", "fitted options");
 }
 
 int cmd_fit_geometric(model_options o, const std::string& data, const std::string& out_path, std::size_t pool) {
   o.recognizer = "geometric";
   if (!fs::exists(o.geometric_params)) o.geometric_params.clear();
+  {
+    auto inputs = o.inputs();
+    inputs.emplace_back("--data", data);
+    io::refuse_output_over_inputs("--out", out_path, inputs);
+  }
   const auto l = load(o);
   const auto examples = swipe::read_jsonl(data, l->grids());
   report_time_repairs(data, examples);
@@ -549,11 +627,23 @@ int cmd_fit_geometric(model_options o, const std::string& data, const std::strin
 // --geometric-params scaled by --rescore-geometric.
 int cmd_fit_rescore(model_options o, const std::string& data, const std::string& predictions_path, const std::string& out_path) {
   o.recognizer = "geometric";  // load the geometric recognizer (with --geometric-params)
+  {
+    auto inputs = o.inputs();
+    inputs.emplace_back("--data", data);
+    inputs.emplace_back("--predictions", predictions_path);
+    io::refuse_output_over_inputs("--out", out_path, inputs);
+  }
   const auto l = load(o);
   const auto examples = swipe::read_jsonl(data, l->grids());
   report_time_repairs(data, examples);
+  auto lines = read_predictions(predictions_path);
+  {
+    std::vector<std::string> targets;
+    for (const auto& ex : examples) targets.push_back(ex.word);
+    io::check_same_swipes(targets, data, io::targets_of(lines), predictions_path);
+  }
   std::vector<prediction> lists;
-  for (auto& p : read_predictions(predictions_path)) lists.push_back(std::move(p.predictions));
+  for (auto& p : lines) lists.push_back(std::move(p.predictions));
   auto start = l->geometric()->options();
   for (float* w : {&start.start_weight, &start.end_weight, &start.location_weight, &start.shape_weight, &start.prior_weight})
     *w *= o.rescore_geometric;
@@ -570,6 +660,12 @@ int cmd_fit_literal(model_options o, const std::string& data, const std::string&
                     double max_in_vocab_loss) {
   o.no_literal = false;
   if (!fs::exists(o.literal_params)) o.literal_params.clear();
+  {
+    auto inputs = o.inputs();
+    if (o.literal_params.empty()) std::erase_if(inputs, [](const auto& in) { return in.first == "--literal-params"; });
+    inputs.emplace_back("--data", data);
+    io::refuse_output_over_inputs("--out", out_path, inputs);
+  }
   const auto l = load(o);
   const auto examples = swipe::read_jsonl(data, l->grids());
   report_time_repairs(data, examples);
@@ -611,6 +707,13 @@ int cmd_fit_literal(model_options o, const std::string& data, const std::string&
 // synthesizer's typical user to the real ones, prints the three side by side and writes the fit.
 int cmd_synth_fit(const std::vector<std::string>& grid_files, const std::string& data, std::size_t limit,
                   const std::string& out_path, const std::string& plot_path) {
+  {
+    std::vector<std::pair<std::string, std::string>> inputs{{"--data", data}};
+    for (const auto& g : grid_files) inputs.emplace_back("--grids", g);
+    io::refuse_output_over_inputs("--out", out_path, inputs);
+    inputs.emplace_back("--out", out_path);
+    io::refuse_output_over_inputs("--plot", plot_path, inputs);
+  }
   const auto grids = swipe::grid_set::load(grid_files);
   std::vector<swipe::swipe_example> examples;
   {
@@ -685,13 +788,22 @@ template <class A>
 int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector<std::string>& apply,
                    const std::string& out_path, std::size_t top_k) {
   agg.top_k = top_k;
+  {
+    std::vector<std::pair<std::string, std::string>> inputs;
+    for (const auto& f : fit) inputs.emplace_back("--fit", f);
+    for (const auto& a : apply) inputs.emplace_back("--apply", a);
+    io::refuse_output_over_inputs("--out", out_path, inputs);
+  }
   auto load_all = [](const std::vector<std::string>& paths) {
     std::vector<std::vector<prediction_line>> all;
     for (const auto& p : paths) all.push_back(read_predictions(p));
+    // Lines are paired by position: the files must describe the same swipes.
     for (std::size_t m = 1; m < all.size(); ++m)
-      if (all[m].size() != all[0].size())
-        throw shape_error("aggregate: '" + paths[m] + "' has " + std::to_string(all[m].size()) + " lines, '" + paths[0] +
-                          "' " + std::to_string(all[0].size()));
+      try {
+        io::check_same_swipes(io::targets_of(all[0]), paths[0], io::targets_of(all[m]), paths[m]);
+      } catch (const error& e) {
+        throw shape_error(std::string("aggregate: ") + e.what());
+      }
     return all;
   };
   if (!fit.empty()) {
@@ -711,8 +823,7 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
     throw shape_error("aggregate: fitted on " + std::to_string(agg.weights.size()) + " models, applied to " +
                       std::to_string(apply.size()));
   const auto t = load_all(apply);
-  std::ofstream out{out_path};
-  if (!out) throw io_error("cannot write '" + out_path + "'");
+  std::ostringstream out;
   metric_accumulator acc;
   for (std::size_t i = 0; i < t[0].size(); ++i) {
     std::vector<prediction> row;
@@ -721,6 +832,7 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
     if (!t[0][i].word.empty()) acc.add(merged, t[0][i].word);
     io::write_prediction_line(out, {t[0][i].word, merged, t[0][i].in_vocab});
   }
+  write_file_atomically(out_path, out.str(), "merged predictions");
   if (acc.count())
     std::printf("%zu merged: Swipe MRR %.4f, accuracy@1 %.4f\n", acc.count(), acc.mrr(), acc.accuracy_at_1());
   return 0;
@@ -728,19 +840,20 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
 
 int cmd_synth(const std::string& grids_path, const std::string& grid_name, const std::string& words, std::size_t count,
               std::uint32_t seed, const std::string& out_path, const std::string& synth_options) {
+  io::refuse_output_over_inputs("--out", out_path, {{"--grids", grids_path}, {"--synthesizer", synth_options}});
   const auto grids = swipe::grid_set::load(grids_path);
   const auto options = synth_options.empty() ? swipe::synthesizer_options{} : swipe::synthesizer_options::load(synth_options);
   const swipe::swipe_synthesizer synth{grids.at(grid_name), options};
   std::mt19937 rng{seed};
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (!out_path.empty() && out_path != "-") {
-    file.open(out_path);
-    if (!file) throw io_error("cannot write '" + out_path + "'");
-    out = &file;
-  }
+  const bool to_file = !out_path.empty() && out_path != "-";
+  // A file is written whole from memory (durably): a count whose swipes (over 1 KB each as JSON) could
+  // not fit is refused before any is made.
+  if (to_file) check_fits_in_memory("--count", count, 1024 * std::max<std::size_t>(1, split(words).size()));
+  std::ostringstream text;
+  std::ostream& out = to_file ? static_cast<std::ostream&>(text) : std::cout;
   for (std::size_t i = 0; i < count; ++i)
-    for (const auto& w : split(words)) swipe::write_jsonl(*out, synth.example(w, rng));
+    for (const auto& w : split(words)) swipe::write_jsonl(out, synth.example(w, rng));
+  if (to_file) write_file_atomically(out_path, text.str(), "synthetic swipes");
   return 0;
 }
 
@@ -776,7 +889,7 @@ int main(int argc, char** argv) try {
   predict_opts.add_to(predict);
   predict->add_option("--data", data, "JSONL dataset")->required();
   predict->add_option("--out", out, "predictions file (JSONL)")->required();
-  predict->add_option("--threads", threads, "decoding threads");
+  predict->add_option("--threads", threads, "decoding threads")->check(count_check);
   predict->add_option("--table", table, "prediction table (CSV) to register the run in");
 
   model_options sweep_opts;
@@ -787,7 +900,7 @@ int main(int argc, char** argv) try {
                                           "\"grids\", \"top\", \"rescore_geometric\", \"rescore_params\"}; the rest from the options")
       ->required();
   sweep->add_option("--table", sweep_table, "prediction table (CSV): finished jobs are registered, registered ones skipped")->required();
-  sweep->add_option("--threads", threads, "decoding threads (per rank under MPI)");
+  sweep->add_option("--threads", threads, "decoding threads (per rank under MPI)")->check(count_check);
 
   model_options fit_opts;
   fit_opts.recognizer = "geometric";
@@ -797,7 +910,8 @@ int main(int argc, char** argv) try {
   fit_opts.add_to(fit_geo);
   fit_geo->add_option("--data", fit_data, "labelled JSONL swipes (validation)")->required();
   fit_geo->add_option("--out", fit_out, "where to write the fitted weights (JSON)");
-  fit_geo->add_option("--pool", fit_pool, "candidates per swipe scored once, then re-ranked by each setting");
+  fit_geo->add_option("--pool", fit_pool, "candidates per swipe scored once, then re-ranked by each setting")
+      ->check(count_at_least(1));
 
   model_options fr_opts;
   std::string fr_data, fr_predictions, fr_out;
@@ -827,7 +941,7 @@ int main(int argc, char** argv) try {
   auto* synth_fit = app.add_subcommand("synth-fit", "measure real swipes, fit the synthesizer's typical user to them, compare");
   synth_fit->add_option("--grids", sf_grids, "keyboard grids file(s)");
   synth_fit->add_option("--data", sf_data, "real labelled swipes (JSONL; training data)")->required();
-  synth_fit->add_option("--limit", sf_limit, "swipes measured, spread over the file (0: all)");
+  synth_fit->add_option("--limit", sf_limit, "swipes measured, spread over the file (0: all)")->check(count_check);
   synth_fit->add_option("--out", sf_out, "fitted synthesizer options (JSON), for the trainer's 'synthesizer'");
   synth_fit->add_option("--plot", sf_plot, "SVG plot of the distributions (real, default synthetic, fitted synthetic), with axes and legend");
 
@@ -835,7 +949,7 @@ int main(int argc, char** argv) try {
   auto* evaluate = app.add_subcommand("evaluate", "Swipe MRR and accuracy of a predictions file");
   evaluate->add_option("--predictions", predictions, "predictions file (JSONL with target words)")->required();
   std::size_t confusions = 0;
-  evaluate->add_option("--confusions", confusions, "also list the N commonest (target -> wrong top-1) pairs");
+  evaluate->add_option("--confusions", confusions, "also list the N commonest (target -> wrong top-1) pairs")->check(count_check);
 
   std::string method = "weighted", fit, apply, agg_out;
   std::size_t top_k = 4;
@@ -844,7 +958,7 @@ int main(int argc, char** argv) try {
   aggregate->add_option("--fit", fit, "validation predictions, one file per model, comma-separated");
   aggregate->add_option("--apply", apply, "predictions to merge, one file per model in the same order, comma-separated");
   aggregate->add_option("--out", agg_out, "merged predictions file");
-  aggregate->add_option("--top-k", top_k, "words kept per swipe (0: all)");
+  aggregate->add_option("--top-k", top_k, "words kept per swipe (0: all)")->check(count_check);
 
   auto* table_cmd = app.add_subcommand("table", "prediction tables");
   table_cmd->require_subcommand(1);
@@ -861,8 +975,8 @@ int main(int argc, char** argv) try {
   synth->add_option("--grids", synth_grids, "grids file");
   synth->add_option("--grid", synth_grid, "grid name");
   synth->add_option("--words", synth_words, "comma-separated words")->required();
-  synth->add_option("--count", synth_count, "swipes per word");
-  synth->add_option("--seed", synth_seed, "random seed");
+  synth->add_option("--count", synth_count, "swipes per word")->check(count_check);
+  synth->add_option("--seed", synth_seed, "random seed")->check(count_check);
   synth->add_option("--out", synth_out, "output JSONL (default: standard output)");
   std::string synth_options;
   synth->add_option("--synthesizer", synth_options, "synthesizer options (JSON, e.g. from 'glide synth-fit')");
@@ -887,11 +1001,10 @@ int main(int argc, char** argv) try {
     return aggregate_with(weighted_merge{}, f, a, agg_out, top_k);
   }
   if (*merge) {
-    swipe::prediction_table t;
-    for (const auto& path : tables) {
-      if (!fs::exists(path)) throw io_error("no prediction table '" + path + "'");
-      t.merge(swipe::prediction_table::load(path));
-    }
+    std::vector<std::pair<std::string, std::string>> inputs;
+    for (const auto& t : tables) inputs.emplace_back("table", t);
+    io::refuse_output_over_inputs("the merged table", merged_table, inputs);
+    const auto t = swipe::prediction_table::merge_files(tables);
     t.save(merged_table);
     std::printf("%zu runs in %s\n", t.rows().size(), merged_table.c_str());
     return 0;

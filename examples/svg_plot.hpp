@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <glide/core/error.hpp>
+#include <glide/io/durable_file.hpp>
 
 namespace glide::examples {
 
@@ -145,13 +146,7 @@ inline void write_svg_plot(const std::string& path, const std::vector<plot_panel
     svg += legend;
   }
   svg += "</svg>\n";
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out{tmp};
-    if (!out) throw io_error("cannot write plot '" + tmp + "'");
-    out << svg;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw io_error("cannot write plot '" + path + "'");
+  io::write_file_durably(path, svg, "plot");
 }
 
 }  // namespace glide::examples

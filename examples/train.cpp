@@ -15,12 +15,14 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <stdexcept>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include <glide/backends/torch/trainer.hpp>
+#include <glide/core/charconv.hpp>
 #include <glide/io/json_file.hpp>
 
 #include "svg_plot.hpp"
@@ -37,11 +39,16 @@ void plot(const fs::path& csv, const fs::path& svg) {
   std::string line;
   std::getline(in, line);
   std::vector<double> steps, loss, mrr, real, ema;
-  while (std::getline(in, line)) {
+  for (std::size_t n = 2; std::getline(in, line); ++n) {
     std::vector<double> v;
     std::stringstream ss{line};
     std::string cell;
-    while (std::getline(ss, cell, ',')) v.push_back(cell.empty() ? std::nan("") : std::stod(cell));
+    while (std::getline(ss, cell, ',')) {
+      double x = std::nan("");
+      if (!cell.empty() && !glide::detail::parse_number(std::string_view{cell}, x))
+        throw parse_error(csv.string() + ":" + std::to_string(n) + ": '" + excerpt(cell) + "' is not a number");
+      v.push_back(x);
+    }
     if (v.size() < 7) continue;
     steps.push_back(v[0]);
     loss.push_back(v[3]);

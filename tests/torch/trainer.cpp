@@ -105,3 +105,48 @@ TEST_CASE("one batching path: padding, masks, teacher-forcing tokens, and named 
   REQUIRE_THROWS_WITH(tg::input_tensors(bad), Catch::Contains("swipe 1 is empty"));
   REQUIRE_THROWS_WITH(tg::make_training_batch(inputs, std::span<const std::vector<token_id>>{words.data(), 1}), Catch::Contains("2 swipes for 1 words"));
 }
+
+TEST_CASE("training config: negative, fractional and impossible counts are named errors (issue 29 D13)", "[torch][trainer][errors]") {
+  const auto dir = glide_test::temp_path("glide_trainer_counts");
+  std::filesystem::create_directories(dir);
+  std::ofstream{dir / "words.txt"} << "the 100\nof 80\n";
+  const nlohmann::json base{{"vocabulary", (dir / "words.txt").string()},
+                            {"grids_file", std::string(GLIDE_SOURCE_DIR) + "/data/grids/grids.json"},
+                            {"grid", "qwerty_english"}};
+  auto with = [&](const char* key, const nlohmann::json& v) {
+    auto j = base;
+    j[key] = v;
+    return j;
+  };
+  REQUIRE_NOTHROW(tg::training_config::from_json(base, "c.json"));
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(with("batch_size", -1), "c.json"),
+                      Catch::Contains("c.json: 'batch_size' must be a whole number >= 0, not -1"));
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(with("max_steps", -1), "c.json"), Catch::Contains("'max_steps'"));
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(with("validate_every", -1), "c.json"), Catch::Contains("'validate_every'"));
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(with("top_words", 2.7), "c.json"), Catch::Contains("'top_words'") && Catch::Contains("2.7"));
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(with("seed", -1), "c.json"), Catch::Contains("'seed'"));
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(with("seed", 5000000000LL), "c.json"), Catch::Contains("'seed'"));
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(with("threads", 0), "c.json"), Catch::Contains("'threads' must be at least 1"));
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(with("batch_size", 100000000000000LL), "c.json"),
+                      Catch::Contains("c.json: 'batch_size' = 100000000000000 needs at least") && Catch::Contains("of memory"));
+}
+
+TEST_CASE("trainer state: a damaged state.json is an error naming it (issue 29 D13, D14)", "[torch][trainer][errors]") {
+  const nlohmann::json ok{{"step", 5}, {"lr", 1e-3}, {"best_mrr", 0.5}, {"bad_validations", 0}, {"elapsed_s", 1.5},
+                          {"files", {{"model", "model-5.pt"}, {"optimizer", "optimizer-5.pt"}}}};
+  const auto s = tg::trainer_state::from_json(ok, "snap/state.json");
+  REQUIRE(s.step == 5);
+  REQUIRE(s.files.at("model") == "model-5.pt");
+  REQUIRE(tg::trainer_state::from_json(s.to_json()).files == s.files);
+  auto bad = ok;
+  bad["step"] = -5;
+  REQUIRE_THROWS_WITH(tg::trainer_state::from_json(bad, "snap/state.json"),
+                      Catch::Contains("snap/state.json: 'step' must be a whole number >= 0, not -5"));
+  bad = ok;
+  bad.erase("lr");
+  REQUIRE_THROWS_WITH(tg::trainer_state::from_json(bad, "snap/state.json"), Catch::Contains("snap/state.json"));
+  bad = ok;
+  bad["files"]["model"] = "../elsewhere.pt";
+  REQUIRE_THROWS_WITH(tg::trainer_state::from_json(bad, "snap/state.json"), Catch::Contains("no file name"));
+  REQUIRE_THROWS_WITH(tg::trainer_state::from_json(nlohmann::json::array(), "snap/state.json"), Catch::Contains("snap/state.json"));
+}

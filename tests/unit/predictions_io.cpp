@@ -40,3 +40,12 @@ TEST_CASE("predictions files round-trip, and bad lines and non-finite scores are
   REQUIRE_THAT(error_of("{\"predictions\": [{\"word\": 3, \"score\": 1}]}\n"), Catch::Contains("p.jsonl:1: bad predictions line"));
   REQUIRE_THAT(error_of("{\"predictions\": \n"), Catch::Contains("p.jsonl:1"));
 }
+
+TEST_CASE("check_same_swipes names the first line whose target differs, and a count mismatch (issue 29 D12)", "[unit][io][errors]") {
+  using glide::io::check_same_swipes;
+  REQUIRE_NOTHROW(check_same_swipes({"a", "b", ""}, "x.jsonl", {"a", "b", "c"}, "y.jsonl"));
+  REQUIRE_THROWS_WITH(check_same_swipes({"a", "b", "c"}, "x.jsonl", {"a", "z", "c"}, "y.jsonl"),
+                      Catch::Contains("'x.jsonl' and 'y.jsonl' describe different swipes: line 2 is 'b' in one, 'z' in the other"));
+  REQUIRE_THROWS_WITH(check_same_swipes({"a", "b"}, "x.jsonl", {"a"}, "y.jsonl"),
+                      Catch::Contains("'x.jsonl' has 2 swipes, 'y.jsonl' 1"));
+}

@@ -244,3 +244,19 @@ TEST_CASE("rescoring another recognizer's n-best moves the geometrically better 
   REQUIRE(on[0].score == Approx(-1.2F + rec.channels_of(c, "hello")->score(rec.options())));
   REQUIRE(on.back().word == "notaword");
 }
+
+TEST_CASE("geometric best() with k = 0 is empty, and a fit with pool 0 is a named error (issue 29 D7)", "[unit][swipe][geometric][errors]") {
+  const auto trie = trie_of(random_vocabulary(300, 4));
+  const geometric_recognizer rec{trie, latin(), grids(), {.n_best = 4}};
+  const swipe_synthesizer synth{grids().at("qwerty_english")};
+  std::mt19937 rng{2};
+  auto ex = synth.example("hello", rng);
+  ex.curve.grid_name = "qwerty_english";
+  for (const bool prune : {true, false}) {
+    auto o = rec.options();
+    o.prune = prune;
+    REQUIRE(rec.best(ex.curve, o, 0).first.empty());
+  }
+  REQUIRE_THROWS_WITH(fit_geometric_options(rec, {ex}, rec.options(), 0), Catch::Contains("pool") && Catch::Contains("at least 1"));
+  REQUIRE(fit_geometric_options(rec, {ex}, rec.options(), 1).swipes == 1);
+}

@@ -191,3 +191,14 @@ TEST_CASE("several grid files load as one set, and unknown names and conflicts n
   }
   REQUIRE_THROWS_AS(grid_set::load(std::vector<std::string>{}), config_error);
 }
+
+TEST_CASE("a malformed grid's error names its file and its grid (issue 29 D14)", "[unit][swipe][grid][errors]") {
+  json ok{{"width", 100}, {"height", 50}, {"keys", {key_json("a", 0, 0, 50, 50), key_json("b", 49, 0, 51, 50)}}};
+  auto bad = ok;
+  bad.erase("height");
+  REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "tall"), Catch::Contains("grid 'tall': missing or non-numeric 'height'"));
+  const auto tmp = glide_test::temp_path("glide_named_bad_grid.json");
+  std::ofstream{tmp} << json{{"fine", ok}, {"tall", bad}}.dump();
+  REQUIRE_THROWS_WITH(grid_set::load(tmp.string()),
+                      Catch::Contains(tmp.string() + ": grid 'tall': missing or non-numeric 'height'"));
+}

@@ -103,3 +103,24 @@ TEST_CASE("word lists: counts, comments, unknown characters, bad lines", "[unit]
   REQUIRE_THROWS_AS(read_word_list(none, tok), parse_error);
   REQUIRE_THROWS_AS(read_word_list(std::string{"/nonexistent/words.txt"}, tok), io_error);
 }
+
+TEST_CASE("a word list line of 1 MB with a bad count is cut in the error (issue 29 D14)", "[unit][vocab][errors]") {
+  const glide::char_tokenizer t{"abc"};
+  std::istringstream in{"abc 1\nab " + std::string(1 << 20, '7') + "x\n"};
+  try {
+    (void)glide::read_word_list(in, t, {}, "big.tsv");
+    FAIL("accepted a bad count");
+  } catch (const glide::parse_error& e) {
+    const std::string m = e.what();
+    REQUIRE(m.find("big.tsv:2: count '7777") != std::string::npos);
+    REQUIRE(m.find("(1048577 bytes)") != std::string::npos);
+    REQUIRE(m.size() < 300);
+  }
+  REQUIRE(glide::excerpt("short") == "short");
+  // A cut never splits a UTF-8 character: 41 two-byte letters cut at 80 bytes keep 40 of them.
+  std::string cyrillic;
+  for (int i = 0; i < 41; ++i) cyrillic += "ж";
+  REQUIRE(glide::excerpt(cyrillic) == cyrillic.substr(0, 80) + "... (82 bytes)");
+  std::string odd = "a" + cyrillic;  // byte 80 is the second half of a letter: cut before it
+  REQUIRE(glide::excerpt(odd).rfind(odd.substr(0, 79) + "...", 0) == 0);
+}

@@ -2,8 +2,10 @@
 // Errors thrown at Glide's boundaries (files, JSON, tensor shapes, unknown names). Precondition bugs
 // inside the library assert instead.
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace glide {
 
@@ -48,5 +50,14 @@ class numeric_error : public error {
  public:
   using error::error;
 };
+
+/// `text` as an error message quotes it: whole when short, else its first `limit` bytes (not cutting a
+/// UTF-8 character) and how long it was, so a 1 MB line does not become a 1 MB message.
+[[nodiscard]] inline std::string excerpt(std::string_view text, std::size_t limit = 80) {
+  if (text.size() <= limit) return std::string(text);
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;  // a continuation byte
+  return std::string(text.substr(0, cut)) + "... (" + std::to_string(text.size()) + " bytes)";
+}
 
 }  // namespace glide

@@ -7,6 +7,7 @@
 // Scores are finite (a non-finite score is refused on writing and on reading, so NaN never reaches a
 // file); every error names the file and line.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <fstream>
@@ -94,5 +95,28 @@ struct prediction_line {
 }
 
 inline void write_prediction_line(std::ostream& out, const prediction_line& p) { out << to_json(p).dump() << '\n'; }
+
+/// Checks that two files describe the same swipes, line by line: as many lines, and the same target
+/// word on each (a line without a target matches any). Files paired by position alone would otherwise
+/// fit or merge the lists of different swipes without a word. Throws shape_error naming both files
+/// and the first line that differs.
+inline void check_same_swipes(const std::vector<std::string>& a_targets, const std::string& a,
+                              const std::vector<std::string>& b_targets, const std::string& b) {
+  for (std::size_t i = 0; i < std::min(a_targets.size(), b_targets.size()); ++i)
+    if (!a_targets[i].empty() && !b_targets[i].empty() && a_targets[i] != b_targets[i])
+      throw shape_error("'" + a + "' and '" + b + "' describe different swipes: line " + std::to_string(i + 1) + " is '" +
+                        excerpt(a_targets[i]) + "' in one, '" + excerpt(b_targets[i]) + "' in the other");
+  if (a_targets.size() != b_targets.size())
+    throw shape_error("'" + a + "' has " + std::to_string(a_targets.size()) + " swipes, '" + b + "' " +
+                      std::to_string(b_targets.size()) + ": they must describe the same swipes");
+}
+
+/// The target words of `lines`, in order.
+[[nodiscard]] inline std::vector<std::string> targets_of(const std::vector<prediction_line>& lines) {
+  std::vector<std::string> t;
+  t.reserve(lines.size());
+  for (const auto& l : lines) t.push_back(l.word);
+  return t;
+}
 
 }  // namespace glide::io

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <glide/core/error.hpp>
+#include <glide/io/durable_file.hpp>
 
 namespace glide::io {
 
@@ -228,14 +229,14 @@ inline void save_safetensors(const std::string& path, const std::map<std::string
   }
   std::string text = header.dump();
   while ((text.size() + 8) % 8 != 0) text.push_back(' ');  // align the data, as the reference writer does
-  std::ofstream out{path, std::ios::binary};
-  if (!out) throw io_error("cannot write weights file '" + path + "'");
+  std::string bytes;
+  bytes.reserve(8 + text.size() + offset);
   const std::uint64_t n = text.size();
-  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((n >> (8 * i)) & 0xFF));
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  for (const auto& [name, t] : tensors)
-    out.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size() * 4));
-  if (!out) throw io_error("failed writing weights file '" + path + "'");
+  for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
+  bytes += text;
+  for (const auto& [name, t] : tensors) bytes.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4);
+  // All of the new weights or the old file: a reader never sees a half-written model.
+  write_file_durably(path, bytes, "weights file");
 }
 
 }  // namespace glide::io

@@ -220,6 +220,7 @@ class geometric_recognizer {
   [[nodiscard]] std::pair<std::vector<candidate>, std::size_t> best(const swipe_curve& c, const geometric_options& o,
                                                                     std::size_t k) const {
     if (o.points != options_.points) throw config_error("geometric recognizer: options with another template size");
+    if (k == 0) return {};  // nothing asked for (and the pruning below compares against the worst kept)
     const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
     const auto& t = templates_for(g);
     const auto sw = prepare(c, g);
@@ -691,6 +692,7 @@ inline geometric_fit fit_geometric_pools(const std::vector<geometric_pool>& pool
 /// scored once into channels, then fit_geometric_pools re-ranks them under each setting.
 inline geometric_fit fit_geometric_options(const geometric_recognizer& rec, const std::vector<swipe_example>& data,
                                            geometric_options start, std::size_t pool = 64, std::size_t rounds = 3) {
+  if (pool == 0) throw config_error("geometric fit: the pool (candidates per swipe) must be at least 1");
   std::vector<geometric_pool> pools;
   for (const auto& ex : data) {
     if (ex.word.empty()) throw config_error("fit_geometric_options: a swipe has no target word");

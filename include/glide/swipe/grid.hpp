@@ -66,7 +66,7 @@ class keyboard_grid {
     auto fail = [&](const std::string& why) -> keyboard_grid { throw parse_error("grid '" + name + "': " + why); };
     if (!j.is_object()) return fail("not a JSON object");
     keyboard_grid g;
-    g.name_ = std::move(name);
+    g.name_ = name;  // a copy: `fail` names the grid after this
     auto number = [&](const nlohmann::json& o, const char* field, const std::string& where) {
       if (!o.contains(field) || !o[field].is_number()) fail(where + "missing or non-numeric '" + field + "'");
       // Bounded as swipe coordinates are (dataset.hpp): far above any real keyboard, and a float.
@@ -210,7 +210,13 @@ class grid_set {
   static grid_set from_json(const nlohmann::json& j, std::string_view source = "grids") {
     if (!j.is_object()) throw parse_error(std::string(source) + ": expected an object of named grids");
     grid_set s;
-    for (const auto& [name, g] : j.items()) s.add(keyboard_grid::from_json(g, name));
+    for (const auto& [name, g] : j.items()) {
+      try {
+        s.add(keyboard_grid::from_json(g, name));
+      } catch (const parse_error& e) {
+        throw parse_error(std::string(source) + ": " + e.what());  // the file, then the grid and what is wrong
+      }
+    }
     return s;
   }
 

@@ -65,7 +65,7 @@ class char_tokenizer {
       auto t = find(c);
       if (!t)
         throw unknown_name_error("character '" + utf8::encode(c) + "' (" + utf8::code_point_name(c) + ") of \"" +
-                                 std::string(word) + "\" is not in the alphabet \"" + alphabet() + "\"");
+                                 excerpt(word) + "\" is not in the alphabet \"" + excerpt(alphabet(), 400) + "\"");
       out.push_back(*t);
     }
     return out;

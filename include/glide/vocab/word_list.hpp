@@ -45,7 +45,7 @@ struct word_list {
     std::string s;
     auto examples = [](const std::vector<std::string>& v) {
       std::string e;
-      for (const auto& w : v) e += (e.empty() ? "" : ", ") + ("'" + w + "'");
+      for (const auto& w : v) e += (e.empty() ? "" : ", ") + ("'" + excerpt(w) + "'");
       return e;
     };
     if (skipped > 0)
@@ -78,9 +78,9 @@ inline word_list read_word_list(std::istream& in, const char_tokenizer& tokenize
         const auto c1 = line.find_last_not_of(" \t");
         const std::string_view text = std::string_view(line).substr(c0, c1 - c0 + 1);
         if (!detail::parse_number(text, count))
-          throw parse_error(where() + "count '" + std::string(text) + "' is not a number");
+          throw parse_error(where() + "count '" + excerpt(text) + "' is not a number");
         if (!(count > 0.0) || !std::isfinite(count))
-          throw parse_error(where() + "count '" + std::string(text) + "' is not a finite positive number");
+          throw parse_error(where() + "count '" + excerpt(text) + "' is not a finite positive number");
       }
     }
     std::vector<token_id> tokens;

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -32,6 +33,7 @@
 
 #include <glide/backends/eigen/model.hpp>
 #include <glide/core/error.hpp>
+#include <glide/core/memory.hpp>
 #include <glide/io/content_hash.hpp>
 #include <glide/model/config.hpp>
 #include <glide/rerank/levenshtein_rerank.hpp>
@@ -113,6 +115,17 @@ class batch_error : public error {
   std::string cause_;
 };
 
+/// Refuses search sizes (beam_width, max_batch, n_best) whose hypotheses could not fit in this machine's
+/// memory, naming the option, before any is allocated. Each hypothesis holds at least its decoder
+/// cache (keys and values of every layer over the longest word) and a row of logits.
+inline void check_search_memory(const search_config& search, const glide::model::model_config& m) {
+  const std::uint64_t per_hypothesis =
+      4 * (2 * static_cast<std::uint64_t>(m.decoder_layers) * m.d_model * (m.max_word_length + 1) + m.vocab_size());
+  for (const auto& [key, value] : search.options())
+    if (key == "beam_width" || key == "max_batch" || key == "n_best")
+      check_fits_in_memory("search option " + key, std::stoull(value), per_hypothesis);
+}
+
 class loaded_recognizer {
  public:
   explicit loaded_recognizer(recognizer_options o)
@@ -132,6 +145,7 @@ class loaded_recognizer {
       throw config_error("rescore_geometric must be a finite weight >= 0");
     if (options_.recognizer != "neural" && options_.recognizer != "geometric")
       throw unknown_name_error("unknown recognizer '" + options_.recognizer + "' (known: neural, geometric)");
+    if (options_.recognizer == "neural") check_search_memory(options_.search, config_);
     if (options_.recognizer == "geometric") options_.rescore_geometric = 0;  // rescoring applies to neural words
     if (options_.recognizer == "geometric" || options_.rescore_geometric > 0) {
       const auto& path = options_.recognizer == "geometric" ? options_.geometric_params : options_.rescore_params;

@@ -24,9 +24,14 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
+#include <map>
 #include <numbers>
 #include <random>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,7 +40,11 @@
 #include <glide/backends/eigen/model.hpp>
 #include <glide/backends/torch/batch.hpp>
 #include <glide/backends/torch/modules.hpp>
+#include <glide/core/charconv.hpp>
+#include <glide/core/memory.hpp>
 #include <glide/glide.hpp>
+#include <glide/io/json_file.hpp>
+#include <glide/io/durable_file.hpp>
 #include <glide/metrics/swipe_metrics.hpp>
 #include <glide/search/search_config.hpp>
 #include <glide/swipe/augment.hpp>
@@ -46,14 +55,10 @@ namespace glide::backends::torch {
 
 namespace detail {
 
+/// Replaces `path` by `text` durably (io::write_file_durably: all of it or the old file, and an error
+/// naming the path and the system's reason).
 inline void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const auto tmp = path.string() + ".tmp";
-  {
-    std::ofstream out{tmp};
-    if (!out) throw io_error("cannot write '" + tmp + "'");
-    out << text;
-  }
-  std::filesystem::rename(tmp, path);
+  io::write_file_durably(path, text, "training file");
 }
 
 template <class... Args>
@@ -121,7 +126,19 @@ struct training_config {
     try {
       if (j.contains("model")) c.model = model::model_config::from_json(j["model"], src + " model");
       auto get = [&](const char* k, auto& v) {
-        if (j.contains(k)) v = j[k].get<std::decay_t<decltype(v)>>();
+        if (!j.contains(k)) return;
+        using T = std::decay_t<decltype(v)>;
+        // Counts and sizes: -1 and 2.7 are errors naming the key, not 2^64 - 1 and 2.
+        if constexpr (std::is_same_v<T, std::size_t>) {
+          v = io::json_count(j[k], src + ": '" + k + "'");
+        } else if constexpr (std::is_same_v<T, std::uint32_t> || std::is_same_v<T, int>) {
+          const auto n = io::json_count(j[k], src + ": '" + k + "'");
+          if (n > static_cast<std::size_t>(std::numeric_limits<T>::max()))
+            throw config_error(src + ": '" + k + "' = " + std::to_string(n) + " is above " + std::to_string(std::numeric_limits<T>::max()));
+          v = static_cast<T>(n);
+        } else {
+          v = j[k].get<T>();
+        }
       };
       if (j.contains("grids_file")) {
         if (j["grids_file"].is_string()) c.grids_files = {j["grids_file"].get<std::string>()};
@@ -167,6 +184,12 @@ struct training_config {
     }
     if (c.vocabulary.empty()) throw config_error(src + ": 'vocabulary' (a word list) is required");
     if (c.batch_size == 0 || c.validate_every == 0) throw config_error(src + ": batch_size and validate_every must be positive");
+    if (c.threads < 1) throw config_error(src + ": 'threads' must be at least 1");
+    // Each example of a batch holds at least its activations (every layer, every point, d_model floats):
+    // a batch that cannot fit is refused here, not by std::bad_alloc or the OOM killer mid-run.
+    check_fits_in_memory(src + ": 'batch_size'", c.batch_size,
+                         4ULL * c.model.d_model * (c.model.encoder_layers + c.model.decoder_layers) * std::max<std::size_t>(1, c.model.max_points));
+    check_fits_in_memory(src + ": 'valid_synthetic'", c.valid_synthetic, 4ULL * 3 * std::max<std::size_t>(2, c.model.max_points));
     if (!(c.learning_rate > 0) || !(c.min_lr >= 0) || c.min_lr > c.learning_rate)
       throw config_error(src + ": need 0 <= min_lr <= learning_rate and learning_rate > 0");
     if (c.init_grow && c.init_weights.empty()) throw config_error(src + ": init_grow needs init_weights");
@@ -175,27 +198,68 @@ struct training_config {
   }
 };
 
-/// What a snapshot keeps besides the weights and the optimiser.
+/// What a snapshot keeps besides the weights and the optimiser. Its state.json is also the snapshot's
+/// manifest: written last, it names the weight files of its own step ("files"), so a snapshot is one
+/// unit: a kill while writing the next one leaves this one whole (see `train`).
 struct trainer_state {
   std::size_t step = 0;
   double lr = 0;
   double best_mrr = -1;
   std::size_t bad_validations = 0;
   double elapsed_s = 0;
+  std::map<std::string, std::string> files;  ///< "model", "optimizer", "ema" -> file name in the snapshot folder
 
   [[nodiscard]] nlohmann::json to_json() const {
-    return {{"step", step}, {"lr", lr}, {"best_mrr", best_mrr}, {"bad_validations", bad_validations}, {"elapsed_s", elapsed_s}};
+    nlohmann::json j{{"step", step}, {"lr", lr}, {"best_mrr", best_mrr}, {"bad_validations", bad_validations}, {"elapsed_s", elapsed_s}};
+    if (!files.empty()) j["files"] = files;
+    return j;
   }
-  static trainer_state from_json(const nlohmann::json& j) {
+  /// `source` names the file in errors (a damaged or hand-edited state.json).
+  static trainer_state from_json(const nlohmann::json& j, const std::string& source = "trainer state") {
     trainer_state s;
-    s.step = j.at("step").get<std::size_t>();
-    s.lr = j.at("lr").get<double>();
-    s.best_mrr = j.at("best_mrr").get<double>();
-    s.bad_validations = j.at("bad_validations").get<std::size_t>();
-    s.elapsed_s = j.at("elapsed_s").get<double>();
+    try {
+      if (!j.is_object()) throw config_error(source + ": not a JSON object");
+      s.step = io::json_count(j.at("step"), source + ": 'step'");
+      s.lr = j.at("lr").get<double>();
+      s.best_mrr = j.at("best_mrr").get<double>();
+      s.bad_validations = io::json_count(j.at("bad_validations"), source + ": 'bad_validations'");
+      s.elapsed_s = j.at("elapsed_s").get<double>();
+      if (j.contains("files")) s.files = j.at("files").get<std::map<std::string, std::string>>();
+    } catch (const nlohmann::json::exception& e) {
+      throw parse_error(source + ": " + e.what());
+    }
+    if (!(s.lr >= 0) || !std::isfinite(s.lr) || !std::isfinite(s.elapsed_s))
+      throw config_error(source + ": 'lr' and 'elapsed_s' must be finite numbers (lr >= 0)");
+    for (const auto& [k, f] : s.files)
+      if (f.empty() || f.find('/') != std::string::npos) throw config_error(source + ": 'files' entry '" + k + "' is no file name");
     return s;
   }
 };
+
+namespace detail {
+
+/// A module or optimiser serialised by LibTorch, written durably to `path`.
+template <class T>
+void save_durably(const T& value, const std::filesystem::path& path) {
+  std::ostringstream bytes;
+  ::torch::save(value, bytes);
+  io::write_file_durably(path, bytes.str(), "snapshot file");
+}
+
+/// Loads `path` into `value`; a missing or damaged file is an io_error naming it (LibTorch's own message
+/// without its stack frames).
+template <class T>
+void load_snapshot_file(T& value, const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) throw io_error("snapshot file '" + path.string() + "' is missing");
+  try {
+    ::torch::load(value, path.string());
+  } catch (const c10::Error& e) {
+    std::string why = e.what_without_backtrace();
+    throw io_error("damaged snapshot file '" + path.string() + "': " + excerpt(why.substr(0, why.find('\n')), 200));
+  }
+}
+
+}  // namespace detail
 
 /// Whether the cosine decay has begun at `step` (plateau halving is off from then on).
 [[nodiscard]] inline bool decaying_at(const training_config& c, std::size_t step) noexcept {
@@ -375,19 +439,25 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
       log << "glide_train: starting from " << w.string() << std::endl;
     }
   }
-  if (fs::exists(snap / "state.json")) {
-    ::torch::load(net, (snap / "model.pt").string());
-    ::torch::load(opt, (snap / "optimizer.pt").string());
-    std::ifstream sj{snap / "state.json"};
-    st = trainer_state::from_json(nlohmann::json::parse(sj));
+  // The snapshot's files: those its state.json names (older snapshots: the fixed names).
+  auto snapshot_file = [&](const std::string& kind) {
+    auto it = st.files.find(kind);
+    return snap / (it != st.files.end() ? it->second : kind + ".pt");
+  };
+  const bool resuming = fs::exists(snap / "state.json");
+  if (resuming) {
+    const auto state_path = (snap / "state.json").string();
+    st = trainer_state::from_json(io::read_json_file(state_path, "snapshot state"), state_path);
+    detail::load_snapshot_file(net, snapshot_file("model"));
+    detail::load_snapshot_file(opt, snapshot_file("optimizer"));
     log << "glide_train: resumed from step " << st.step << " (best MRR " << st.best_mrr << ")" << std::endl;
   }
   // The weights' moving average starts from the weights the run starts from (or its snapshot).
   swipe_model ema_net{nullptr};
   if (cfg.ema_decay > 0) {
     ema_net = swipe_model{cfg.model};
-    if (fs::exists(snap / "state.json") && fs::exists(snap / "ema.pt")) {
-      ::torch::load(ema_net, (snap / "ema.pt").string());
+    if (resuming && (st.files.count("ema") != 0 || (st.files.empty() && fs::exists(snap / "ema.pt")))) {
+      detail::load_snapshot_file(ema_net, snapshot_file("ema"));
     } else {
       ::torch::NoGradGuard no_grad;
       auto to = ema_net->parameters();
@@ -405,21 +475,36 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     std::string line, kept;
     std::getline(in, line);
     kept = line + "\n";
-    while (std::getline(in, line))
-      if (!line.empty() && std::stoull(line.substr(0, line.find(','))) <= st.step) kept += line + "\n";
+    for (std::size_t n = 2; std::getline(in, line); ++n) {
+      if (line.empty()) continue;
+      std::size_t step = 0;
+      if (!glide::detail::parse_number(std::string_view{line}.substr(0, line.find(',')), step))
+        throw parse_error(csv.string() + ":" + std::to_string(n) + ": no step at the start of '" + excerpt(line) + "'");
+      if (step <= st.step) kept += line + "\n";
+    }
     detail::write_atomically(csv, kept);
   }
 
+  // A snapshot is one unit: the weight files of step N get names of their own (model-N.pt, ...), each
+  // written durably; then state.json, naming them, replaces the previous one in one rename; only then
+  // are the previous step's files removed. A kill at any point leaves a state.json whose files are
+  // all there and all of its step.
   auto save_snapshot = [&] {
-    ::torch::save(net, (snap / "model.pt.tmp").string());
-    ::torch::save(opt, (snap / "optimizer.pt.tmp").string());
-    if (ema_net) {
-      ::torch::save(ema_net, (snap / "ema.pt.tmp").string());
-      fs::rename(snap / "ema.pt.tmp", snap / "ema.pt");
-    }
-    fs::rename(snap / "model.pt.tmp", snap / "model.pt");
-    fs::rename(snap / "optimizer.pt.tmp", snap / "optimizer.pt");
+    const auto tag = "-" + std::to_string(st.step) + ".pt";
+    std::map<std::string, std::string> files{{"model", "model" + tag}, {"optimizer", "optimizer" + tag}};
+    if (ema_net) files["ema"] = "ema" + tag;
+    detail::save_durably(net, snap / files["model"]);
+    detail::save_durably(opt, snap / files["optimizer"]);
+    if (ema_net) detail::save_durably(ema_net, snap / files["ema"]);
+    st.files = files;
     detail::write_atomically(snap / "state.json", st.to_json().dump());
+    // The previous snapshots' files (and any left by a kill mid-snapshot) are no longer named.
+    for (const auto& e : fs::directory_iterator(snap)) {
+      const auto name = e.path().filename().string();
+      bool named = name == "state.json";
+      for (const auto& [k, f] : files) named = named || name == f;
+      if (!named) fs::remove(e.path());
+    }
   };
   auto evaluate = [&](eg::any_model& m, const std::vector<swipe::swipe_example>& set) {
     metric_accumulator acc;
@@ -494,19 +579,22 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
       if (score > st.best_mrr) {
         st.best_mrr = score;
         st.bad_validations = 0;
-        io::save_safetensors((dir / "model.safetensors.tmp").string(), (keep_ema ? ema_net : net)->export_weights(),
+        // save_safetensors replaces the file durably (a temporary beside it, renamed): readers never
+        // see half a model.
+        io::save_safetensors((dir / "model.safetensors").string(), (keep_ema ? ema_net : net)->export_weights(),
                              {{"format", "glide"}, {"step", std::to_string(st.step)}, {"weights", keep_ema ? "ema" : "raw"}});
-        fs::rename(dir / "model.safetensors.tmp", dir / "model.safetensors");
       } else if (!decaying && ++st.bad_validations >= cfg.plateau_patience) {
         st.lr = std::max(cfg.min_lr, st.lr * cfg.lr_factor);
         st.bad_validations = 0;
       }
-      std::ofstream(csv, std::ios::app) << st.step << ',' << elapsed() << ',' << step_lr << ',' << loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n))
+      std::ofstream row{csv, std::ios::app};
+      row << st.step << ',' << elapsed() << ',' << step_lr << ',' << loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n))
                                         << ',' << syn.mrr() << ',' << syn.accuracy_at_1() << ','
                                         << (std::isnan(real_mrr) ? std::string{} : std::to_string(real_mrr)) << ','
                                         << (std::isnan(real_acc1) ? std::string{} : std::to_string(real_acc1)) << ','
                                         << (std::isnan(ema_mrr) ? std::string{} : std::to_string(ema_mrr)) << ','
                                         << (std::isnan(ema_acc1) ? std::string{} : std::to_string(ema_acc1)) << '\n';
+      if (!row.flush()) throw io_error("cannot append to '" + csv.string() + "': " + io::detail::system_reason(errno));
       if (hooks.on_validation) hooks.on_validation(dir);
       detail::print(log, "step %zu  %.0fs  lr %.2e  loss %.4f  valid MRR %.4f acc@1 %.4f  real MRR %.4f  averaged %.4f\n", st.step, elapsed(), step_lr,
                   loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n)), syn.mrr(), syn.accuracy_at_1(), real_mrr, ema_mrr);
