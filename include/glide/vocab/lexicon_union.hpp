@@ -95,7 +95,8 @@ class lexicon_union {
     double count = 0.0;
     if (n.in_a && a_->is_word(n.a)) count += word_count_at(*a_, n.a);
     if (n.in_b && b_->is_word(n.b)) count += word_count_at(*b_, n.b);
-    return static_cast<float>(std::log(count) - log_total_);
+    // At most 0: rounding may put a word's count a hair above the total.
+    return static_cast<float>(std::min(0.0, std::log(count) - log_total_));
   }
 
   [[nodiscard]] std::size_t max_word_length() const { return std::max<std::size_t>(a_->max_word_length(), b_->max_word_length()); }

@@ -71,8 +71,8 @@ namespace detail {
         if (text.find_first_of(" \t") != std::string_view::npos)
           throw parse_error(where + "expected 'word [weight]', got '" + detail::clipped(line) + "'");
         if (!detail::parse_number(text, v)) throw parse_error(where + "weight '" + detail::clipped(text) + "' is not a number");
-        if (!(v > 0.0) || !std::isfinite(v))
-          throw parse_error(where + "weight '" + detail::clipped(text) + "' is not a finite positive number");
+        if (!(v > 0.0) || !(v <= 1e15))
+          throw parse_error(where + "weight '" + detail::clipped(text) + "' is not a positive number up to 1e15");
         w.weight = v;
       }
     }
@@ -90,6 +90,9 @@ namespace detail {
 
 class user_dictionary {
  public:
+  /// The largest weight a word may have (vocabulary counts are below 1e9; the bound keeps totals finite).
+  static constexpr double max_weight = 1e15;
+
   /// Adds or updates `words` (spelled by `tokenizer`, at most `max_tokens` tokens, 0: any); a word
   /// that cannot be spelled, is too long or has a bad weight is rejected and named in the report.
   user_words_report add(std::span<const user_word> words, const char_tokenizer& tokenizer, double default_weight,
@@ -108,8 +111,8 @@ class user_dictionary {
         continue;
       }
       const double weight = w.weight.value_or(default_weight);
-      if (!(weight > 0.0) || !std::isfinite(weight)) {
-        r.rejected.push_back(detail::clipped(w.word) + ": weight " + std::to_string(weight) + " is not a finite positive number");
+      if (!(weight > 0.0) || !(weight <= max_weight)) {
+        r.rejected.push_back(detail::clipped(w.word) + ": weight " + std::to_string(weight) + " is not a positive number up to 1e15");
         continue;
       }
       const bool existed = lexicon_contains(trie_, tokens);

@@ -38,11 +38,17 @@ class user_trie {
       throw config_error("user_trie: count " + std::to_string(count) + " is not a finite positive number");
     for (token_id t : tokens)
       if (t < 0) throw config_error("user_trie: negative token " + std::to_string(t));
+    if (!std::isfinite(total_ + count))
+      throw config_error("user_trie: count " + std::to_string(count) + " makes the total count overflow");
     node_id n = root;
     for (token_id t : tokens) n = child_or_add(n, t);
-    if (counts_[n] == 0.0) ++words_;
-    total_ += count - counts_[n];
+    const bool replaced = counts_[n] != 0.0;
+    if (!replaced) ++words_;
     counts_[n] = count;
+    // A replaced count is summed again rather than subtracted: a huge count replaced by a small
+    // one would otherwise cancel to a total smaller than a word's count.
+    if (replaced) recount();
+    else total_ += count;
     max_length_ = std::max(max_length_, tokens.size());
   }
 
@@ -58,10 +64,9 @@ class user_trie {
   bool erase(std::span<const token_id> tokens) {
     const auto n = lexicon_find(*this, tokens);
     if (!n || counts_[*n] == 0.0) return false;
-    total_ -= counts_[*n];
     counts_[*n] = 0.0;
     --words_;
-    if (words_ == 0) total_ = 0.0;  // no rounding left behind
+    recount();
     return true;
   }
 
@@ -95,8 +100,10 @@ class user_trie {
     for (node_id c = nodes_[n].first_child; c != none; c = nodes_[c].next_sibling) f(nodes_[c].token, c);
   }
   [[nodiscard]] bool is_word(node_id n) const noexcept { return counts_[n] > 0.0; }
-  /// log(count / total count) of the word ending at `n`; requires is_word(n).
-  [[nodiscard]] float log_frequency(node_id n) const noexcept { return static_cast<float>(std::log(counts_[n] / total_)); }
+  /// log(count / total count) of the word ending at `n` (<= 0); requires is_word(n).
+  [[nodiscard]] float log_frequency(node_id n) const noexcept {
+    return static_cast<float>(std::min(0.0, std::log(counts_[n] / total_)));
+  }
   [[nodiscard]] std::size_t max_word_length() const noexcept { return max_length_; }
 
   /// Calls f(tokens, count) for every word, in token order.
@@ -125,6 +132,11 @@ class user_trie {
     token_id token;
     node_id first_child, next_sibling;
   };
+
+  void recount() noexcept {
+    total_ = 0.0;
+    for (double c : counts_) total_ += c;
+  }
 
   node_id child_or_add(node_id n, token_id t) {
     node_id prev = none;

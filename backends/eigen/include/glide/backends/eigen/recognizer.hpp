@@ -195,26 +195,6 @@ class loaded_recognizer {
    private:
     using candidate_list = std::pair<std::vector<swipe::word_candidate>, search_stats>;
 
-    candidate_list candidates(const swipe::swipe_curve& c, const std::shared_ptr<const user_dictionary>& dict) {
-      return std::visit(
-          [&](auto& m) -> candidate_list {
-            using M = std::decay_t<decltype(m)>;
-            auto& rec = recognizer_for<M>(m);
-            const auto memory = m.encoder().encode(rec.input(c));
-            if (r_->options_.rerank != 0) {
-              const auto& s = r_->options_.search;
-              auto hyps = run_search(m.decoder(), memory, &r_->trie_, s);
-              auto rr = levenshtein_rerank(m.decoder(), memory, r_->trie_, hyps,
-                                           {.max_distance = r_->options_.rerank, .n_best = s.n_best, .prior_weight = s.prior_weight});
-              return finish(c, rr, search_result{}, r_->trie_);
-            }
-            if (dict->empty()) return decode(m, memory, c, r_->trie_);
-            const lexicon_union<vocabulary_trie, user_trie> words{r_->trie_, dict->trie()};
-            return decode(m, memory, c, words, dict.get());
-          },
-          r_->model_);
-    }
-
     // The user words that the geometric channels rank best for this swipe and `found` lacks, scored by
     // the model (user_shortlist of recognizer_options).
     template <class M, Lexicon L>
@@ -349,6 +329,28 @@ class loaded_recognizer {
       std::stable_sort(out.words.begin(), out.words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
       if (out.words.size() > r_->geometric_->options().n_best) out.words.resize(r_->geometric_->options().n_best);
       return out;
+    }
+
+    // Defined after the member templates it calls: emscripten's clang does not instantiate a member
+    // template used (from a generic lambda) before its definition in the class.
+    candidate_list candidates(const swipe::swipe_curve& c, const std::shared_ptr<const user_dictionary>& dict) {
+      return std::visit(
+          [&](auto& m) -> candidate_list {
+            using M = std::decay_t<decltype(m)>;
+            auto& rec = recognizer_for<M>(m);
+            const auto memory = m.encoder().encode(rec.input(c));
+            if (r_->options_.rerank != 0) {
+              const auto& s = r_->options_.search;
+              auto hyps = run_search(m.decoder(), memory, &r_->trie_, s);
+              auto rr = levenshtein_rerank(m.decoder(), memory, r_->trie_, hyps,
+                                           {.max_distance = r_->options_.rerank, .n_best = s.n_best, .prior_weight = s.prior_weight});
+              return finish(c, rr, search_result{}, r_->trie_);
+            }
+            if (dict->empty()) return decode(m, memory, c, r_->trie_);
+            const lexicon_union<vocabulary_trie, user_trie> words{r_->trie_, dict->trie()};
+            return decode(m, memory, c, words, dict.get());
+          },
+          r_->model_);
     }
 
     template <class M>
