@@ -29,6 +29,7 @@
 #include <glide/io/json_file.hpp>
 #include <glide/metrics/swipe_metrics.hpp>
 #include <glide/text/utf8.hpp>
+#include <glide/vocab/levenshtein.hpp>
 
 namespace glide::swipe {
 
@@ -97,16 +98,13 @@ struct word_candidate {
 
 /// The edit distance (insertions, deletions, substitutions of code points) between two words.
 [[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-  const auto x = utf8::decode(a), y = utf8::decode(b);
-  std::vector<std::size_t> prev(y.size() + 1), row(y.size() + 1);
-  for (std::size_t j = 0; j <= y.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= x.size(); ++i) {
-    row[0] = i;
-    for (std::size_t j = 1; j <= y.size(); ++j)
-      row[j] = std::min({prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0U : 1U)});
-    std::swap(prev, row);
-  }
-  return prev[y.size()];
+  auto code_points = [](std::string_view w) {
+    std::vector<token_id> out;
+    for (char32_t c : utf8::decode(w)) out.push_back(static_cast<token_id>(c));
+    return out;
+  };
+  const auto x = code_points(a), y = code_points(b);
+  return levenshtein(x, y);
 }
 
 /// Sets each literal spelling's `distance`: to the nearest vocabulary or user candidate of the list.
