@@ -47,6 +47,20 @@ split_vocabulary make_split(std::mt19937& rng, std::size_t chars, std::size_t wo
   return v;
 }
 
+// A random reference model and one encoded input, for a seed: what each search test decodes.
+struct random_model {
+  testing::reference_backend model;
+  testing::reference_memory memory;
+  std::size_t chars;
+};
+
+random_model make_model(std::mt19937& rng, unsigned seed) {
+  const std::size_t chars = 2 + seed % 6;
+  auto model = testing::reference_backend::random(rng, {.characters = chars, .hash_states = 1 + seed % 13});
+  auto memory = model.encoder().encode(model.random_input(rng));
+  return {std::move(model), std::move(memory), chars};
+}
+
 }  // namespace
 
 TEST_CASE("user_trie: set, count, remove, and removal leaves no dead branch", "[unit][lexicon]") {
@@ -136,9 +150,7 @@ TEST_CASE("any_spelling: every string of its alphabet up to its length", "[unit]
 TEST_CASE("every vocabulary search over base + run-time words equals it over the rebuilt trie", "[unit][lexicon][search]") {
   for (unsigned seed = 0; seed < 60; ++seed) {
     std::mt19937 rng{seed + 1000};
-    const std::size_t chars = 2 + seed % 6;
-    auto model = testing::reference_backend::random(rng, {.characters = chars, .hash_states = 1 + seed % 13});
-    auto memory = model.encoder().encode(model.random_input(rng));
+    auto [model, memory, chars] = make_model(rng, seed);
     auto v = make_split(rng, chars, 2 + seed % 50, 1 + seed % 6);
     const auto base = vocabulary_trie::build(v.base);
     user_trie user;
@@ -167,9 +179,7 @@ TEST_CASE("every vocabulary search over base + run-time words equals it over the
 TEST_CASE("joint beam search: each group equals its search alone", "[unit][lexicon][search][beam]") {
   for (unsigned seed = 0; seed < 40; ++seed) {
     std::mt19937 rng{seed + 7};
-    const std::size_t chars = 2 + seed % 6;
-    auto model = testing::reference_backend::random(rng, {.characters = chars, .hash_states = 1 + seed % 13});
-    auto memory = model.encoder().encode(model.random_input(rng));
+    auto [model, memory, chars] = make_model(rng, seed);
     auto v = make_split(rng, chars, 2 + seed % 30, 1 + seed % 6);
     const auto trie = vocabulary_trie::build(v.all);
     std::vector<token_id> alphabet;
@@ -195,9 +205,7 @@ TEST_CASE("joint beam search: each group equals its search alone", "[unit][lexic
 TEST_CASE("score_sequences: the oracle's log-probability of each sequence, in one batch", "[unit][search]") {
   for (unsigned seed = 0; seed < 30; ++seed) {
     std::mt19937 rng{seed + 99};
-    const std::size_t chars = 2 + seed % 6;
-    auto model = testing::reference_backend::random(rng, {.characters = chars, .hash_states = 1 + seed % 13});
-    auto memory = model.encoder().encode(model.random_input(rng));
+    auto [model, memory, chars] = make_model(rng, seed);
     auto words = test::random_vocabulary(rng, 1 + seed % 12, 1 + seed % 7, testing::reference_tables::eos_id + 1,
                                          static_cast<token_id>(2 + chars));
     std::vector<std::vector<token_id>> seqs;
