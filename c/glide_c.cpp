@@ -6,11 +6,11 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <glide/backends/eigen/recognizer.hpp>
-#include <glide/text/fold.hpp>
 
 struct glide_recognizer {
   std::unique_ptr<glide::backends::eigen::loaded_recognizer> r;
@@ -127,21 +127,16 @@ glide_status glide_add_words(glide_recognizer* r, const char* const* words, cons
   if (n > 0 && !words) return fail(GLIDE_ERROR_ARGUMENT, "glide_add_words: words is NULL");
   return guarded([&] {
     std::vector<glide::user_word> list;
-    std::string bad;
-    const auto& tokenizer = r->r->tokenizer();
     for (std::size_t i = 0; i < n; ++i) {
       if (!words[i]) throw glide::config_error("glide_add_words: words[" + std::to_string(i) + "] is NULL");
-      glide::user_word w{words[i], std::nullopt};
-      if (weights && weights[i] > 0) w.weight = weights[i];
-      // Checked first, so a failing call adds nothing.
-      const auto folded = glide::fold_for(tokenizer, w.word);
-      if (!folded || tokenizer.encode(*folded).size() > r->r->config().max_word_length ||
-          (w.weight && !(*w.weight <= glide::user_dictionary::max_weight)))
-        bad += (bad.empty() ? "" : ", ") + ("'" + glide::detail::clipped(w.word) + "'");
-      list.push_back(std::move(w));
+      list.push_back({words[i], weights && weights[i] > 0 ? std::optional<double>{weights[i]} : std::nullopt});
     }
-    if (!bad.empty()) throw glide::config_error("glide_add_words: cannot add " + bad + " (letters the model cannot spell, too long, or a weight above 1e15)");
-    const auto report = r->r->add_words(list);
+    const auto report = r->r->add_words(list, /*all_or_nothing=*/true);
+    if (!report.rejected.empty()) {
+      std::string why;
+      for (const auto& w : report.rejected) why += (why.empty() ? "" : "; ") + w;
+      throw glide::config_error("glide_add_words: nothing added: " + why);
+    }
     if (added) *added = report.added;
   });
 }

@@ -163,7 +163,7 @@ std::unique_ptr<eg::loaded_recognizer> load_with_user_words(const model_options&
   auto l = load(o);
   if (!o.user_words.empty()) {
     const auto words = read_user_words(o.user_words);
-    const auto r = l->add_words(words);
+    const auto r = l->add_words(words, /*all_or_nothing=*/true);
     if (!r.rejected.empty()) {
       std::string all;
       for (std::size_t i = 0; i < r.rejected.size() && i < 5; ++i) all += (i ? "; " : "") + r.rejected[i];

@@ -30,14 +30,10 @@
 
 namespace {
 
+// The lower case of every character (glide/text/fold.hpp's table: Latin, Greek, Cyrillic, Ё to ё).
 std::string lower(const std::string& word) {
   std::string out;
-  for (char32_t c : glide::utf8::decode(word)) {
-    if (c >= U'A' && c <= U'Z') c += 32;
-    else if (c >= U'А' && c <= U'Я') c += 32;
-    else if (c == U'Ё') c = U'ё';
-    glide::utf8::append(out, c);
-  }
+  for (char32_t c : glide::utf8::decode(word)) glide::utf8::append(out, glide::detail::to_lower(c));
   return out;
 }
 

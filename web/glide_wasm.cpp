@@ -73,6 +73,21 @@ namespace {
 std::vector<std::unique_ptr<glide::backends::eigen::loaded_recognizer>> recognizers;
 std::string last_error, last_result;
 
+// The JSON text `f(recognizer)` returns for a handle, or {"error": ...}; valid until the next call.
+template <class F>
+const char* answer(int handle, F&& f) {
+  nlohmann::json out;
+  try {
+    if (handle < 0 || static_cast<std::size_t>(handle) >= recognizers.size())
+      throw glide::config_error("no recognizer " + std::to_string(handle));
+    out = f(*recognizers[static_cast<std::size_t>(handle)]);
+  } catch (const std::exception& e) {
+    out = {{"error", e.what()}};
+  }
+  last_result = out.dump();
+  return last_result.c_str();
+}
+
 }  // namespace
 
 extern "C" {
@@ -106,10 +121,7 @@ EMSCRIPTEN_KEEPALIVE int glide_word_count(int handle) {
 }
 
 EMSCRIPTEN_KEEPALIVE const char* glide_decode(int handle, const char* swipe_json) {
-  nlohmann::json out;
-  try {
-    if (handle < 0 || static_cast<std::size_t>(handle) >= recognizers.size())
-      throw glide::config_error("no recognizer " + std::to_string(handle));
+  return answer(handle, [&](glide::backends::eigen::loaded_recognizer& r) {
     const auto j = nlohmann::json::parse(swipe_json);
     glide::swipe::swipe_curve c;
     c.x = j.at("x").get<std::vector<float>>();
@@ -119,52 +131,35 @@ EMSCRIPTEN_KEEPALIVE const char* glide_decode(int handle, const char* swipe_json
     if (c.x.empty() || c.x.size() != c.y.size() || c.x.size() != c.t.size())
       throw glide::shape_error("a swipe needs x, y and t of one non-zero length");
     const auto t0 = std::chrono::steady_clock::now();
-    const auto r = recognizers[static_cast<std::size_t>(handle)]->recognize(c);
+    const auto result = r.recognize(c);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json out;
     out["words"] = nlohmann::json::array();
-    for (const auto& w : r.words) out["words"].push_back({{"word", w.word}, {"score", w.score}, {"origin", glide::origin_name(w.origin)}});
+    for (const auto& w : result.words)
+      out["words"].push_back({{"word", w.word}, {"score", w.score}, {"origin", glide::origin_name(w.origin)}});
     out["ms"] = ms;
-    out["steps"] = r.stats.decoder_steps;
-  } catch (const std::exception& e) {
-    out = {{"error", e.what()}};
-  }
-  last_result = out.dump();
-  return last_result.c_str();
+    out["steps"] = result.stats.decoder_steps;
+    return out;
+  });
 }
 
 EMSCRIPTEN_KEEPALIVE const char* glide_add_words(int handle, const char* text) {
-  nlohmann::json out;
-  try {
-    if (handle < 0 || static_cast<std::size_t>(handle) >= recognizers.size())
-      throw glide::config_error("no recognizer " + std::to_string(handle));
+  return answer(handle, [&](glide::backends::eigen::loaded_recognizer& r) {
     std::istringstream in{text};
-    const auto words = glide::read_user_words(in, "words");
-    auto& r = *recognizers[static_cast<std::size_t>(handle)];
-    const auto report = r.add_words(words);
-    out = {{"added", report.added}, {"updated", report.updated}, {"rejected", report.rejected}, {"user_words", r.user_words()->size()}};
-  } catch (const std::exception& e) {
-    out = {{"error", e.what()}};
-  }
-  last_result = out.dump();
-  return last_result.c_str();
+    const auto report = r.add_words(glide::read_user_words(in, "words"));
+    return nlohmann::json{{"added", report.added}, {"updated", report.updated}, {"rejected", report.rejected},
+                          {"user_words", r.user_words()->size()}};
+  });
 }
 
 EMSCRIPTEN_KEEPALIVE const char* glide_remove_words(int handle, const char* text) {
-  nlohmann::json out;
-  try {
-    if (handle < 0 || static_cast<std::size_t>(handle) >= recognizers.size())
-      throw glide::config_error("no recognizer " + std::to_string(handle));
+  return answer(handle, [&](glide::backends::eigen::loaded_recognizer& r) {
     std::istringstream in{text};
     std::vector<std::string> words;
     for (auto& w : glide::read_user_words(in, "words")) words.push_back(std::move(w.word));
-    auto& r = *recognizers[static_cast<std::size_t>(handle)];
     const auto report = r.remove_words(words);
-    out = {{"removed", report.removed}, {"rejected", report.rejected}, {"user_words", r.user_words()->size()}};
-  } catch (const std::exception& e) {
-    out = {{"error", e.what()}};
-  }
-  last_result = out.dump();
-  return last_result.c_str();
+    return nlohmann::json{{"removed", report.removed}, {"rejected", report.rejected}, {"user_words", r.user_words()->size()}};
+  });
 }
 
 }  // extern "C"

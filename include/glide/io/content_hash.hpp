@@ -22,6 +22,14 @@ namespace glide::io {
   return h;
 }
 
+/// The 16 lower-case hex digits of `h`.
+[[nodiscard]] inline std::string hex64(std::uint64_t h) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (int shift = 60; shift >= 0; shift -= 4) out += digits[(h >> shift) & 0xFU];
+  return out;
+}
+
 /// "fnv1a64:" and 16 hex digits of the file's bytes; io_error naming the file when it cannot be read.
 [[nodiscard]] inline std::string file_content_hash(const std::string& path) {
   std::ifstream in{path, std::ios::binary};
@@ -33,10 +41,7 @@ namespace glide::io {
     h = fnv1a64(std::string_view{buf.data(), static_cast<std::size_t>(in.gcount())}, h);
   }
   if (in.bad()) throw io_error("error reading '" + path + "' to hash it");
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out = "fnv1a64:";
-  for (int shift = 60; shift >= 0; shift -= 4) out += digits[(h >> shift) & 0xFU];
-  return out;
+  return "fnv1a64:" + hex64(h);
 }
 
 }  // namespace glide::io

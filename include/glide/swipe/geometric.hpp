@@ -158,6 +158,20 @@ inline void normaliser(const point2* p, std::size_t n, float min_scale, float& c
   inv_scale = 1.0F / std::max({x1 - x0, y1 - y0, min_scale});
 }
 
+/// Keeps the `k` best of the items offered: `top` is a heap whose front is the worst kept, under
+/// `worse` (a before b when a is better).
+template <class T, class Worse>
+void keep_best(std::vector<T>& top, const T& item, std::size_t k, Worse worse) {
+  if (top.size() < k) {
+    top.push_back(item);
+    std::push_heap(top.begin(), top.end(), worse);
+  } else if (k > 0 && worse(item, top.front())) {
+    std::pop_heap(top.begin(), top.end(), worse);
+    top.back() = item;
+    std::push_heap(top.begin(), top.end(), worse);
+  }
+}
+
 }  // namespace detail
 
 class geometric_recognizer {
@@ -230,15 +244,7 @@ class geometric_recognizer {
     auto offer = [&](std::size_t w) {
       ++scored;
       const auto ch = channels(sw, t, w);
-      const candidate cand{w, ch.score(o), ch};
-      if (top.size() < k) {
-        top.push_back(cand);
-        std::push_heap(top.begin(), top.end(), worse);
-      } else if (k > 0 && worse(cand, top.front())) {
-        std::pop_heap(top.begin(), top.end(), worse);
-        top.back() = cand;
-        std::push_heap(top.begin(), top.end(), worse);
-      }
+      detail::keep_best(top, candidate{w, ch.score(o), ch}, k, worse);
     };
     if (!o.prune) {
       for (std::size_t w = 0; w < words_.size(); ++w)
@@ -328,16 +334,7 @@ class geometric_recognizer {
     const auto sw = prepare(c, g);
     const auto& o = options_;
     const float n = static_cast<float>(o.points);
-    // Key centres by character: a table for ASCII (most spellings), a scan of the layout otherwise.
-    std::array<const detail::point2*, 128> ascii{};
-    for (const auto& l : t.layout)
-      if (l.first < 128) ascii[l.first] = &l.second;
-    auto centre = [&](char32_t ch) -> const detail::point2* {
-      if (ch < 128) return ascii[ch];
-      for (const auto& l : t.layout)
-        if (l.first == ch) return &l.second;
-      return nullptr;
-    };
+    const key_centres centre{t};
     auto ends = [](const std::string& w) -> std::pair<char32_t, char32_t> {
       const auto f = static_cast<unsigned char>(w.front()), b = static_cast<unsigned char>(w.back());
       if (f < 128 && b < 128) return {f, b};
@@ -357,27 +354,18 @@ class geometric_recognizer {
       const float de = std::hypot(sw.path.back().x - last->x, sw.path.back().y - last->y);
       bounds.emplace_back(-((o.start_weight + o.location_weight / n) * ds + (o.end_weight + o.location_weight / n) * de), i);
     }
-    std::sort(bounds.begin(), bounds.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
     auto worse = [](const std::pair<float, std::size_t>& a, const std::pair<float, std::size_t>& b) {
       return a.first > b.first || (a.first == b.first && a.second < b.second);
     };
+    std::sort(bounds.begin(), bounds.end(), worse);
     std::size_t made = 0;
     for (const auto& [bound, i] : bounds) {
       if (top.size() >= k && bound + 1e-4F * (1 + std::abs(bound)) < top.front().first) break;
       if (max_templates != 0 && made++ == max_templates) break;
       const float prior = log_prior(i);
       const std::string& word = spelling(i);
-      const auto ch = channels_of_spellings(sw, t, std::span<const std::string>{&word, 1}, std::span<const float>{&prior, 1}).front();
-      if (!ch) continue;
-      const std::pair<float, std::size_t> cand{ch->score(o), i};
-      if (top.size() < k) {
-        top.push_back(cand);
-        std::push_heap(top.begin(), top.end(), worse);
-      } else if (worse(cand, top.front())) {
-        std::pop_heap(top.begin(), top.end(), worse);
-        top.back() = cand;
-        std::push_heap(top.begin(), top.end(), worse);
-      }
+      const auto ch = channels_of_spellings(sw, centre, std::span<const std::string>{&word, 1}, std::span<const float>{&prior, 1}).front();
+      if (ch) detail::keep_best(top, std::pair{ch->score(o), i}, k, worse);
     }
     std::sort(top.begin(), top.end(), worse);
     return top;
@@ -393,13 +381,29 @@ class geometric_recognizer {
     if (words.empty()) return std::vector<std::optional<geometric_channels>>(0);
     const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
     const auto& t = templates_for(g);
-    return channels_of_spellings(prepare(c, g), t, words, log_priors);
+    return channels_of_spellings(prepare(c, g), key_centres{t}, words, log_priors);
   }
 
  private:
   struct template_set;
   struct prepared;
-  std::vector<std::optional<geometric_channels>> channels_of_spellings(const prepared& sw, const template_set& t,
+  // The key centres of a template set's layout by character: a table for ASCII (most spellings), a
+  // scan of the layout otherwise.
+  struct key_centres {
+    explicit key_centres(const template_set& t) : layout{&t.layout} {
+      for (const auto& l : t.layout)
+        if (l.first < ascii.size() && !ascii[l.first]) ascii[l.first] = &l.second;
+    }
+    [[nodiscard]] const detail::point2* operator()(char32_t ch) const {
+      if (ch < ascii.size()) return ascii[ch];
+      for (const auto& l : *layout)
+        if (l.first == ch) return &l.second;
+      return nullptr;
+    }
+    const std::vector<std::pair<char32_t, detail::point2>>* layout;
+    std::array<const detail::point2*, 128> ascii{};
+  };
+  std::vector<std::optional<geometric_channels>> channels_of_spellings(const prepared& sw, const key_centres& centre,
                                                                      std::span<const std::string> words,
                                                                      std::span<const float> log_priors) const {
     std::vector<std::optional<geometric_channels>> out(words.size());
@@ -409,12 +413,12 @@ class geometric_recognizer {
       centres.clear();
       bool ok = true;
       for (char32_t ch : utf8::decode(words[w])) {
-        const auto it = std::find_if(t.layout.begin(), t.layout.end(), [&](const auto& l) { return l.first == ch; });
-        if (it == t.layout.end()) {
+        const auto* p = centre(ch);
+        if (!p) {
           ok = false;
           break;
         }
-        if (centres.empty() || centres.back().x != it->second.x || centres.back().y != it->second.y) centres.push_back(it->second);
+        if (centres.empty() || centres.back().x != p->x || centres.back().y != p->y) centres.push_back(*p);
       }
       if (!ok || centres.empty()) continue;
       detail::resample(centres, n, q.data());

@@ -95,9 +95,17 @@ class user_dictionary {
 
   /// Adds or updates `words` (spelled by `tokenizer`, at most `max_tokens` tokens, 0: any); a word
   /// that cannot be spelled, is too long or has a bad weight is rejected and named in the report.
+  /// With `all_or_nothing`, any rejected word leaves the dictionary as it was.
   user_words_report add(std::span<const user_word> words, const char_tokenizer& tokenizer, double default_weight,
-                        std::size_t max_tokens = 0) {
+                        std::size_t max_tokens = 0, bool all_or_nothing = false) {
     user_words_report r;
+    struct checked {
+      const user_word* word;
+      std::string folded;
+      std::vector<token_id> tokens;
+      double weight;
+    };
+    std::vector<checked> ok;
     for (const auto& w : words) {
       const auto folded = fold_for(tokenizer, w.word);
       if (!folded) {
@@ -105,7 +113,7 @@ class user_dictionary {
                              "\" cannot spell");
         continue;
       }
-      const auto tokens = tokenizer.encode(*folded);
+      auto tokens = tokenizer.encode(*folded);
       if (max_tokens != 0 && tokens.size() > max_tokens) {
         r.rejected.push_back(detail::clipped(w.word) + ": longer than the model's " + std::to_string(max_tokens) + " letters");
         continue;
@@ -115,12 +123,16 @@ class user_dictionary {
         r.rejected.push_back(detail::clipped(w.word) + ": weight " + std::to_string(weight) + " is not a positive number up to 1e15");
         continue;
       }
-      const bool existed = lexicon_contains(trie_, tokens);
-      trie_.set(tokens, weight);
+      ok.push_back({&w, *folded, std::move(tokens), weight});
+    }
+    if (all_or_nothing && !r.rejected.empty()) return r;
+    for (auto& c : ok) {
+      const bool existed = lexicon_contains(trie_, c.tokens);
+      trie_.set(c.tokens, c.weight);
       (existed ? r.updated : r.added)++;
-      if (!existed) words_.push_back({*folded, tokens});
-      if (*folded != w.word) display_[*folded] = w.word;
-      else display_.erase(*folded);
+      if (c.folded != c.word->word) display_[c.folded] = c.word->word;
+      else display_.erase(c.folded);
+      if (!existed) words_.push_back({std::move(c.folded), std::move(c.tokens)});
     }
     return r;
   }

@@ -42,13 +42,13 @@ class user_trie {
       throw config_error("user_trie: count " + std::to_string(count) + " makes the total count overflow");
     node_id n = root;
     for (token_id t : tokens) n = child_or_add(n, t);
-    const bool replaced = counts_[n] != 0.0;
-    if (!replaced) ++words_;
+    const double old = counts_[n];
+    if (old == 0.0) ++words_;
     counts_[n] = count;
-    // A replaced count is summed again rather than subtracted: a huge count replaced by a small
-    // one would otherwise cancel to a total smaller than a word's count.
-    if (replaced) recount();
-    else total_ += count;
+    // A count that is most of the total is summed again rather than subtracted: a huge count
+    // replaced by a small one would otherwise cancel to a total smaller than a word's count.
+    if (old > 0.5 * total_) recount();
+    else total_ += count - old;
     max_length_ = std::max(max_length_, tokens.size());
   }
 
@@ -64,13 +64,14 @@ class user_trie {
   bool erase(std::span<const token_id> tokens) {
     const auto n = lexicon_find(*this, tokens);
     if (!n || counts_[*n] == 0.0) return false;
+    total_ -= counts_[*n];
     counts_[*n] = 0.0;
     --words_;
-    recount();
     return true;
   }
 
-  /// Rebuilds the trie from its words, dropping branches that lead to none.
+  /// Rebuilds the trie from its words, dropping branches that lead to none (and summing the total
+  /// count afresh, whatever erasures subtracted from it).
   void prune() {
     std::vector<std::pair<std::vector<token_id>, double>> keep;
     for_each_word([&](std::span<const token_id> w, double c) { keep.emplace_back(std::vector<token_id>(w.begin(), w.end()), c); });

@@ -271,11 +271,9 @@ class loaded_recognizer {
       for (const auto& h : extra.hypotheses) add(h.tokens, h.score, false);
       search_stats stats = words.stats;
       stats += free.stats;
-      stats.decoder_steps += extra.stats.decoder_steps;
-      stats.rows_scored += extra.stats.rows_scored;
-      stats.hypotheses_expanded += extra.stats.hypotheses_expanded;
       // The joint search counts its shared steps in both results.
       if (joint) stats.decoder_steps = std::max(words.stats.decoder_steps, free.stats.decoder_steps);
+      stats += extra.stats;
       if (r_->options_.rescore_geometric > 0) rescore(c, out, log_prior);
       swipe::set_literal_distances(out);
       return {std::move(out), stats};
@@ -312,18 +310,17 @@ class loaded_recognizer {
       if (dict.empty()) return out;
       std::vector<std::string> words;
       std::vector<float> priors;
-      std::vector<word_origin> origins;
       const lexicon_union<vocabulary_trie, user_trie> both{r_->trie_, dict.trie()};
-      dict.trie().for_each_word([&](std::span<const token_id> tokens, double) {
-        words.push_back(r_->tokenizer_.decode(tokens));
-        priors.push_back(both.log_frequency(*lexicon_find(both, tokens)));
-        origins.push_back(r_->trie_.contains(tokens) ? word_origin::vocabulary : word_origin::user);
-      });
+      for (const auto& w : dict.words()) {
+        words.push_back(w.spelling);
+        priors.push_back(both.log_frequency(*lexicon_find(both, w.tokens)));
+      }
       const auto ch = r_->geometric_->channels_of_spellings(c, words, priors);
       for (std::size_t i = 0; i < words.size(); ++i) {
         if (!ch[i]) continue;
         std::erase_if(out.words, [&](const scored_word& w) { return w.word == words[i]; });
-        out.words.push_back({words[i], ch[i]->score(r_->geometric_->options()), origins[i]});
+        const auto origin = r_->trie_.contains(dict.words()[i].tokens) ? word_origin::vocabulary : word_origin::user;
+        out.words.push_back({words[i], ch[i]->score(r_->geometric_->options()), origin});
       }
       out.stats.rows_scored += words.size();
       std::stable_sort(out.words.begin(), out.words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
@@ -403,11 +400,12 @@ class loaded_recognizer {
   /// Adds words to the user's dictionary (or updates their weights), effective from the next swipe a
   /// session starts; swipes being decoded meanwhile finish with the dictionary they started with.
   /// Safe to call while other threads decode. Words that cannot be added are named in the report.
-  user_words_report add_words(std::span<const user_word> words) {
+  /// With `all_or_nothing`, a call that would reject any word adds none (the report still names them).
+  user_words_report add_words(std::span<const user_word> words, bool all_or_nothing = false) {
     std::lock_guard lock{user_write_mutex_};
     auto next = std::make_shared<user_dictionary>(*user_words());
-    auto report = next->add(words, tokenizer_, default_user_weight_, config_.max_word_length);
-    publish(std::move(next));
+    auto report = next->add(words, tokenizer_, default_user_weight_, config_.max_word_length, all_or_nothing);
+    if (report.added + report.updated > 0) publish(std::move(next));
     return report;
   }
   /// Removes words from the user's dictionary (as add_words: safe while other threads decode).
@@ -439,10 +437,11 @@ class loaded_recognizer {
       // The user's words and weights, in token order: the same dictionary always keys the same.
       std::string words;
       dict->trie().for_each_word([&](std::span<const token_id> t, double c) {
-        words += tokenizer_.decode(t) + " " + exact_text(c) + "\n";
-        if (const auto* d = dict->display(tokenizer_.decode(t))) words += "=" + *d + "\n";
+        const auto spelled = tokenizer_.decode(t);
+        words += spelled + " " + exact_text(c) + "\n";
+        if (const auto* d = dict->display(spelled)) words += "=" + *d + "\n";
       });
-      s += ";user_words=" + std::to_string(dict->size()) + ":" + hex(io::fnv1a64(words));
+      s += ";user_words=" + std::to_string(dict->size()) + ":" + io::hex64(io::fnv1a64(words));
       if (options_.rescore_geometric > 0 && options_.user_shortlist > 0) s += ";user_shortlist=" + std::to_string(options_.user_shortlist);
     }
     s += ";top=" + std::to_string(options_.top);
@@ -518,12 +517,6 @@ class loaded_recognizer {
     const auto k = std::min(std::max<std::size_t>(rank, 1), lf.size()) - 1;
     std::nth_element(lf.begin(), lf.begin() + static_cast<std::ptrdiff_t>(k), lf.end(), std::greater<>{});
     return std::exp(static_cast<double>(lf[k])) * trie.total_count();
-  }
-  static std::string hex(std::uint64_t h) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (int shift = 60; shift >= 0; shift -= 4) out += digits[(h >> shift) & 0xFU];
-    return out;
   }
   void publish(std::shared_ptr<const user_dictionary> next) {
     std::lock_guard lock{user_mutex_};
