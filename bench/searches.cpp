@@ -132,7 +132,7 @@ int main(int argc, char** argv) try {
       double model_s = 0, all_s = 0;
       std::visit(
           [&](auto& m) {
-            swipe::recognizer<std::decay_t<decltype(m)>> rec{m, grids, tokenizer, &trie, cfg, config.max_points};
+            swipe::recognizer<std::decay_t<decltype(m)>> rec{m, grids, tokenizer, &trie, cfg, config.max_points, swipe::feature_options_for(config)};
             timed_decoder td{m.decoder()};
             for (const auto& ex : s.examples) {
               const auto t0 = clock_type::now();
@@ -190,7 +190,7 @@ int main(int argc, char** argv) try {
       const auto p0 = clock_type::now();
       std::visit(
           [&](auto& m) {
-            swipe::recognizer<std::decay_t<decltype(m)>> rec{m, grids, tokenizer, &trie, cfg, config.max_points};
+            swipe::recognizer<std::decay_t<decltype(m)>> rec{m, grids, tokenizer, &trie, cfg, config.max_points, swipe::feature_options_for(config)};
             for (const auto& ex : s.examples) {
               auto words = rec.recognize(ex.curve).words;
               if (pipeline == 1) {

@@ -42,7 +42,7 @@ int main(int argc, char** argv) try {
   std::size_t same = 0, total = 0;
   for (const auto& ex : swipe::read_jsonl(swipes)) {
     const auto& grid = grids.at(ex.curve.grid_name);
-    const swipe::feature_extractor fx{grid};
+    const swipe::feature_extractor fx{grid, swipe::feature_options_for(config)};
     const auto input = swipe::make_model_input(fx.extract(ex.curve), grid, tokens, config.max_points);
     const auto a = decode(eigen_model, input, words, tokens);
     const auto b = decode(torch_model, input, words, tokens);

@@ -42,6 +42,7 @@
 #include <glide/io/durable_file.hpp>
 #include <glide/io/json_file.hpp>
 #include <glide/io/predictions.hpp>
+#include <glide/swipe/language_pack.hpp>
 
 #include "svg_plot.hpp"
 
@@ -102,8 +103,15 @@ struct model_options {
   bool no_literal = false;
   std::string user_words;
   std::size_t user_shortlist = 3;
+  std::string language;  ///< a language pack's code (data/packs.json); see resolve()
+  std::string alphabet;  ///< the letters words are spelled in (set by the language pack; empty: the model's)
+  CLI::App* app = nullptr;
 
-  void add_to(CLI::App* app) {
+  void add_to(CLI::App* a) {
+    app = a;
+    app->add_option("--language", language,
+                    "a language pack (data/packs.json: " + join(packs().codes()) + "): its vocabulary, its layout's letters and its model "
+                    "(the pack's own, else the layout-conditioned one); options given beside it win");
     app->add_option("--user-shortlist", user_shortlist,
                     "user words the geometric channels rank best per swipe, scored by the model too when the search missed them (0: off)")
         ->check(count_check);
@@ -140,6 +148,30 @@ struct model_options {
     if (!user_words.empty()) in.emplace_back("--user-words", user_words);
     return in;
   }
+  static const swipe::language_packs& packs() {
+    static const auto p = swipe::language_packs::load(GLIDE_SOURCE_DIR "/data/packs.json");
+    return p;
+  }
+  /// Applies --language: the pack's vocabulary (made at build time), the pack's model or else the
+  /// layout-conditioned model spelling words in the pack's letters, and, outside English (whose gate
+  /// it was fitted on), no literal spellings unless --literal-params is given. Explicit options win.
+  void resolve() {
+    if (language.empty()) return;
+    const auto& pack = packs().at(language);
+    auto given = [&](const char* option) { return app != nullptr && app->count(option) > 0; };
+    if (!given("--vocab")) vocab = std::string(GLIDE_VOCAB_DIR) + "/" + pack.code + ".tsv";
+    if (!given("--model")) {
+      if (!pack.model.empty()) {
+        model_dir = (fs::path(GLIDE_SOURCE_DIR) / pack.model).string();
+      } else {
+        model_dir = GLIDE_SOURCE_DIR "/models/multi-layout";
+        alphabet = pack.alphabet;
+      }
+    } else {
+      alphabet = pack.alphabet;
+    }
+    if (pack.code != "en" && !given("--literal-params")) no_literal = true;
+  }
   static std::string join(const std::vector<std::string>& v) {
     std::string s;
     for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -150,6 +182,7 @@ struct model_options {
 /// The recognizer the options describe (the library's pipeline: model, vocabulary, grids, search).
 std::unique_ptr<eg::loaded_recognizer> load(const model_options& o) {
   return eg::load_recognizer({.model_dir = o.model_dir, .vocabulary = o.vocab, .grid_files = o.grids, .top_words = o.top_words,
+                              .alphabet = o.alphabet,
                               .search = search_config::parse(o.search), .rerank = o.rerank, .top = o.top,
                               .recognizer = o.recognizer, .geometric_params = o.geometric_params,
                               .rescore_geometric = o.rescore_geometric, .rescore_params = o.rescore_params,
@@ -179,7 +212,7 @@ using io::prediction_line;
 using io::read_predictions;
 
 int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
-  if (inputs.empty()) inputs.push_back(GLIDE_SOURCE_DIR "/data/samples/en.jsonl");
+  if (inputs.empty()) inputs.push_back(std::string(GLIDE_SOURCE_DIR "/data/samples/") + (o.language.empty() ? "en" : o.language) + ".jsonl");
   const auto l = load_with_user_words(o);
   if (o.recognizer == "geometric")
     std::printf("geometric recognizer (%s), %zu words\n", l->geometric()->options().to_json().dump().c_str(), l->trie().word_count());
@@ -308,6 +341,7 @@ swipe::run_key table_key(const model_options& o, const eg::loaded_recognizer& l,
   auto search = l.canonical_decoding();
   // Inputs by content, not path: the same files elsewhere give the same key, a changed file a new one.
   search += ";vocab=" + io::file_content_hash(o.vocab) + ";top_words=" + std::to_string(o.top_words) + ";grids=";
+  if (!o.alphabet.empty()) search = search.substr(0, search.size() - 7) + ";alphabet=" + o.alphabet + ";grids=";
   for (std::size_t i = 0; i < o.grids.size(); ++i) search += (i ? "," : "") + io::file_content_hash(o.grids[i]);
   return {l.name(), io::file_content_hash(l.weights_file()), grid, data + "#" + io::file_content_hash(data), search};
 }
@@ -838,22 +872,62 @@ int aggregate_with(A agg, const std::vector<std::string>& fit, const std::vector
   return 0;
 }
 
-int cmd_synth(const std::string& grids_path, const std::string& grid_name, const std::string& words, std::size_t count,
-              std::uint32_t seed, const std::string& out_path, const std::string& synth_options) {
-  io::refuse_output_over_inputs("--out", out_path, {{"--grids", grids_path}, {"--synthesizer", synth_options}});
-  const auto grids = swipe::grid_set::load(grids_path);
-  const auto options = synth_options.empty() ? swipe::synthesizer_options{} : swipe::synthesizer_options::load(synth_options);
-  const swipe::swipe_synthesizer synth{grids.at(grid_name), options};
-  std::mt19937 rng{seed};
-  const bool to_file = !out_path.empty() && out_path != "-";
+/// What `glide synth` makes: --words, or --draw words drawn by their counts from --vocab (a language
+/// pack's vocabulary by default), each labelled as written and swiped as the layout spells it (café on
+/// a layout without é: c-a-f-e).
+struct synth_request {
+  std::string grids = GLIDE_SOURCE_DIR "/data/grids/grids.json", grid = "qwerty_english", words, out, options;
+  std::string language, vocab;
+  std::size_t count = 1, draw = 0;
+  std::uint32_t seed = 1;
+};
+
+int cmd_synth(synth_request r, CLI::App* cmd) {
+  if (!r.language.empty()) {
+    const auto& pack = model_options::packs().at(r.language);
+    if (cmd->count("--grid") == 0) r.grid = pack.grid;
+    if (r.vocab.empty()) r.vocab = std::string(GLIDE_VOCAB_DIR) + "/" + pack.code + ".tsv";
+  }
+  if (r.words.empty() == (r.draw == 0)) throw config_error("synth: give --words or --draw (not both)");
+  if (r.draw > 0 && r.vocab.empty()) throw config_error("synth: --draw needs --vocab or --language");
+  io::refuse_output_over_inputs("--out", r.out, {{"--grids", r.grids}, {"--synthesizer", r.options}, {"--vocab", r.vocab}});
+  const auto grids = swipe::grid_set::load(r.grids);
+  const auto options = r.options.empty() ? swipe::synthesizer_options{} : swipe::synthesizer_options::load(r.options);
+  const auto& grid = grids.at(r.grid);
+  const swipe::swipe_synthesizer synth{grid, options};
+  std::mt19937 rng{r.seed};
+  // The words and how the layout spells them.
+  std::vector<std::pair<std::string, std::string>> words;  // (as written, as swiped)
+  std::vector<double> counts;
+  if (r.draw > 0) {
+    std::string letters;
+    for (std::size_t k = 0; k < grid.letter_count(); ++k) utf8::append(letters, grid.letter(k).character);
+    const char_tokenizer keys{letters};
+    const auto list = read_word_list(r.vocab, keys, {.skip_unencodable = true, .fold = true});
+    if (list.words.empty()) throw config_error("synth: no word of '" + r.vocab + "' can be typed on grid '" + r.grid + "'");
+    for (std::size_t i = 0; i < list.words.size(); ++i) {
+      words.emplace_back(list.shown[i], keys.decode(list.words[i].tokens));
+      counts.push_back(list.words[i].count);
+    }
+  } else {
+    for (const auto& w : split(r.words)) words.emplace_back(w, w);
+  }
+  const std::size_t per_round = r.draw > 0 ? r.draw : words.size();
+  const bool to_file = !r.out.empty() && r.out != "-";
   // A file is written whole from memory (durably): a count whose swipes (over 1 KB each as JSON) could
   // not fit is refused before any is made.
-  if (to_file) check_fits_in_memory("--count", count, 1024 * std::max<std::size_t>(1, split(words).size()));
+  if (to_file) check_fits_in_memory("--count", r.count, 1024 * std::max<std::size_t>(1, per_round));
   std::ostringstream text;
   std::ostream& out = to_file ? static_cast<std::ostream&>(text) : std::cout;
-  for (std::size_t i = 0; i < count; ++i)
-    for (const auto& w : split(words)) swipe::write_jsonl(out, synth.example(w, rng));
-  if (to_file) write_file_atomically(out_path, text.str(), "synthetic swipes");
+  std::discrete_distribution<std::size_t> pick{counts.begin(), counts.end()};
+  for (std::size_t i = 0; i < r.count; ++i)
+    for (std::size_t j = 0; j < per_round; ++j) {
+      const auto& [shown, spelled] = words[r.draw > 0 ? pick(rng) : j];
+      auto ex = synth.example(spelled, rng);
+      ex.word = shown;
+      swipe::write_jsonl(out, ex);
+    }
+  if (to_file) write_file_atomically(r.out, text.str(), "synthetic swipes");
   return 0;
 }
 
@@ -968,20 +1042,21 @@ int main(int argc, char** argv) try {
   merge->add_option("out", merged_table, "merged table")->required();
   merge->add_option("tables", tables, "tables to merge")->required();
 
-  std::string synth_grids = GLIDE_SOURCE_DIR "/data/grids/grids.json", synth_grid = "qwerty_english", synth_words, synth_out;
-  std::size_t synth_count = 1;
-  std::uint32_t synth_seed = 1;
+  synth_request sr;
   auto* synth = app.add_subcommand("synth", "synthesise swipes for words");
-  synth->add_option("--grids", synth_grids, "grids file");
-  synth->add_option("--grid", synth_grid, "grid name");
-  synth->add_option("--words", synth_words, "comma-separated words")->required();
-  synth->add_option("--count", synth_count, "swipes per word")->check(count_check);
-  synth->add_option("--seed", synth_seed, "random seed")->check(count_check);
-  synth->add_option("--out", synth_out, "output JSONL (default: standard output)");
-  std::string synth_options;
-  synth->add_option("--synthesizer", synth_options, "synthesizer options (JSON, e.g. from 'glide synth-fit')");
+  synth->add_option("--grids", sr.grids, "grids file");
+  synth->add_option("--grid", sr.grid, "grid name");
+  synth->add_option("--words", sr.words, "comma-separated words");
+  synth->add_option("--draw", sr.draw, "words drawn by their counts from --vocab (instead of --words), each round")->check(count_check);
+  synth->add_option("--vocab", sr.vocab, "the word list --draw draws from (default with --language: the pack's)");
+  synth->add_option("--language", sr.language, "a language pack: its grid and vocabulary");
+  synth->add_option("--count", sr.count, "swipes per word (rounds of --draw)")->check(count_check);
+  synth->add_option("--seed", sr.seed, "random seed")->check(count_check);
+  synth->add_option("--out", sr.out, "output JSONL (default: standard output)");
+  synth->add_option("--synthesizer", sr.options, "synthesizer options (JSON, e.g. from 'glide synth-fit')");
 
   CLI11_PARSE(app, argc, argv);
+  for (auto* o : {&decode_opts, &predict_opts, &sweep_opts, &fit_opts, &fr_opts, &fl_opts}) o->resolve();
   if (*decode) return cmd_decode(decode_opts, decode_inputs);
   if (*predict) return cmd_predict(predict_opts, data, out, threads, table);
   if (*sweep) return cmd_sweep(sweep_opts, sweep_jobs, sweep_table, threads);
@@ -1009,7 +1084,7 @@ int main(int argc, char** argv) try {
     std::printf("%zu runs in %s\n", t.rows().size(), merged_table.c_str());
     return 0;
   }
-  if (*synth) return cmd_synth(synth_grids, synth_grid, synth_words, synth_count, synth_seed, synth_out, synth_options);
+  if (*synth) return cmd_synth(sr, synth);
   return 0;
 } catch (const std::exception& e) {
   if (*e.what() != '\0') std::fprintf(stderr, "glide: %s\n", e.what());  // MPI ranks other than 0 fail quietly

@@ -11,6 +11,12 @@
 - "azerty", "dvorak": French AZERTY and English Dvorak letter layouts in the same geometry, for the
   geometric recognizer (which needs no training for a new layout). Dvorak's punctuation keys
   (' , . ;) are left out: only letters matter to a word's path.
+- The language packs' phone layouts (data/packs.json names them), letters as in xkb-data's symbol
+  files (/usr/share/X11/xkb/symbols: de, es, pt, se, dk, tr, gr, bg(phonetic)) without their
+  punctuation keys, in the same geometry with keys narrowed to fit the longest row (11 or 12 keys);
+  English, Italian, Dutch, Polish and Romanian phones use "qwerty", French "azerty", Russian "extra".
+- Two layouts no model is trained on, for docs/languages.md: "colemak" (English Colemak letters) and
+  "de_tablet" (German QWERTZ on a 1600x560 tablet keyboard: keys wider than tall, wider gaps).
 """
 import json
 import pathlib
@@ -55,6 +61,53 @@ def layout(rows, bottom_shift):
 grids["qwerty"] = layout([("qwertyuiop", 0), ("asdfghjkl", 0.5), ("zxcvbnm", 1.5)], 1.5)
 grids["azerty"] = layout([("azertyuiop", 0), ("qsdfghjklm", 0), ("wxcvbn", 1.5)], 1.5)
 grids["dvorak"] = layout([("   pyfgcrl", 0), ("aoeuidhtns", 0), (" qjkxbmwvz", 0)], 1.0)
+
+
+
+def phone(rows, width=1080, height=667, top=15, key_h=154, gap=0.0, max_key_w=108.0):
+    """A grid of three centred letter rows (strings), keys as wide as the longest row allows (at most
+    `max_key_w` px: 108 as "qwerty"), shift and backspace beside the third row where there is room, and the
+    bottom row of "qwerty". `gap` is the fraction of a key's width and height left empty around it."""
+    n = max(10, max(len(r) for r in rows))
+    w = min(max_key_w, width / n)
+    keys = []
+
+    def key(label=None, action=None, x=0.0, y=0.0, kw=w, kh=key_h):
+        k = {"label": label} if label else {"action": action}
+        gx, gy = kw * gap / 2, kh * gap / 2
+        k["hitbox"] = {"x": round(x + gx), "y": round(y + gy), "w": round(kw - 2 * gx), "h": round(kh - 2 * gy)}
+        keys.append(k)
+
+    for r, letters in enumerate(rows):
+        x0 = (width - len(letters) * w) / 2
+        y = top + r * key_h
+        if r == 2 and x0 >= 0.9 * w:
+            key(action="shift", x=0, y=y, kw=x0)
+        for i, c in enumerate(letters):
+            key(c, x=x0 + i * w, y=y)
+        if r == 2 and x0 >= 0.9 * w:
+            key(action="backspace", x=x0 + len(letters) * w, y=y, kw=width - x0 - len(letters) * w)
+    y = top + 3 * key_h
+    scale = width / 1080
+    for action, x, bw in (("toNumberState", 0, 141), ("globe", 140, 120), (",", 259, 98), ("space", 356, 455),
+                          (".", 810, 98), ("enter", 907, 173)):
+        if action in (",", "."):
+            key(action, x=x * scale, y=y, kw=bw * scale)
+        else:
+            key(action=action, x=x * scale, y=y, kw=bw * scale)
+    return {"width": width, "height": height, "keys": keys}
+
+
+grids["de_qwertz"] = phone(["qwertzuiopü", "asdfghjklöä", "yxcvbnm"])
+grids["es_qwerty"] = phone(["qwertyuiop", "asdfghjklñ", "zxcvbnm"])
+grids["pt_qwerty"] = phone(["qwertyuiop", "asdfghjklç", "zxcvbnm"])
+grids["sv_qwerty"] = phone(["qwertyuiopå", "asdfghjklöä", "zxcvbnm"])
+grids["da_qwerty"] = phone(["qwertyuiopå", "asdfghjklæø", "zxcvbnm"])
+grids["tr_q"] = phone(["qwertyuıopğü", "asdfghjklşi", "zxcvbnmöç"])
+grids["el_greek"] = phone(["ςερτυθιοπ", "ασδφγηξκλ", "ζχψωβνμ"])
+grids["bg_phonetic"] = phone(["явертъуиопшщ", "асдфгхйклчю", "зьцжбнм"])
+grids["colemak"] = phone(["qwfpgjluy", "arstdhneio", "zxcvbkm"])
+grids["de_tablet"] = phone(["qwertzuiopü", "asdfghjklöä", "yxcvbnm"], width=1600, height=560, top=10, key_h=120, gap=0.12, max_key_w=1600)
 
 out = root / "data" / "grids" / "grids.json"
 out.parent.mkdir(parents=True, exist_ok=True)

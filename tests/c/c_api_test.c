@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     }
     glide_result_free(res);
     /* Mismatched or missing input. */
-    CHECK(glide_decode(r, xyz, xyz + n, xyz + 2 * n, n, "colemak", &res) == GLIDE_ERROR_UNKNOWN_NAME && res == NULL, "unknown grid");
+    CHECK(glide_decode(r, xyz, xyz + n, xyz + 2 * n, n, "workman", &res) == GLIDE_ERROR_UNKNOWN_NAME && res == NULL, "unknown grid");
     CHECK(glide_decode(r, NULL, xyz, xyz, n, grid, &res) == GLIDE_ERROR_ARGUMENT, "NULL x");
     free(xyz);
   }

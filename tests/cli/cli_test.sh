@@ -90,8 +90,8 @@ expect_error() {
   if "$@" > "$work/out.txt" 2> "$work/err.txt"; then fail "accepted: $*"; fi
   grep -q -- "$what" "$work/err.txt" || { cat "$work/err.txt"; fail "error for '$*' does not mention '$what'"; }
 }
-echo '{"word": "x", "curve": {"x": [1], "y": [1], "t": [0], "grid_name": "colemak"}}' > "$work/unknown-grid.jsonl"
-expect_error "unknown grid 'colemak'" "$glide" decode "$work/unknown-grid.jsonl"
+echo '{"word": "x", "curve": {"x": [1], "y": [1], "t": [0], "grid_name": "workman"}}' > "$work/unknown-grid.jsonl"
+expect_error "unknown grid 'workman'" "$glide" decode "$work/unknown-grid.jsonl"
 printf '{"word": "a", "curve": {"x": [1], "y": [1], "t": [0], "grid_name": "qwerty_english"}}\n{"word": \n' > "$work/malformed.jsonl"
 expect_error "malformed.jsonl:2: malformed JSON" "$glide" decode "$work/malformed.jsonl"
 echo '{"word": "a", "curve": {"x": [], "y": [], "t": [], "grid_name": "qwerty_english"}}' > "$work/empty.jsonl"
@@ -104,7 +104,7 @@ head -c 5000 "$src/models/en-qwerty/model.safetensors" > "$work/truncated/model.
 expect_error "truncated" "$glide" decode --model "$work/truncated"
 expect_error "unknown search 'astar'" "$glide" decode --search astar
 expect_error "cannot open word list" "$glide" decode --vocab /nonexistent.txt
-expect_error "unknown grid" "$glide" synth --grid colemak --words a
+expect_error "unknown grid" "$glide" synth --grid workman --words a
 # Vocabulary lines that cannot be used are counted and reported; non-finite counts name the line (issue 13 D6).
 printf 'hello 5\n日本 2\nincomprehensibilitiesincomprehensibilities 3\nworld 1e308\nworld 1e308\n' > "$work/words.tsv"
 "$glide" decode --vocab "$work/words.tsv" > /dev/null 2> "$work/vocab-err.txt" || fail "decode with a vocabulary of huge counts"

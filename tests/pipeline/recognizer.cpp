@@ -104,7 +104,8 @@ TEST_CASE("best-first and traversal give the same top-4 for max_batch 1, 7 and 2
   auto rec = eg::load_recognizer({.model_dir = model_dir, .vocabulary = vocab, .grid_files = grid_files(), .top_words = 8000});
   const auto examples = real_swipes(rec->grids(), 40);
   auto& m = std::get<eg::transformer_model>(rec->model());
-  swipe::recognizer inputs{m, rec->grids(), rec->tokenizer(), &rec->trie(), search_config{}, rec->config().max_points};
+  swipe::recognizer inputs{m, rec->grids(), rec->tokenizer(), &rec->trie(), search_config{}, rec->config().max_points,
+                           swipe::feature_options_for(rec->config())};
   double worst = 0;
   for (const auto& ex : examples) {
     const auto memory = m.encoder().encode(inputs.input(ex.curve));

@@ -55,7 +55,7 @@ void check_pair(const model::model_config& c) {
 
   std::mt19937 rng{11};
   for (std::size_t points : {1U, 9U, 40U}) {
-    const auto in = testing::random_model_input(rng, points, c.vocab_size());
+    const auto in = testing::random_model_input(rng, points, c.vocab_size(), c.soft_keys >= 2 ? c.soft_keys : 1);
     const auto em_mem = em.encoder().encode(in);
     const auto tb_mem = tb.encoder().encode(in);
     auto t_states = tb_mem.states.contiguous();
@@ -110,6 +110,14 @@ TEST_CASE("Eigen and LibTorch give the same logits and searches: transformer + g
 }
 TEST_CASE("Eigen and LibTorch give the same logits and searches: conformer + gru", "[torch][parity]") {
   check_pair<eg::gru_model>(testing::small_model_config("conformer", "gru"));
+}
+
+TEST_CASE("Eigen and LibTorch give the same logits and searches: soft keys (a layout-conditioned encoder)", "[torch][parity]") {
+  for (const char* enc : {"transformer", "conformer"}) {
+    auto c = testing::small_model_config(enc, "transformer");
+    c.soft_keys = 3;
+    check_pair<eg::transformer_model>(c);
+  }
 }
 
 TEST_CASE("padded torch batches equal their sequences alone, and weights import back", "[torch]") {

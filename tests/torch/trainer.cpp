@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -15,6 +16,17 @@ using namespace glide;
 namespace tg = glide::backends::torch;
 
 namespace {
+
+glide::model::model_config testing_small() {
+  glide::model::model_config c;
+  c.d_model = 16;
+  c.heads = 2;
+  c.encoder_layers = 1;
+  c.decoder_layers = 1;
+  c.ffn = 32;
+  c.max_word_length = 10;
+  return c;
+}
 
 tg::training_config tiny_config(const std::filesystem::path& dir) {
   {
@@ -149,4 +161,120 @@ TEST_CASE("trainer state: a damaged state.json is an error naming it (issue 29 D
   bad["files"]["model"] = "../elsewhere.pt";
   REQUIRE_THROWS_WITH(tg::trainer_state::from_json(bad, "snap/state.json"), Catch::Contains("no file name"));
   REQUIRE_THROWS_WITH(tg::trainer_state::from_json(nlohmann::json::array(), "snap/state.json"), Catch::Contains("snap/state.json"));
+}
+
+TEST_CASE("several sources (language packs), soft keys and layout variants: reproducible batches, grids that type the words",
+          "[torch][trainer][layouts]") {
+  const auto dir = glide_test::temp_path("glide_trainer_sources");
+  std::filesystem::create_directories(dir);
+  std::ofstream{dir / "de.txt"} << "für 100\nÜber 80\nHaus 70\nstraße 60\n";
+  std::ofstream{dir / "el.txt"} << "και 100\nτο 80\nκαλά 50\n";
+  const auto j = nlohmann::json::parse(R"({
+    "model": {"d_model": 16, "heads": 2, "encoder_layers": 1, "decoder_layers": 1, "ffn": 32, "max_word_length": 10,
+              "max_points": 40, "alphabet": "abcdefghijklmnopqrstuvwxyzäöüαβγδεζηθικλμνξοπρσςτυφχψω", "soft_keys": 3},
+    "grids_file": ")" + std::string(GLIDE_SOURCE_DIR) + R"(/data/grids/grids.json",
+    "sources": [{"vocabulary": ")" + (dir / "de.txt").string() + R"(", "grids": ["de_qwertz"]},
+                {"vocabulary": ")" + (dir / "el.txt").string() + R"(", "grids": ["el_greek"], "share": 3}],
+    "layout_variants": {"count": 2}, "fold_words": true, "valid_synthetic": 40, "batch_size": 6})");
+  const auto cfg = tg::training_config::from_json(j, "multi");
+  REQUIRE(cfg.sources.size() == 2);
+  std::ostringstream log;
+  tg::training_data a{cfg, log}, b{cfg, log};
+  REQUIRE(log.str().find("de.txt: 4 words (0 skipped), 3 grid(s)") != std::string::npos);  // Über as über, straße as strasse
+  REQUIRE(log.str().find("el.txt: 3 words (0 skipped), 3 grid(s)") != std::string::npos);  // καλά as καλα
+  REQUIRE(a.source_count() == 2);
+  REQUIRE(a.trie(1).word_count() == 3);
+  // Validation swipes: each on its source's grid as given (no variant), words of its source.
+  std::size_t greek = 0;
+  for (std::size_t i = 0; i < a.valid_synthetic().size(); ++i) {
+    const auto& ex = a.valid_synthetic()[i];
+    const bool el = a.valid_synthetic_sources()[i] == 1;
+    greek += el;
+    REQUIRE(ex.curve.grid_name == (el ? "el_greek" : "de_qwertz"));
+  }
+  REQUIRE(greek > 20);  // share 3 of 4
+  REQUIRE(a.grids().contains("de_qwertz~2"));
+  REQUIRE(a.grids().at("el_greek~1").letter_count() == a.grids().at("el_greek").letter_count());
+  const auto a5 = a.batch(5), b5 = b.batch(5);
+  REQUIRE(a5.input.keys.dim() == 3);  // [B x T x 3] soft keys
+  REQUIRE(a5.input.keys.size(2) == 3);
+  REQUIRE(a5.input.keys.equal(b5.input.keys));
+  REQUIRE(a5.input.key_weights.equal(b5.input.key_weights));
+  REQUIRE(a5.targets.equal(b5.targets));
+  // Each point's weights sum to 1 (padding rows are 0).
+  const auto sums = a5.input.key_weights.sum(2);
+  REQUIRE(((sums - a5.input.mask.to(::torch::kFloat32)).abs().max().item<float>()) < 1e-5F);
+
+  auto bad = j;
+  bad["vocabulary"] = "x.txt";
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(bad, "m.json"), Catch::Contains("not both"));
+  bad = j;
+  bad["sources"][0]["share"] = 0;
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(bad, "m.json"), Catch::Contains("sources[0]") && Catch::Contains("'share'"));
+  bad = j;
+  bad["sources"][1].erase("grids");
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(bad, "m.json"), Catch::Contains("sources[1]: needs 'vocabulary' and 'grids'"));
+  bad = j;
+  bad["sources"][1]["grid"] = "x";
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(bad, "m.json"), Catch::Contains("unknown key 'grid'"));
+  bad = j;
+  bad["layout_variants"]["aspect"] = 3;
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(bad, "m.json"), Catch::Contains("layout_variants"));
+  bad = j;
+  bad["model"]["soft_keys"] = 1;
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(bad, "m.json"), Catch::Contains("soft_keys"));
+}
+
+TEST_CASE("a layout variant keeps the letters and their order in each row, moves and scales them", "[torch][trainer][layouts]") {
+  const auto grids = swipe::grid_set::load(std::string(GLIDE_SOURCE_DIR) + "/data/grids/grids.json");
+  const auto& g = grids.at("de_qwertz");
+  std::mt19937 rng{5};
+  bool moved = false;
+  for (int i = 0; i < 20; ++i) {
+    const auto v = tg::layout_variant(g, {.count = 1, .key_scale = 0.2, .aspect = 0.3, .row_shift = 0.5}, rng, "v");
+    REQUIRE(v.letter_count() == g.letter_count());
+    for (std::size_t k = 0; k + 1 < g.letter_count(); ++k) {
+      const auto& a = g.letter(k).box;
+      const auto& b = g.letter(k + 1).box;
+      const auto& va = v.letter(*v.find_letter(g.letter(k).character)).box;
+      const auto& vb = v.letter(*v.find_letter(g.letter(k + 1).character)).box;
+      if (a.y == b.y) REQUIRE(va.x < vb.x);  // same row, same order
+      REQUIRE(va.x >= 0);
+      REQUIRE(va.x + va.w <= v.width() + 1e-3F);
+    }
+    moved = moved || std::abs(v.key_width() - g.key_width()) > 1;
+  }
+  REQUIRE(moved);
+}
+
+TEST_CASE("weights of another alphabet are adopted letter by letter (folded letters take their base's rows)", "[torch][trainer][layouts]") {
+  auto from_cfg = testing_small();
+  from_cfg.alphabet = "abcdefgh";
+  auto to_cfg = from_cfg;
+  to_cfg.alphabet = "abcäθ";
+  ::torch::manual_seed(1);
+  tg::swipe_model from{from_cfg}, to{to_cfg};
+  const auto path = glide_test::temp_path("glide_adopt.safetensors").string();
+  io::save_safetensors(path, from->export_weights());
+  const auto w = io::safetensors_file::load(path);
+  REQUIRE(to->adopt_alphabet(w, from_cfg.alphabet) == 4);  // a b c, and ä from a; θ has no row
+  const auto ft = from_cfg.tokenizer(), tt = to_cfg.tokenizer();
+  auto row = [](tg::swipe_model& m, const char* name, token_id t) {
+    for (const auto& p : m->named_parameters())
+      if (p.key() == name) return p.value()[t].clone();
+    FAIL(name);
+    return ::torch::Tensor{};
+  };
+  for (const char* name : {"enc.key_emb.weight", "dec.tok_emb.weight", "dec.out.weight", "dec.out.bias"}) {
+    INFO(name);
+    REQUIRE(row(to, name, *tt.find(U'b')).equal(row(from, name, *ft.find(U'b'))));
+    REQUIRE(row(to, name, *tt.find(U'ä')).equal(row(from, name, *ft.find(U'a'))));
+    REQUIRE(row(to, name, char_tokenizer::eos_id).equal(row(from, name, char_tokenizer::eos_id)));
+    REQUIRE_FALSE(row(to, name, *tt.find(U'θ')).equal(row(from, name, *ft.find(U'h'))));
+  }
+  REQUIRE(row(to, "enc.ln_f.weight", 0).equal(row(from, "enc.ln_f.weight", 0)));
+  auto other = from_cfg;
+  other.d_model = 32;
+  tg::swipe_model wide{other};
+  REQUIRE_THROWS_WITH(wide->adopt_alphabet(w, from_cfg.alphabet), Catch::Contains("only the alphabet may differ"));
 }

@@ -25,7 +25,9 @@ json key_json(const char* label, float x, float y, float w, float h) {
 
 TEST_CASE("shipped grids: names, sizes, letters", "[unit][swipe][grid]") {
   const auto& g = shipped();
-  REQUIRE(g.names() == std::vector<std::string>{"azerty", "default", "dvorak", "extra", "qwerty", "qwerty_english"});
+  REQUIRE(g.names() == std::vector<std::string>{"azerty", "bg_phonetic", "colemak", "da_qwerty", "de_qwertz", "de_tablet", "default",
+                                                "dvorak", "el_greek", "es_qwerty", "extra", "pt_qwerty", "qwerty", "qwerty_english",
+                                                "sv_qwerty", "tr_q"});
   const auto& def = g.at("default");
   REQUIRE(def.width() == 1080);
   REQUIRE(def.height() == 667);
@@ -102,7 +104,7 @@ TEST_CASE("grid validation names the problem", "[unit][swipe][grid][errors]") {
   bad = ok;
   bad["keys"][0]["hitbox"]["w"] = -1e300;
   REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("key 0") && Catch::Contains("out of range"));
-  REQUIRE_THROWS_WITH(shipped().at("colemak"), Catch::Contains("colemak") && Catch::Contains("qwerty"));
+  REQUIRE_THROWS_WITH(shipped().at("workman"), Catch::Contains("workman") && Catch::Contains("qwerty"));
   REQUIRE_THROWS_AS(grid_set::load("/nonexistent/grids.json"), io_error);
   const auto tmp = glide_test::temp_path("glide_bad_grid.json");
   std::ofstream{tmp} << "{\"g\": {\"width\": 1,";

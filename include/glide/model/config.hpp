@@ -25,6 +25,12 @@ struct model_config {
   std::size_t max_word_length = 40;     ///< longest output, end token excluded
   std::size_t max_points = 0;           ///< swipes with more points are resampled to this many (0: never)
   std::string alphabet = "abcdefghijklmnopqrstuvwxyz";
+  /// How a point's keys enter the encoder. 0: the nearest letter key's embedding. K >= 2: the
+  /// embeddings of the K nearest letter keys of the grid decoded on, weighted by a softmax of
+  /// -d^2 / (2 key_sigma^2) with d the distance to the key's centre in half key diagonals; the model
+  /// then reads which letters lie under and around the finger on whatever layout it is given.
+  std::size_t soft_keys = 0;
+  double key_sigma = 0.5;
 
   static constexpr std::size_t kinematic_dim = 6;
 
@@ -46,6 +52,8 @@ struct model_config {
     if (conv_kernel % 2 == 0) fail("conv_kernel must be odd");
     if (max_word_length == 0) fail("max_word_length must be positive");
     if (max_points == 1) fail("max_points must be 0 (no limit) or at least 2");
+    if (soft_keys == 1) fail("soft_keys must be 0 (the nearest key) or at least 2");
+    if (!(key_sigma > 0 && key_sigma < 100)) fail("key_sigma must be in (0, 100)");
     // Upper bounds far above any real model: an absurd size is a broken file, and products such as
     // 3 * d_model or d_model * ffn must not overflow (or ask for terabytes) before loading fails.
     auto at_most = [&](std::size_t v, std::size_t limit, const char* what) {
@@ -59,14 +67,20 @@ struct model_config {
     at_most(conv_kernel, 4095, "conv_kernel");
     at_most(max_word_length, 4096, "max_word_length");
     at_most(max_points, 1 << 20, "max_points");
+    at_most(soft_keys, 64, "soft_keys");
     (void)tokenizer();  // the alphabet must be valid UTF-8 without repeats
   }
 
   [[nodiscard]] nlohmann::json to_json() const {
-    return {{"encoder", encoder}, {"decoder", decoder}, {"d_model", d_model}, {"heads", heads},
-            {"encoder_layers", encoder_layers}, {"decoder_layers", decoder_layers}, {"ffn", ffn},
-            {"conv_kernel", conv_kernel}, {"max_word_length", max_word_length}, {"max_points", max_points},
-            {"alphabet", alphabet}};
+    nlohmann::json j{{"encoder", encoder}, {"decoder", decoder}, {"d_model", d_model}, {"heads", heads},
+                     {"encoder_layers", encoder_layers}, {"decoder_layers", decoder_layers}, {"ffn", ffn},
+                     {"conv_kernel", conv_kernel}, {"max_word_length", max_word_length}, {"max_points", max_points},
+                     {"alphabet", alphabet}};
+    if (soft_keys != 0) {  // written only when used: older configs (and their table keys) stay as they were
+      j["soft_keys"] = soft_keys;
+      j["key_sigma"] = key_sigma;
+    }
+    return j;
   }
 
   static model_config from_json(const nlohmann::json& j, const std::string& source = "config") {
@@ -84,7 +98,8 @@ struct model_config {
     };
     for (const auto& [k, v] : j.items()) {
       static const char* known[] = {"encoder", "decoder", "d_model", "heads", "encoder_layers", "decoder_layers",
-                                    "ffn", "conv_kernel", "max_word_length", "max_points", "alphabet", "training"};
+                                    "ffn", "conv_kernel", "max_word_length", "max_points", "alphabet", "soft_keys",
+                                    "key_sigma", "training"};
       bool ok = false;
       for (const char* n : known) ok = ok || k == n;
       if (!ok) throw parse_error(source + ": unknown model config key '" + k + "'");
@@ -100,6 +115,11 @@ struct model_config {
     size("max_word_length", c.max_word_length);
     size("max_points", c.max_points);
     text("alphabet", c.alphabet);
+    size("soft_keys", c.soft_keys);
+    if (j.contains("key_sigma")) {
+      if (!j["key_sigma"].is_number()) throw parse_error(source + ": 'key_sigma' must be a number");
+      c.key_sigma = j["key_sigma"].get<double>();
+    }
     try {
       c.validate();
     } catch (const error& e) {

@@ -5,7 +5,8 @@
 //   backwards or never change are repaired first, see time_repair);
 //   optionally, per letter key, sigmoid(-slope * d + offset) with d the distance to the key centre in
 //   half key diagonals ("weighted sum of key embeddings" weights);
-// plus the nearest letter key of every point.
+// plus the nearest letter key of every point and, optionally, its `soft_keys` nearest letter keys with
+// softmax weights of -d^2 / (2 soft_sigma^2) (what a layout-conditioned model reads).
 
 #include <algorithm>
 #include <cmath>
@@ -74,6 +75,8 @@ struct feature_options {
   bool key_weights = false;
   float weight_slope = 1.8F;
   float weight_offset = 4.0F;
+  std::size_t soft_keys = 0;  ///< >= 2: the nearest soft_keys letter keys of each point and their weights
+  float soft_sigma = 0.5F;    ///< in half key diagonals
 };
 
 struct swipe_features {
@@ -81,6 +84,9 @@ struct swipe_features {
   std::size_t dim = 0;
   std::vector<float> values;               ///< [points x dim], row-major
   std::vector<std::int32_t> nearest_keys;  ///< letter index per point
+  std::size_t soft_keys = 0;               ///< keys per point in soft_key_index / soft_key_weight (0: none)
+  std::vector<std::int32_t> soft_key_index;  ///< [points x soft_keys] letter indices, nearest first
+  std::vector<float> soft_key_weight;        ///< [points x soft_keys], each row sums to 1
 
   [[nodiscard]] std::span<const float> point(std::size_t i) const noexcept { return {values.data() + i * dim, dim}; }
 };
@@ -118,6 +124,12 @@ class feature_extractor {
     const auto vx = derivative(xs, ts), vy = derivative(ys, ts);
     const auto ax = derivative(vx, ts), ay = derivative(vy, ts);
     std::vector<float> dist(grid_->letter_count());
+    // A grid with fewer letters than soft_keys repeats its farthest key with weight 0.
+    const std::size_t soft = options_.soft_keys >= 2 ? options_.soft_keys : 0;
+    f.soft_keys = soft;
+    f.soft_key_index.resize(n * soft);
+    f.soft_key_weight.resize(n * soft);
+    std::vector<std::int32_t> order(grid_->letter_count());
     for (std::size_t i = 0; i < n; ++i) {
       float* row = f.values.data() + i * f.dim;
       row[0] = xs[i];
@@ -132,11 +144,40 @@ class feature_extractor {
         for (std::size_t k = 0; k < dist.size(); ++k)
           row[kinematic_dim + k] = 1.0F / (1.0F + std::exp(options_.weight_slope * dist[k] - options_.weight_offset));
       }
+      if (soft != 0) soft_keys_of(c.x[i], c.y[i], dist, order, f.soft_key_index.data() + i * soft, f.soft_key_weight.data() + i * soft, soft);
     }
     return f;
   }
 
  private:
+  // The `soft` nearest letter keys of (x, y), nearest first (ties by letter index), and their softmax
+  // weights of -d^2 / (2 sigma^2).
+  void soft_keys_of(float x, float y, std::vector<float>& dist, std::vector<std::int32_t>& order, std::int32_t* index,
+                    float* weight, std::size_t soft) const {
+    lookup_.distances(x, y, dist);
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<std::int32_t>(k);
+    const std::size_t m = std::min(soft, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m), order.end(), [&](std::int32_t a, std::int32_t b) {
+      const float da = dist[static_cast<std::size_t>(a)], db = dist[static_cast<std::size_t>(b)];
+      return da < db || (da == db && a < b);
+    });
+    const float inv = 1.0F / (2.0F * options_.soft_sigma * options_.soft_sigma);
+    const float d0 = dist[static_cast<std::size_t>(order[0])];
+    float total = 0;
+    for (std::size_t j = 0; j < soft; ++j) {
+      if (j < m) {
+        const float d = dist[static_cast<std::size_t>(order[j])];
+        index[j] = order[j];
+        weight[j] = std::exp(-(d * d - d0 * d0) * inv);  // relative to the nearest: no underflow to 0 / 0
+      } else {
+        index[j] = order[m - 1];
+        weight[j] = 0;
+      }
+      total += weight[j];
+    }
+    for (std::size_t j = 0; j < soft; ++j) weight[j] /= total;
+  }
+
   // Central differences on possibly uneven (even repeated or decreasing) timestamps: a time step
   // below 1 ms counts as 1 ms, so duplicates never divide by zero.
   static std::vector<float> derivative(const std::vector<float>& v, const std::vector<float>& t) {

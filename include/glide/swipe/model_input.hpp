@@ -1,6 +1,8 @@
 #pragma once
 // What a swipe model's encoder reads: per point, the 6 kinematic features and the token of the
-// nearest key's character (pad_id for keys outside the model's alphabet, such as ',' or '.').
+// nearest key's character (pad_id for keys outside the model's alphabet, such as ',' or '.'), or, for
+// a layout-conditioned model (model_config::soft_keys >= 2), the tokens of the K nearest letter keys
+// with their weights.
 
 #include <cstddef>
 #include <map>
@@ -18,8 +20,19 @@ namespace glide::swipe {
 struct model_input {
   std::size_t points = 0;
   std::vector<float> kinematics;  ///< [points x 6]
-  std::vector<token_id> keys;     ///< [points]
+  std::vector<token_id> keys;     ///< [points x keys_per_point], nearest first
+  std::size_t keys_per_point = 1;
+  std::vector<float> key_weights;  ///< [points x keys_per_point] when keys_per_point > 1 (rows sum to 1); else empty
 };
+
+/// The feature options a model's config asks for (its soft keys).
+template <class Config>
+[[nodiscard]] feature_options feature_options_for(const Config& c) {
+  feature_options o;
+  o.soft_keys = c.soft_keys;
+  o.soft_sigma = static_cast<float>(c.key_sigma);
+  return o;
+}
 
 /// `max_points` > 0 keeps at most that many points, evenly spread, the first and last included (long
 /// swipes cost attention time quadratically; features are computed before, on the full swipe).
@@ -35,7 +48,10 @@ inline model_input make_model_input(const swipe_features& f, const keyboard_grid
   model_input in;
   in.points = keep.size();
   in.kinematics.resize(in.points * feature_extractor::kinematic_dim);
-  in.keys.resize(in.points);
+  const std::size_t per = f.soft_keys >= 2 ? f.soft_keys : 1;
+  in.keys_per_point = per;
+  in.keys.resize(in.points * per);
+  if (per > 1) in.key_weights.resize(in.points * per);
   // Map grid letters to tokens once.
   std::vector<token_id> letter_token(grid.letter_count(), char_tokenizer::pad_id);
   for (std::size_t k = 0; k < grid.letter_count(); ++k)
@@ -43,7 +59,14 @@ inline model_input make_model_input(const swipe_features& f, const keyboard_grid
   for (std::size_t i = 0; i < keep.size(); ++i) {
     for (std::size_t d = 0; d < feature_extractor::kinematic_dim; ++d)
       in.kinematics[i * feature_extractor::kinematic_dim + d] = f.point(keep[i])[d];
-    in.keys[i] = letter_token[static_cast<std::size_t>(f.nearest_keys[keep[i]])];
+    if (per == 1) {
+      in.keys[i] = letter_token[static_cast<std::size_t>(f.nearest_keys[keep[i]])];
+      continue;
+    }
+    for (std::size_t j = 0; j < per; ++j) {
+      in.keys[i * per + j] = letter_token[static_cast<std::size_t>(f.soft_key_index[keep[i] * per + j])];
+      in.key_weights[i * per + j] = f.soft_key_weight[keep[i] * per + j];
+    }
   }
   return in;
 }
@@ -53,8 +76,8 @@ inline model_input make_model_input(const swipe_features& f, const keyboard_grid
 class input_builder {
  public:
   /// `grids` must outlive the builder.
-  input_builder(const grid_set& grids, char_tokenizer tokenizer, std::size_t max_points = 0)
-      : grids_{&grids}, tokenizer_{std::move(tokenizer)}, max_points_{max_points} {}
+  input_builder(const grid_set& grids, char_tokenizer tokenizer, std::size_t max_points = 0, feature_options options = {})
+      : grids_{&grids}, tokenizer_{std::move(tokenizer)}, max_points_{max_points}, options_{options} {}
 
   /// The model input of a swipe (its grid named or carried inline).
   [[nodiscard]] model_input operator()(const swipe_curve& c) {
@@ -68,17 +91,18 @@ class input_builder {
   feature_extractor& extractor(const keyboard_grid& grid, bool inline_grid) {
     if (inline_grid) {
       // Inline grids may differ line to line: build a fresh extractor each time.
-      inline_ = std::make_unique<feature_extractor>(grid);
+      inline_ = std::make_unique<feature_extractor>(grid, options_);
       return *inline_;
     }
     auto it = cache_.find(grid.name());
-    if (it == cache_.end()) it = cache_.emplace(grid.name(), std::make_unique<feature_extractor>(grid)).first;
+    if (it == cache_.end()) it = cache_.emplace(grid.name(), std::make_unique<feature_extractor>(grid, options_)).first;
     return *it->second;
   }
 
   const grid_set* grids_;
   char_tokenizer tokenizer_;
   std::size_t max_points_ = 0;
+  feature_options options_;
   std::map<std::string, std::unique_ptr<feature_extractor>> cache_;
   std::unique_ptr<feature_extractor> inline_;
 };

@@ -22,8 +22,8 @@ template <Backend B>
 class recognizer {
  public:
   recognizer(B& backend, const grid_set& grids, char_tokenizer tokenizer, const vocabulary_trie* trie, search_config search,
-             std::size_t max_points = 0)
-      : backend_{&backend}, inputs_{grids, std::move(tokenizer), max_points}, trie_{trie}, search_{std::move(search)} {}
+             std::size_t max_points = 0, feature_options features = {})
+      : backend_{&backend}, inputs_{grids, std::move(tokenizer), max_points, features}, trie_{trie}, search_{std::move(search)} {}
 
   /// The model input of a swipe (its grid named or carried inline).
   [[nodiscard]] model_input input(const swipe_curve& c) { return inputs_(c); }

@@ -27,15 +27,25 @@ inline model::model_config small_model_config(const std::string& encoder, const 
   return c;
 }
 
-/// A swipe-shaped input: normal kinematics, keys uniform over [0, vocab).
+/// A swipe-shaped input: normal kinematics, keys uniform over [0, vocab); with keys_per_point > 1
+/// (a model with soft_keys), that many keys a point with random weights summing to 1.
 template <class Rng>
-swipe::model_input random_model_input(Rng& rng, std::size_t points, std::size_t vocab) {
+swipe::model_input random_model_input(Rng& rng, std::size_t points, std::size_t vocab, std::size_t keys_per_point = 1) {
   std::normal_distribution<float> z;
   std::uniform_int_distribution<token_id> key{0, static_cast<token_id>(vocab) - 1};
+  std::uniform_real_distribution<float> u{0.01F, 1.0F};
   swipe::model_input in;
   in.points = points;
+  in.keys_per_point = keys_per_point;
   for (std::size_t i = 0; i < points * model::model_config::kinematic_dim; ++i) in.kinematics.push_back(z(rng));
-  for (std::size_t i = 0; i < points; ++i) in.keys.push_back(key(rng));
+  for (std::size_t i = 0; i < points * keys_per_point; ++i) in.keys.push_back(key(rng));
+  if (keys_per_point > 1) {
+    for (std::size_t i = 0; i < points; ++i) {
+      float total = 0;
+      for (std::size_t j = 0; j < keys_per_point; ++j) total += in.key_weights.emplace_back(u(rng));
+      for (std::size_t j = 0; j < keys_per_point; ++j) in.key_weights[i * keys_per_point + j] /= total;
+    }
+  }
   return in;
 }
 

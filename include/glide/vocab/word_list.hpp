@@ -30,6 +30,9 @@ struct word_list_options {
   /// Spell each word in the alphabet (lower case, no diacritics or apostrophes where the alphabet has
   /// none) and keep the written form in `shown`.
   bool fold = false;
+  /// With `fold`: fold to this alphabet instead of the tokenizer's (the keys of a language pack's
+  /// layout, a subset of a layout-conditioned model's alphabet); the result is encoded by the tokenizer.
+  const char_tokenizer* spell_in = nullptr;
 };
 
 struct word_list {
@@ -86,7 +89,7 @@ inline word_list read_word_list(std::istream& in, const char_tokenizer& tokenize
     std::vector<token_id> tokens;
     try {
       if (options.fold) {
-        const auto spelled = fold_for(tokenizer, word);
+        const auto spelled = fold_for(options.spell_in != nullptr ? *options.spell_in : tokenizer, word);
         tokens = tokenizer.encode(spelled ? std::string_view{*spelled} : std::string_view{word});
       } else {
         tokens = tokenizer.encode(word);

@@ -1,5 +1,6 @@
 #pragma once
-// The swipe encoder: kinematic features and nearest-key embeddings, then transformer or conformer
+// The swipe encoder: kinematic features and nearest-key embeddings (or, for a layout-conditioned
+// model, the weighted sum of the embeddings of the K nearest keys), then transformer or conformer
 // layers (pre-norm). Models glide::Encoder.
 
 #include <cstddef>
@@ -56,16 +57,26 @@ class swipe_encoder {
   [[nodiscard]] encoded_swipe encode(const swipe::model_input& in) const {
     const std::size_t kd = model::model_config::kinematic_dim;
     if (in.points == 0) throw shape_error("swipe encoder: empty swipe (no points)");
-    if (in.kinematics.size() != in.points * kd || in.keys.size() != in.points)
-      throw shape_error("swipe encoder: input holds " + std::to_string(in.kinematics.size()) + " features and " +
-                        std::to_string(in.keys.size()) + " keys for " + std::to_string(in.points) + " points");
+    const std::size_t per = config_.soft_keys >= 2 ? config_.soft_keys : 1;
+    if (in.keys_per_point != per)
+      throw shape_error("swipe encoder: input has " + std::to_string(in.keys_per_point) + " key(s) a point, the model reads " +
+                        std::to_string(per) + " (its soft_keys)");
+    if (in.kinematics.size() != in.points * kd || in.keys.size() != in.points * per ||
+        in.key_weights.size() != (per > 1 ? in.points * per : 0))
+      throw shape_error("swipe encoder: input holds " + std::to_string(in.kinematics.size()) + " features, " +
+                        std::to_string(in.keys.size()) + " keys and " + std::to_string(in.key_weights.size()) + " key weights for " +
+                        std::to_string(in.points) + " points");
     const auto t = static_cast<Eigen::Index>(in.points);
     const matrix kin = Eigen::Map<const matrix>(in.kinematics.data(), t, static_cast<Eigen::Index>(kd));
     matrix x = in_proj_(kin);
     for (Eigen::Index i = 0; i < t; ++i) {
-      const auto k = in.keys[static_cast<std::size_t>(i)];
-      if (k < 0 || k >= key_emb_.rows()) throw shape_error("swipe encoder: key token " + std::to_string(k) + " out of range");
-      x.row(i) += key_emb_.row(k);
+      for (std::size_t j = 0; j < per; ++j) {
+        const auto at = static_cast<std::size_t>(i) * per + j;
+        const auto k = in.keys[at];
+        if (k < 0 || k >= key_emb_.rows()) throw shape_error("swipe encoder: key token " + std::to_string(k) + " out of range");
+        if (per == 1) x.row(i) += key_emb_.row(k);
+        else x.row(i) += in.key_weights[at] * key_emb_.row(k);
+      }
       positions_.add(x.row(i), static_cast<std::size_t>(i));
     }
     const bool conformer = config_.encoder == "conformer";

@@ -65,6 +65,10 @@ struct recognizer_options {
   std::string vocabulary;               ///< word list, one "word [count]" a line
   std::vector<std::string> grid_files;  ///< loaded as one set (a name in two files is an error)
   std::size_t top_words = 0;            ///< only the first N words of the list (0: all)
+  /// The letters words are spelled in: a language pack's keys, a subset of a layout-conditioned
+  /// model's alphabet (café on a layout without é is c-a-f-e even where the model knows é; the
+  /// literal spellings use these letters only). Empty: the model's alphabet.
+  std::string alphabet;
   search_config search = search_config::parse(default_search);
   std::size_t rerank = 0;  ///< Levenshtein-rerank out-of-vocabulary hypotheses within this distance (0: off)
   std::size_t top = 0;     ///< words kept per swipe, after any rescoring (0: all the search returns)
@@ -133,10 +137,11 @@ class loaded_recognizer {
         model_{load_model(options_.model_dir)},
         config_{glide::model::model_config::load((std::filesystem::path(options_.model_dir) / "config.json").string())},
         tokenizer_{config_.tokenizer()},
+        spell_tokenizer_{spelling_tokenizer(options_.alphabet, tokenizer_)},
         grids_{swipe::grid_set::load(options_.grid_files)},
         trie_{load_vocabulary(options_, tokenizer_, config_)},
         literal_{options_.literal_params.empty() ? swipe::literal_options{} : swipe::literal_options::load(options_.literal_params)},
-        spelling_{letters(tokenizer_), config_.max_word_length} {
+        spelling_{letters(tokenizer_, spell_tokenizer_), config_.max_word_length} {
     if (!options_.literal) literal_.enabled = false;
     if (options_.user_word_weight != 0 && !(options_.user_word_weight > 0 && std::isfinite(options_.user_word_weight)))
       throw config_error("user_word_weight must be a finite count > 0 (or 0: from user_word_rank)");
@@ -355,7 +360,7 @@ class loaded_recognizer {
       auto& slot = std::get<std::unique_ptr<swipe::recognizer<M>>>(recognizers_);
       if (!slot)
         slot = std::make_unique<swipe::recognizer<M>>(m, r_->grids_, r_->tokenizer_, &r_->trie_, r_->options_.search,
-                                                      r_->config_.max_points);
+                                                      r_->config_.max_points, swipe::feature_options_for(r_->config_));
       return *slot;
     }
     const loaded_recognizer* r_;
@@ -475,7 +480,8 @@ class loaded_recognizer {
   // The vocabulary's words spelled in the model's alphabet; display_ gets the written form of each
   // spelling written otherwise (the commonest, or the first listed on a tie).
   vocabulary_trie load_vocabulary(const recognizer_options& o, const char_tokenizer& tokenizer, const glide::model::model_config& c) {
-    auto list = read_word_list(o.vocabulary, tokenizer, {.skip_unencodable = true, .max_tokens = c.max_word_length, .fold = true});
+    auto list = read_word_list(o.vocabulary, tokenizer,
+                               {.skip_unencodable = true, .max_tokens = c.max_word_length, .fold = true, .spell_in = &spell_tokenizer_});
     if (const auto dropped = list.dropped_summary(); !dropped.empty() && o.log) *o.log << "glide: " << o.vocabulary << ": dropped " << dropped << "\n";
     if (o.top_words != 0 && list.words.size() > o.top_words) list.words.resize(o.top_words);
     std::unordered_map<std::string, double> best;
@@ -503,10 +509,24 @@ class loaded_recognizer {
   }
 
  private:
-  static std::vector<token_id> letters(const char_tokenizer& t) {
+  // The model's tokens of the letters words are spelled in.
+  static std::vector<token_id> letters(const char_tokenizer& model, const char_tokenizer& spelled) {
     std::vector<token_id> out;
-    for (std::size_t i = 0; i < t.characters().size(); ++i) out.push_back(static_cast<token_id>(i) + char_tokenizer::first_char_id);
+    for (char32_t c : spelled.characters()) out.push_back(*model.find(c));
+    std::sort(out.begin(), out.end());
     return out;
+  }
+  // `alphabet` as a tokenizer (every letter must be the model's), or the model's own.
+  static char_tokenizer spelling_tokenizer(const std::string& alphabet, const char_tokenizer& model) {
+    if (alphabet.empty()) return model;
+    char_tokenizer t{alphabet};
+    for (char32_t c : t.characters())
+      if (!model.find(c)) {
+        std::string s;
+        utf8::append(s, c);
+        throw config_error("alphabet: the model has no letter '" + s + "'");
+      }
+    return t;
   }
   // The count of the rank-th most frequent word, in the vocabulary's units (the last word's when it has fewer).
   static double count_at_rank(const vocabulary_trie& trie, std::size_t rank) {
@@ -567,6 +587,7 @@ class loaded_recognizer {
   mutable any_model model_;
   glide::model::model_config config_;
   char_tokenizer tokenizer_;
+  char_tokenizer spell_tokenizer_;  // the letters words are spelled in (options_.alphabet, else the model's)
   swipe::grid_set grids_;
   std::unordered_map<std::string, std::string> display_;  // before trie_: load_vocabulary fills it
   vocabulary_trie trie_;

@@ -33,7 +33,7 @@ class torch_encoder {
   [[nodiscard]] encoded_swipe encode(const swipe::model_input& in) const {
     ::torch::NoGradGuard no_grad;
     auto batch = input_tensors(std::span<const swipe::model_input>{&in, 1});
-    return {model_->enc(batch.kinematics, batch.keys, batch.mask), batch.mask};
+    return {model_->enc(batch.kinematics, batch.keys, batch.mask, batch.key_weights), batch.mask};
   }
 
  private:

@@ -2,7 +2,8 @@
 // Model inputs as LibTorch tensors: the one batching path of the torch backend (inference and training).
 //
 // Sequences are right-padded: kinematics [B x T x 6] float, keys [B x T] int64, mask [B x T] bool (true
-// = a real point), with T the longest swipe of the batch. Training batches add the decoder's inputs
+// = a real point), with T the longest swipe of the batch; inputs with K > 1 keys a point (soft keys)
+// give keys [B x T x K] and key_weights [B x T x K] float (undefined otherwise). Training batches add the decoder's inputs
 // (start token, then the word) and targets (the word, then the end token; pad 0 elsewhere, which the
 // loss ignores), [B x L] int64 with L one more than the longest word.
 
@@ -22,7 +23,7 @@
 namespace glide::backends::torch {
 
 struct input_batch {
-  ::torch::Tensor kinematics, keys, mask;
+  ::torch::Tensor kinematics, keys, mask, key_weights;
 };
 
 /// The swipes as one right-padded batch; an empty swipe or one whose sizes disagree is an error naming it.
@@ -30,16 +31,23 @@ inline input_batch input_tensors(std::span<const swipe::model_input> inputs) {
   constexpr auto dim = model::model_config::kinematic_dim;
   if (inputs.empty()) throw shape_error("torch input: empty batch");
   std::int64_t t = 0;
+  const std::size_t per = inputs[0].keys_per_point;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto& in = inputs[i];
     if (in.points == 0) throw shape_error("torch input: swipe " + std::to_string(i) + " is empty (no points)");
-    if (in.kinematics.size() != in.points * dim || in.keys.size() != in.points)
+    if (in.keys_per_point != per)
+      throw shape_error("torch input: swipe " + std::to_string(i) + " has " + std::to_string(in.keys_per_point) +
+                        " key(s) a point, swipe 0 " + std::to_string(per));
+    if (per == 0 || in.kinematics.size() != in.points * dim || in.keys.size() != in.points * per ||
+        in.key_weights.size() != (per > 1 ? in.points * per : 0))
       throw shape_error("torch input: swipe " + std::to_string(i) + "'s sizes do not match its point count");
     t = std::max<std::int64_t>(t, static_cast<std::int64_t>(in.points));
   }
   const auto b = static_cast<std::int64_t>(inputs.size());
+  const auto k = static_cast<std::int64_t>(per);
   auto kin = ::torch::zeros({b, t, static_cast<std::int64_t>(dim)});
-  auto keys = ::torch::zeros({b, t}, ::torch::kInt64);
+  auto keys = per > 1 ? ::torch::zeros({b, t, k}, ::torch::kInt64) : ::torch::zeros({b, t}, ::torch::kInt64);
+  auto weights = per > 1 ? ::torch::zeros({b, t, k}) : ::torch::Tensor{};
   auto mask = ::torch::zeros({b, t}, ::torch::kBool);
   auto* kin_p = kin.data_ptr<float>();
   auto* keys_p = keys.data_ptr<std::int64_t>();
@@ -48,10 +56,11 @@ inline input_batch input_tensors(std::span<const swipe::model_input> inputs) {
     const auto& in = inputs[i];
     const auto row = static_cast<std::size_t>(t) * i;
     std::copy(in.kinematics.begin(), in.kinematics.end(), kin_p + row * dim);
-    std::copy(in.keys.begin(), in.keys.end(), keys_p + row);
+    std::copy(in.keys.begin(), in.keys.end(), keys_p + row * per);
+    if (per > 1) std::copy(in.key_weights.begin(), in.key_weights.end(), weights.data_ptr<float>() + row * per);
     std::fill_n(mask_p + row, in.points, true);
   }
-  return {kin, keys, mask};
+  return {kin, keys, mask, weights};
 }
 
 struct training_batch {

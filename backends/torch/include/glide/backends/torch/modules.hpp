@@ -2,9 +2,11 @@
 // The swipe models as LibTorch modules, for training. Parameter names and shapes are exactly
 // glide::model::weight_shapes(config), so export_weights() feeds the Eigen backend unchanged.
 //
-// Shapes: kinematics [B x T x 6] float, keys [B x T] int64, point_mask [B x T] bool (true = a real
-// point; sequences are right-padded), tokens [B x L] int64 (start token first).
+// Shapes: kinematics [B x T x 6] float, keys [B x T] int64 (or [B x T x K] with key_weights [B x T x K]
+// for soft keys), point_mask [B x T] bool (true = a real point; sequences are right-padded), tokens
+// [B x L] int64 (start token first).
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -17,6 +19,8 @@
 #include <glide/io/safetensors.hpp>
 #include <glide/model/config.hpp>
 #include <glide/model/weights.hpp>
+#include <glide/text/fold.hpp>
+#include <glide/text/utf8.hpp>
 
 namespace glide::backends::torch {
 
@@ -150,8 +154,9 @@ struct encoder_impl : nn::Module {
     for (std::size_t i = 0; i < c.encoder_layers; ++i) layers->push_back(encoder_layer(c));
     ln_f = register_module("ln_f", layer_norm(d));
   }
-  Tensor forward(const Tensor& kinematics, const Tensor& keys, const Tensor& mask) {
-    auto x = in_proj(kinematics) + key_emb(keys);
+  /// key_weights [B x T x K] (soft keys, keys [B x T x K]) or undefined (the nearest key, keys [B x T]).
+  Tensor forward(const Tensor& kinematics, const Tensor& keys, const Tensor& mask, const Tensor& key_weights = {}) {
+    auto x = in_proj(kinematics) + (key_weights.defined() ? (key_emb(keys) * key_weights.unsqueeze(-1)).sum(2) : key_emb(keys));
     x = x + positions(x.size(1), x.size(2)).to(x.device()).unsqueeze(0);
     for (auto& l : *layers) x = l->as<encoder_layer_impl>()->forward(x, mask);
     return ln_f(x);
@@ -246,8 +251,8 @@ struct swipe_model_impl : nn::Module {
     enc = register_module("enc", encoder(c));
     dec = register_module("dec", decoder(c));
   }
-  Tensor forward(const Tensor& kinematics, const Tensor& keys, const Tensor& mask, const Tensor& tokens) {
-    return dec(enc(kinematics, keys, mask), mask, tokens);
+  Tensor forward(const Tensor& kinematics, const Tensor& keys, const Tensor& mask, const Tensor& tokens, const Tensor& key_weights = {}) {
+    return dec(enc(kinematics, keys, mask, key_weights), mask, tokens);
   }
 
   /// Every parameter as float32 tensors named as weight_shapes(config) names them.
@@ -342,6 +347,62 @@ struct swipe_model_impl : nn::Module {
     if (used != weights.tensors().size())
       throw shape_error("grow_from: the weights hold " + std::to_string(weights.tensors().size() - used) + " tensor(s) the model lacks");
     return grown;
+  }
+
+  /// Starts from the weights of a model of the same architecture but another alphabet (`from_alphabet`):
+  /// the tensors indexed by token (the key and token embeddings, the output layer) take each letter's
+  /// row from the same letter, or else from the letter it folds to in the old alphabet (ü from u, ё
+  /// from е); the special tokens keep theirs; letters with neither keep their random rows (output
+  /// bias: the old letters' mean). Every other tensor must match exactly. Returns how many letters
+  /// were found (directly or folded).
+  std::size_t adopt_alphabet(const io::safetensors_file& weights, const std::string& from_alphabet) {
+    ::torch::NoGradGuard no_grad;
+    const char_tokenizer from{from_alphabet}, to = config.tokenizer();
+    const auto to_chars = utf8::decode(config.alphabet);
+    // Row of each new token in the old tensors (-1: none).
+    std::vector<std::int64_t> source(to.vocab_size(), -1);
+    const auto specials = static_cast<std::int64_t>(to.vocab_size() - to_chars.size());
+    for (std::int64_t t = 0; t < specials; ++t) source[static_cast<std::size_t>(t)] = t;
+    std::size_t found = 0;
+    for (char32_t c : to_chars) {
+      const auto t = static_cast<std::size_t>(*to.find(c));
+      if (auto old = from.find(c)) {
+        source[t] = *old;
+      } else {
+        std::string text;
+        utf8::append(text, c);
+        const auto folded = fold_for(from, text);
+        if (!folded || utf8::decode(*folded).size() != 1) continue;
+        source[t] = *from.find(utf8::decode(*folded)[0]);
+      }
+      ++found;
+    }
+    const std::vector<std::string> by_token{"enc.key_emb.weight", "dec.tok_emb.weight", "dec.out.weight", "dec.out.bias"};
+    std::size_t used = 0;
+    for (auto& p : named_parameters()) {
+      const auto& name = p.key();
+      auto& v = p.value();
+      if (!weights.contains(name)) throw parse_error("adopt_alphabet: the weights lack '" + name + "'");
+      ++used;
+      const auto& t = weights.tensors().at(name);
+      const auto old = ::torch::from_blob(const_cast<float*>(t.data.data()), t.shape, ::torch::kFloat32);
+      if (std::find(by_token.begin(), by_token.end(), name) == by_token.end()) {
+        if (std::vector<std::int64_t>(v.sizes().begin(), v.sizes().end()) != t.shape)
+          throw shape_error("adopt_alphabet: tensor '" + name + "' has shape " + io::safetensors_file::shape_text(t.shape) +
+                            " in the weights and another in the model; only the alphabet may differ");
+        v.copy_(old);
+        continue;
+      }
+      if (t.shape.empty() || t.shape[0] != static_cast<std::int64_t>(from.vocab_size()) ||
+          (t.shape.size() == 2 && t.shape[1] != v.size(1)))
+        throw shape_error("adopt_alphabet: tensor '" + name + "' does not fit the alphabet '" + from_alphabet + "'");
+      if (name == "dec.out.bias") v.fill_(old.slice(0, specials).mean().item<float>());
+      for (std::size_t r = 0; r < source.size(); ++r)
+        if (source[r] >= 0) v[static_cast<std::int64_t>(r)].copy_(old[source[r]]);
+    }
+    if (used != weights.tensors().size())
+      throw shape_error("adopt_alphabet: the weights hold " + std::to_string(weights.tensors().size() - used) + " tensor(s) the model lacks");
+    return found;
   }
 
   model::model_config config;

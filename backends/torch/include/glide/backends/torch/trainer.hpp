@@ -70,6 +70,61 @@ void print(std::ostream& out, const char* format, Args... args) {
 
 }  // namespace detail
 
+/// One source of synthetic swipes: a vocabulary's words (sampled by count^frequency_power), each
+/// swiped on one of the listed grids that can type it; `share` of the synthetic swipes come from it.
+struct training_source {
+  std::string vocabulary;
+  std::vector<std::string> grids;
+  std::size_t top_words = 20000;
+  double share = 1;
+};
+
+/// Jittered copies of every grid synthetic swipes are drawn on, so a model does not learn one
+/// geometry: each copy scales the keys' width by 1 + key_scale * u, their height by that times
+/// 1 + aspect * u, and shifts each row sideways by row_shift * u key widths (u uniform in [-1, 1],
+/// drawn per copy and row from the run's seed). Validation uses the grids as given.
+struct layout_variant_options {
+  std::size_t count = 0;
+  double key_scale = 0.15;
+  double aspect = 0.2;
+  double row_shift = 0.3;
+};
+
+/// A jittered copy of `g` named `name` (see layout_variant_options).
+[[nodiscard]] inline swipe::keyboard_grid layout_variant(const swipe::keyboard_grid& g, const layout_variant_options& o, std::mt19937& rng,
+                                                         const std::string& name) {
+  std::uniform_real_distribution<double> u{-1.0, 1.0};
+  const double sx = 1 + o.key_scale * u(rng);
+  const double sy = sx * (1 + o.aspect * u(rng));
+  auto j = g.to_json();
+  std::vector<std::pair<double, double>> rows;  // (y, shift in pixels), in order of first appearance
+  auto shift_of = [&](double y) {
+    for (const auto& [ry, sh] : rows)
+      if (std::abs(ry - y) < 0.5) return sh;
+    rows.emplace_back(y, o.row_shift * u(rng) * g.key_width());
+    return rows.back().second;
+  };
+  double min_x = std::numeric_limits<double>::infinity(), max_x = 0, max_y = 0;
+  for (auto& k : j["keys"]) {
+    auto& h = k["hitbox"];
+    const double x = (h["x"].get<double>() + shift_of(h["y"].get<double>())) * sx;
+    h["x"] = x;
+    h["w"] = h["w"].get<double>() * sx;
+    h["y"] = h["y"].get<double>() * sy;
+    h["h"] = h["h"].get<double>() * sy;
+    min_x = std::min(min_x, x);
+  }
+  for (auto& k : j["keys"]) {
+    auto& h = k["hitbox"];
+    h["x"] = h["x"].get<double>() - min_x;
+    max_x = std::max(max_x, h["x"].get<double>() + h["w"].get<double>());
+    max_y = std::max(max_y, h["y"].get<double>() + h["h"].get<double>());
+  }
+  j["width"] = std::max(max_x, static_cast<double>(g.width()) * sx);
+  j["height"] = std::max(max_y, static_cast<double>(g.height()) * sy);
+  return swipe::keyboard_grid::from_json(j, name);
+}
+
 /// A training run's configuration (JSON keys as the members; an unknown key is an error naming it).
 struct training_config {
   model::model_config model;
@@ -77,6 +132,13 @@ struct training_config {
   std::vector<std::string> grids = {"qwerty"};  ///< synthetic swipes use each grid that can type the word
   std::string vocabulary;
   std::size_t top_words = 20000;
+  /// Several vocabularies and their grids (e.g. one per language pack); without it, one source made
+  /// of vocabulary, grids and top_words. The first source's vocabulary decodes valid_jsonl.
+  std::vector<training_source> sources;
+  layout_variant_options layout_variants;
+  /// Train on every word of a vocabulary in its folded spelling (Haus as haus, été as ete where the
+  /// alphabet lacks é; text/fold.hpp), not only on the words written as they are spelled.
+  bool fold_words = false;
   double frequency_power = 0.5;
   std::vector<std::string> train_jsonl;
   double real_fraction = 0.0;
@@ -119,7 +181,8 @@ struct training_config {
           "model", "grids_file", "grid", "grids", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
           "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "decay_from_step", "decay_steps", "label_smoothing", "ema_decay", "seed",
-          "threads", "valid_search", "init_weights", "init_grow", "augment_real", "augment_synthetic", "synthesizer"};
+          "threads", "valid_search", "init_weights", "init_grow", "augment_real", "augment_synthetic", "synthesizer", "sources",
+          "layout_variants", "fold_words"};
       if (std::find(known.begin(), known.end(), k) == known.end())
         throw parse_error(src + ": unknown training option '" + k + "'");
     }
@@ -172,6 +235,41 @@ struct training_config {
       get("valid_search", c.valid_search);
       get("init_weights", c.init_weights);
       get("init_grow", c.init_grow);
+      get("fold_words", c.fold_words);
+      if (j.contains("sources")) {
+        if (!j["sources"].is_array() || j["sources"].empty()) throw config_error(src + ": 'sources' must be a non-empty list");
+        for (std::size_t i = 0; i < j["sources"].size(); ++i) {
+          const auto& sj = j["sources"][i];
+          const auto where = src + ": sources[" + std::to_string(i) + "]";
+          if (!sj.is_object()) throw config_error(where + " is not an object");
+          for (const auto& [k, v] : sj.items())
+            if (k != "vocabulary" && k != "grids" && k != "top_words" && k != "share") throw parse_error(where + ": unknown key '" + k + "'");
+          if (!sj.contains("vocabulary") || !sj.contains("grids")) throw config_error(where + ": needs 'vocabulary' and 'grids'");
+          training_source t;
+          t.vocabulary = sj["vocabulary"].get<std::string>();
+          t.grids = sj["grids"].get<std::vector<std::string>>();
+          t.top_words = sj.contains("top_words") ? io::json_count(sj["top_words"], where + ": 'top_words'") : c.top_words;
+          if (sj.contains("share")) t.share = sj["share"].get<double>();
+          if (t.grids.empty()) throw config_error(where + ": 'grids' is empty");
+          if (!(t.share > 0) || !std::isfinite(t.share)) throw config_error(where + ": 'share' must be a positive number");
+          c.sources.push_back(std::move(t));
+        }
+      }
+      if (j.contains("layout_variants")) {
+        const auto& lj = j["layout_variants"];
+        const auto where = src + ": layout_variants";
+        if (!lj.is_object()) throw config_error(where + " is not an object");
+        for (const auto& [k, v] : lj.items())
+          if (k != "count" && k != "key_scale" && k != "aspect" && k != "row_shift") throw parse_error(where + ": unknown key '" + k + "'");
+        if (lj.contains("count")) c.layout_variants.count = io::json_count(lj["count"], where + ": 'count'");
+        if (lj.contains("key_scale")) c.layout_variants.key_scale = lj["key_scale"].get<double>();
+        if (lj.contains("aspect")) c.layout_variants.aspect = lj["aspect"].get<double>();
+        if (lj.contains("row_shift")) c.layout_variants.row_shift = lj["row_shift"].get<double>();
+        const auto& lv = c.layout_variants;
+        if (!(lv.key_scale >= 0 && lv.key_scale < 0.9) || !(lv.aspect >= 0 && lv.aspect < 0.9) || !(lv.row_shift >= 0 && lv.row_shift <= 2))
+          throw config_error(where + ": need key_scale and aspect in [0, 0.9), row_shift in [0, 2]");
+        if (lv.count > 1000) throw config_error(where + ": 'count' " + std::to_string(lv.count) + " is above 1000");
+      }
       if (j.contains("augment_real")) c.augment_real = swipe::augment_options::from_json(j["augment_real"], src);
       if (j.contains("augment_synthetic")) c.augment_synthetic = swipe::augment_options::from_json(j["augment_synthetic"], src);
       if (j.contains("synthesizer")) {
@@ -182,7 +280,12 @@ struct training_config {
     } catch (const nlohmann::json::exception& e) {
       throw parse_error(src + ": " + e.what());
     }
-    if (c.vocabulary.empty()) throw config_error(src + ": 'vocabulary' (a word list) is required");
+    if (c.sources.empty()) {
+      if (c.vocabulary.empty()) throw config_error(src + ": 'vocabulary' (a word list) or 'sources' is required");
+      c.sources.push_back({c.vocabulary, c.grids, c.top_words, 1.0});
+    } else if (!c.vocabulary.empty() || j.contains("grids") || j.contains("grid")) {
+      throw config_error(src + ": give 'sources' or 'vocabulary' and 'grids', not both");
+    }
     if (c.batch_size == 0 || c.validate_every == 0) throw config_error(src + ": batch_size and validate_every must be positive");
     if (c.threads < 1) throw config_error(src + ": 'threads' must be at least 1");
     // Each example of a batch holds at least its activations (every layer, every point, d_model floats):
@@ -276,50 +379,80 @@ void load_snapshot_file(T& value, const std::filesystem::path& path) {
   return c.min_lr + (held - c.min_lr) * 0.5 * (1 + std::cos(std::numbers::pi * t));
 }
 
-/// What a run trains and validates on: the vocabulary's words (sampled by count^frequency_power)
-/// synthesised on each listed grid that can type them, the real swipes of train_jsonl, and the
-/// validation sets (a fixed synthetic one and valid_jsonl).
+/// What a run trains and validates on: each source's words (sampled by count^frequency_power)
+/// synthesised on each of its grids (and their layout variants) that can type them, the real swipes of
+/// train_jsonl, and the validation sets (a fixed synthetic one, drawn on the grids as given, and
+/// valid_jsonl).
 class training_data {
  public:
   /// `cfg` must outlive the data.
   training_data(const training_config& cfg, std::ostream& log)
       : cfg_{cfg}, grids_{swipe::grid_set::load(cfg.grids_files)}, tokenizer_{cfg.model.tokenizer()} {
-    for (const auto& name : cfg.grids) synths_.emplace_back(grids_.at(name), cfg.synthesizer);
-    if (synths_.empty()) throw config_error("no grid to synthesise swipes on");
-    auto list = read_word_list(cfg.vocabulary, tokenizer_, {.skip_unencodable = true});
-    if (list.words.size() > cfg.top_words) list.words.resize(cfg.top_words);
-    std::vector<double> weights;
-    for (const auto& w : list.words) {
-      if (w.tokens.size() > cfg.model.max_word_length) continue;
-      // Words the grid cannot type (characters without a key) cannot be synthesised.
-      auto text = tokenizer_.decode(w.tokens);
-      std::vector<std::size_t> on;
-      for (std::size_t g = 0; g < synths_.size(); ++g) {
-        bool typeable = true;
-        for (char32_t ch : utf8::decode(text)) typeable = typeable && synths_[g].grid().find_letter(ch).has_value();
-        if (typeable) on.push_back(g);
+    // Layout variants of every grid a source names, from their own seed.
+    std::mt19937 layout_rng{cfg.seed * 2654435761U + 17U};
+    std::map<std::string, std::size_t> synth_of;
+    auto synth_for = [&](const std::string& name, bool variant) {
+      auto it = synth_of.find(name);
+      if (it != synth_of.end()) return it->second;
+      synths_.emplace_back(grids_.at(name), cfg.synthesizer);
+      synth_is_variant_.push_back(variant);
+      return synth_of[name] = synths_.size() - 1;
+    };
+    std::vector<double> shares;
+    for (const auto& source : cfg.sources) {
+      source_data d;
+      std::vector<std::size_t> synths;
+      for (const auto& name : source.grids) {
+        synths.push_back(synth_for(name, false));
+        for (std::size_t v = 0; v < cfg.layout_variants.count; ++v) {
+          const auto vname = name + "~" + std::to_string(v + 1);
+          if (!grids_.contains(vname)) grids_.add(layout_variant(grids_.at(name), cfg.layout_variants, layout_rng, vname));
+          synths.push_back(synth_for(vname, true));
+        }
       }
-      if (on.empty()) continue;
-      typeable_on_.push_back(std::move(on));
-      words_.push_back(std::move(text));
-      weights.push_back(std::pow(w.count, cfg.frequency_power));
+      auto list = read_word_list(source.vocabulary, tokenizer_, {.skip_unencodable = true, .fold = cfg.fold_words});
+      if (list.words.size() > source.top_words) list.words.resize(source.top_words);
+      std::vector<double> weights;
+      for (const auto& w : list.words) {
+        if (w.tokens.size() > cfg.model.max_word_length) continue;
+        // Words the grid cannot type (characters without a key) cannot be synthesised.
+        auto text = tokenizer_.decode(w.tokens);
+        std::vector<std::size_t> on;
+        for (std::size_t g : synths) {
+          bool typeable = true;
+          for (char32_t ch : utf8::decode(text)) typeable = typeable && synths_[g].grid().find_letter(ch).has_value();
+          if (typeable) on.push_back(g);
+        }
+        if (on.empty()) continue;
+        d.typeable_on.push_back(std::move(on));
+        d.words.push_back(std::move(text));
+        weights.push_back(std::pow(w.count, cfg.frequency_power));
+      }
+      if (d.words.empty()) throw config_error("no trainable words in '" + source.vocabulary + "'");
+      std::vector<weighted_word> vocab_words;
+      for (std::size_t i = 0; i < d.words.size(); ++i) vocab_words.push_back({tokenizer_.encode(d.words[i]), weights[i]});
+      d.trie = vocabulary_trie::build(vocab_words);
+      d.pick = std::discrete_distribution<std::size_t>{weights.begin(), weights.end()};
+      log << "glide_train: " << source.vocabulary << ": " << d.words.size() << " words (" << list.skipped << " skipped), "
+          << synths.size() << " grid(s)" << std::endl;
+      sources_.push_back(std::move(d));
+      shares.push_back(source.share);
     }
-    if (words_.empty()) throw config_error("no trainable words in '" + cfg.vocabulary + "'");
-    std::vector<weighted_word> vocab_words;
-    for (std::size_t i = 0; i < words_.size(); ++i) vocab_words.push_back({tokenizer_.encode(words_[i]), weights[i]});
-    trie_ = vocabulary_trie::build(vocab_words);
-    pick_ = std::discrete_distribution<std::size_t>{weights.begin(), weights.end()};
-    log << "glide_train: " << words_.size() << " words (" << list.skipped << " skipped), " << synths_.size() << " grid(s)" << std::endl;
+    pick_source_ = std::discrete_distribution<std::size_t>{shares.begin(), shares.end()};
     for (const auto& path : cfg.train_jsonl) read_real(path, real_train_, log);
-    // Validation sets: synthetic (fixed seed) and real, if given.
+    // Validation sets: synthetic (fixed seed, the grids as given) and real, if given.
     std::mt19937 vr{cfg.seed + 1000003U};
-    for (std::size_t i = 0; i < cfg.valid_synthetic; ++i) valid_syn_.push_back(synthesize(pick_(vr), vr));
+    for (std::size_t i = 0; i < cfg.valid_synthetic; ++i) {
+      const std::size_t s = pick_source(vr);
+      valid_syn_.push_back(synthesize(s, sources_[s].pick(vr), vr, true));
+      valid_syn_source_.push_back(s);
+    }
     if (!cfg.valid_jsonl.empty()) read_real(cfg.valid_jsonl, valid_real_, log);
   }
 
   /// The batch of step `step`, drawn from that step's own seed: each example is real with probability
-  /// real_fraction (when there are real swipes), else a synthetic swipe of a sampled word; each is
-  /// augmented as configured for its kind.
+  /// real_fraction (when there are real swipes), else a synthetic swipe of a sampled source and word;
+  /// each is augmented as configured for its kind.
   [[nodiscard]] training_batch batch(std::size_t step) {
     std::mt19937 rng{cfg_.seed * 7919U + static_cast<std::uint32_t>(step)};
     std::vector<swipe::model_input> inputs;
@@ -328,7 +461,13 @@ class training_data {
     std::uniform_int_distribution<std::size_t> real_pick{0, real_train_.empty() ? 0 : real_train_.size() - 1};
     for (std::size_t i = 0; i < cfg_.batch_size; ++i) {
       const bool real = use_real(rng);
-      auto ex = real ? real_train_[real_pick(rng)] : synthesize(pick_(rng), rng);
+      swipe::swipe_example ex;
+      if (real) {
+        ex = real_train_[real_pick(rng)];
+      } else {
+        const std::size_t s = pick_source(rng);
+        ex = synthesize(s, sources_[s].pick(rng), rng, false);
+      }
       if (const auto& aug = real ? cfg_.augment_real : cfg_.augment_synthetic; aug.any()) {
         const auto& g = ex.curve.grid ? *ex.curve.grid : grids_.at(ex.curve.grid_name);
         ex.curve = swipe::augment(ex.curve, g, aug, rng);
@@ -341,11 +480,25 @@ class training_data {
 
   [[nodiscard]] const swipe::grid_set& grids() const noexcept { return grids_; }
   [[nodiscard]] const char_tokenizer& tokenizer() const noexcept { return tokenizer_; }
-  [[nodiscard]] const vocabulary_trie& trie() const noexcept { return trie_; }
+  /// The trie of source `s`'s words (the first decodes valid_jsonl).
+  [[nodiscard]] const vocabulary_trie& trie(std::size_t s = 0) const noexcept { return sources_[s].trie; }
+  [[nodiscard]] std::size_t source_count() const noexcept { return sources_.size(); }
   [[nodiscard]] const std::vector<swipe::swipe_example>& valid_synthetic() const noexcept { return valid_syn_; }
+  /// The source of each valid_synthetic() swipe.
+  [[nodiscard]] const std::vector<std::size_t>& valid_synthetic_sources() const noexcept { return valid_syn_source_; }
   [[nodiscard]] const std::vector<swipe::swipe_example>& valid_real() const noexcept { return valid_real_; }
 
  private:
+  struct source_data {
+    std::vector<std::string> words;
+    std::vector<std::vector<std::size_t>> typeable_on;  // per word: the synthesizers (grids) that can type it
+    vocabulary_trie trie;
+    std::discrete_distribution<std::size_t> pick;
+  };
+
+  // One source draws nothing from the generator (runs from before sources draw the same batches).
+  std::size_t pick_source(std::mt19937& rng) { return sources_.size() == 1 ? 0 : pick_source_(rng); }
+
   // Real swipes: every named grid must be in the grid files; words the model cannot spell are counted.
   void read_real(const std::string& path, std::vector<swipe::swipe_example>& out, std::ostream& log) {
     std::size_t skipped = 0, kept = 0;
@@ -361,21 +514,29 @@ class training_data {
     if (skipped) log << " (" << skipped << " skipped: no word, or one the model cannot spell)";
     log << std::endl;
   }
-  // A word's swipe is drawn on one of the grids that can type it.
-  [[nodiscard]] swipe::swipe_example synthesize(std::size_t w, std::mt19937& rng) const {
-    const auto& on = typeable_on_[w];
-    return synths_[on[std::uniform_int_distribution<std::size_t>{0, on.size() - 1}(rng)]].example(words_[w], rng);
+  // A word's swipe is drawn on one of the grids that can type it (for validation: a grid as given,
+  // where one can type it).
+  [[nodiscard]] swipe::swipe_example synthesize(std::size_t s, std::size_t w, std::mt19937& rng, bool as_given) const {
+    const auto& d = sources_[s];
+    const auto* on = &d.typeable_on[w];
+    std::vector<std::size_t> given;
+    if (as_given && cfg_.layout_variants.count > 0) {
+      for (std::size_t g : *on)
+        if (!synth_is_variant_[g]) given.push_back(g);
+      if (!given.empty()) on = &given;
+    }
+    return synths_[(*on)[std::uniform_int_distribution<std::size_t>{0, on->size() - 1}(rng)]].example(d.words[w], rng);
   }
   const training_config& cfg_;
   swipe::grid_set grids_;
   char_tokenizer tokenizer_;
   std::vector<swipe::swipe_synthesizer> synths_;
-  std::vector<std::string> words_;
-  std::vector<std::vector<std::size_t>> typeable_on_;  // per word: the grids that can type it
-  vocabulary_trie trie_;
-  std::discrete_distribution<std::size_t> pick_;
+  std::vector<bool> synth_is_variant_;
+  std::vector<source_data> sources_;
+  std::discrete_distribution<std::size_t> pick_source_;
   std::vector<swipe::swipe_example> real_train_, valid_syn_, valid_real_;
-  swipe::input_builder inputs_{grids_, tokenizer_, cfg_.model.max_points};
+  std::vector<std::size_t> valid_syn_source_;
+  swipe::input_builder inputs_{grids_, tokenizer_, cfg_.model.max_points, swipe::feature_options_for(cfg_.model)};
 };
 
 /// How `train` talks to its caller.
@@ -415,7 +576,6 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
   training_data data{cfg, log};
   const auto& grids = data.grids();
   const auto& tokenizer = data.tokenizer();
-  const auto& trie = data.trie();
   const auto& valid_syn = data.valid_synthetic();
   const auto& valid_real = data.valid_real();
   const auto valid_search = search_config::parse(cfg.valid_search);
@@ -429,9 +589,19 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
   if (!fs::exists(snap / "state.json") && !cfg.init_weights.empty()) {
     // Start from trained weights (e.g. the shipped model) instead of a random init; the shapes must match.
     fs::path w = cfg.init_weights;
-    if (fs::is_directory(w)) w /= "model.safetensors";
+    // A model directory says its alphabet: another one than this run's is adopted letter by letter.
+    std::string init_alphabet = cfg.model.alphabet;
+    if (fs::is_directory(w)) {
+      if (fs::exists(w / "config.json")) init_alphabet = model::model_config::load((w / "config.json").string()).alphabet;
+      w /= "model.safetensors";
+    }
     const auto init = io::safetensors_file::load(w.string());
-    if (cfg.init_grow) {
+    if (init_alphabet != cfg.model.alphabet) {
+      if (cfg.init_grow) throw config_error(source + ": init_grow with init_weights of another alphabet is not supported");
+      const auto found = net->adopt_alphabet(init, init_alphabet);
+      log << "glide_train: starting from " << w.string() << ", its alphabet adopted (" << found << " of "
+          << utf8::decode(cfg.model.alphabet).size() << " letters found in it or folded to it)" << std::endl;
+    } else if (cfg.init_grow) {
       const auto grown = net->grow_from(init);
       log << "glide_train: starting from " << w.string() << ", grown (" << grown << " tensors added or widened)" << std::endl;
     } else {
@@ -506,16 +676,25 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
       if (!named) fs::remove(e.path());
     }
   };
-  auto evaluate = [&](eg::any_model& m, const std::vector<swipe::swipe_example>& set) {
+  // Each swipe decoded with its source's vocabulary (`sources` empty: the first source's).
+  auto evaluate = [&](eg::any_model& m, const std::vector<swipe::swipe_example>& set, const std::vector<std::size_t>& sources) {
     metric_accumulator acc;
     std::visit(
         [&](auto& model) {
-          swipe::recognizer rec{model, grids, tokenizer, &trie, valid_search, cfg.model.max_points};
-          for (const auto& ex : set) acc.add(rec.recognize(ex.curve).words, ex.word);
+          using rec_t = swipe::recognizer<std::decay_t<decltype(model)>>;
+          std::vector<std::unique_ptr<rec_t>> recs(data.source_count());
+          for (std::size_t i = 0; i < set.size(); ++i) {
+            const std::size_t s = sources.empty() ? 0 : sources[i];
+            if (!recs[s])
+              recs[s] = std::make_unique<rec_t>(model, grids, tokenizer, &data.trie(s), valid_search, cfg.model.max_points,
+                                                swipe::feature_options_for(cfg.model));
+            acc.add(recs[s]->recognize(set[i].curve).words, set[i].word);
+          }
         },
         m);
     return acc;
   };
+  const auto& valid_syn_sources = data.valid_synthetic_sources();
 
   const auto t0 = std::chrono::steady_clock::now();
   const double elapsed_before = st.elapsed_s;
@@ -530,7 +709,7 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     const bool decaying = decaying_at(cfg, st.step);
     const double step_lr = learning_rate_at(cfg, st.lr, st.step);
     for (auto& g : opt.param_groups()) static_cast<::torch::optim::AdamWOptions&>(g.options()).lr(step_lr);
-    auto logits = net->forward(b.input.kinematics, b.input.keys, b.input.mask, b.tokens_in);
+    auto logits = net->forward(b.input.kinematics, b.input.keys, b.input.mask, b.tokens_in, b.input.key_weights);
     auto loss = ::torch::nn::functional::cross_entropy(
         logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}),
         ::torch::nn::functional::CrossEntropyFuncOptions().ignore_index(char_tokenizer::pad_id).label_smoothing(cfg.label_smoothing));
@@ -555,10 +734,10 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     if (st.step % cfg.validate_every == 0 || st.step == cfg.max_steps) {
       net->eval();
       auto m = eg::make_model(cfg.model, io::safetensors_file::from_tensors(net->export_weights()));
-      const auto syn = evaluate(m, valid_syn);
+      const auto syn = evaluate(m, valid_syn, valid_syn_sources);
       double real_mrr = std::nan(""), real_acc1 = std::nan("");
       if (!valid_real.empty()) {
-        const auto r = evaluate(m, valid_real);
+        const auto r = evaluate(m, valid_real, {});
         real_mrr = r.mrr();
         real_acc1 = r.accuracy_at_1();
       }
@@ -568,7 +747,7 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
       bool keep_ema = false;
       if (ema_net) {
         auto em = eg::make_model(cfg.model, io::safetensors_file::from_tensors(ema_net->export_weights()));
-        const auto e = evaluate(em, valid_real.empty() ? valid_syn : valid_real);
+        const auto e = valid_real.empty() ? evaluate(em, valid_syn, valid_syn_sources) : evaluate(em, valid_real, {});
         ema_mrr = e.mrr();
         ema_acc1 = e.accuracy_at_1();
         if (ema_mrr > score) {
