@@ -20,6 +20,10 @@ struct glide_result {
   glide::prediction words;
 };
 
+struct glide_live {
+  glide::backends::eigen::live_swipe swipe;
+};
+
 namespace {
 
 thread_local std::string last_error;
@@ -155,6 +159,50 @@ glide_status glide_remove_words(glide_recognizer* r, const char* const* words, s
     if (removed) *removed = report.removed;
   });
 }
+
+glide_status glide_live_begin(glide_recognizer* r, const char* grid, glide_live** out) {
+  if (!out) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_begin: out is NULL");
+  *out = nullptr;
+  if (!r) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_begin: recognizer is NULL");
+  if (!grid) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_begin: grid is NULL");
+  return guarded([&] { *out = new glide_live{glide::backends::eigen::live_swipe{*r->r, grid}}; });
+}
+
+glide_status glide_live_add(glide_live* live, const float* x, const float* y, const float* t, size_t n) {
+  if (!live) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_add: live is NULL");
+  if (n > 0 && (!x || !y || !t)) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_add: x, y or t is NULL");
+  return guarded([&] { live->swipe.add({x, n}, {y, n}, {t, n}); });
+}
+
+glide_status glide_live_partial(glide_live* live, size_t k, glide_result** out) {
+  if (!out) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_partial: out is NULL");
+  *out = nullptr;
+  if (!live) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_partial: live is NULL");
+  return guarded([&] {
+    auto res = std::make_unique<glide_result>();
+    res->words = live->swipe.partial(k).words;
+    *out = res.release();
+  });
+}
+
+glide_status glide_live_finish(glide_live* live, glide_result** out) {
+  if (!out) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_finish: out is NULL");
+  *out = nullptr;
+  if (!live) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_finish: live is NULL");
+  return guarded([&] {
+    auto res = std::make_unique<glide_result>();
+    res->words = live->swipe.finish().words;
+    *out = res.release();
+  });
+}
+
+glide_status glide_live_clear(glide_live* live) {
+  if (!live) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_clear: live is NULL");
+  live->swipe.clear();
+  return GLIDE_OK;
+}
+
+void glide_live_free(glide_live* live) { delete live; }
 
 const char* glide_last_error(void) { return last_error.c_str(); }
 

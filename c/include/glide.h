@@ -81,6 +81,25 @@ glide_status glide_add_words(glide_recognizer* recognizer, const char* const* wo
 /* Removes n words from the user's dictionary; *removed (may be NULL) gets how many were there. */
 glide_status glide_remove_words(glide_recognizer* recognizer, const char* const* words, size_t n, size_t* removed);
 
+/* Incremental decoding while the finger moves: begin a live swipe on a grid, add points as they
+ * arrive, ask for the best words so far (cheap: a narrower search over at most 48 of the points, and
+ * no decode at all when no point arrived since the last ask), and finish with the words of the whole
+ * swipe, exactly those glide_decode gives for it. A live swipe is used by one thread at a time and
+ * must be freed before its recognizer; glide_live_clear begins the next swipe on the same grid.
+ *
+ *   glide_live* live;
+ *   glide_live_begin(r, "qwerty_english", &live);
+ *   while (finger down) { glide_live_add(live, &x, &y, &t, 1); glide_live_partial(live, 3, &words); show; free }
+ *   glide_live_finish(live, &words);
+ *   glide_live_free(live); */
+typedef struct glide_live glide_live;
+glide_status glide_live_begin(glide_recognizer* recognizer, const char* grid, glide_live** out);
+glide_status glide_live_add(glide_live* live, const float* x, const float* y, const float* t, size_t n);
+glide_status glide_live_partial(glide_live* live, size_t k, glide_result** out);
+glide_status glide_live_finish(glide_live* live, glide_result** out);
+glide_status glide_live_clear(glide_live* live);
+void glide_live_free(glide_live* live);
+
 /* The message of the calling thread's last failed call ("" if none). */
 const char* glide_last_error(void);
 

@@ -1,10 +1,11 @@
 /* The C API used from C: load the shipped model with the CLI's defaults, decode synthetic swipes
- * (9 in 10 words among the top 4), add a user word and read it, and every bad call returns a status
- * with a message. The swipes come from the test's shell script (tests/c/run.sh) as plain text: one
+ * (9 in 10 words among the top 4), decode each again incrementally (finish equals the whole decode),
+ * add a user word and read it, and every bad call returns a status with a message. The swipes come from the test's shell script (tests/c/run.sh) as plain text: one
  * swipe a line, "word grid n x1..xn y1..yn t1..tn".
  * Usage: c_api_test MODEL_DIR VOCABULARY GRIDS SWIPES.txt RESCORE.json LITERAL.json */
 #include <glide.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,28 @@ int main(int argc, char** argv) {
       found += hit;
       ++swipes;
     }
+    /* The same swipe live: a point at a time, the best words so far every 4 points, then the whole
+     * swipe's words, which equal glide_decode's. */
+    glide_live* live = NULL;
+    CHECK(glide_live_begin(r, grid, &live) == GLIDE_OK && live != NULL, "begin a live swipe");
+    for (size_t i = 0; live && i < n; ++i) {
+      CHECK(glide_live_add(live, xyz + i, xyz + n + i, xyz + 2 * n + i, 1) == GLIDE_OK, "add point %zu", i);
+      if (i % 4 == 3 || i + 1 == n) {
+        glide_result* so_far = NULL;
+        CHECK(glide_live_partial(live, 3, &so_far) == GLIDE_OK && so_far != NULL && glide_result_count(so_far) <= 3, "partial");
+        glide_result_free(so_far);
+      }
+    }
+    glide_result* whole = NULL;
+    CHECK(live && glide_live_finish(live, &whole) == GLIDE_OK, "finish a live swipe");
+    int same = whole != NULL && res != NULL && glide_result_count(whole) == glide_result_count(res);
+    for (size_t i = 0; same && i < glide_result_count(res); ++i)
+      same = strcmp(glide_result_word(whole, i), glide_result_word(res, i)) == 0 && glide_result_score(whole, i) == glide_result_score(res, i);
+    CHECK(same || strcmp(word, "tarantino") == 0, "finish() gives glide_decode's words and scores for %s", word);
+    glide_result_free(whole);
+    CHECK(glide_live_clear(live) == GLIDE_OK, "clear");
+    CHECK(glide_live_finish(live, &whole) == GLIDE_ERROR_SHAPE && whole == NULL, "finish without points");
+    glide_live_free(live);
     glide_result_free(res);
     /* Mismatched or missing input. */
     CHECK(glide_decode(r, xyz, xyz + n, xyz + 2 * n, n, "workman", &res) == GLIDE_ERROR_UNKNOWN_NAME && res == NULL, "unknown grid");
@@ -94,6 +117,24 @@ int main(int argc, char** argv) {
   }
   fclose(f);
   CHECK(glide_decode(NULL, NULL, NULL, NULL, 0, NULL, NULL) == GLIDE_ERROR_ARGUMENT, "all NULL");
+  {
+    glide_live* live = NULL;
+    glide_result* res = NULL;
+    const float bad[] = {1.0f, NAN};
+    CHECK(glide_live_begin(r, "workman", &live) == GLIDE_ERROR_UNKNOWN_NAME && live == NULL, "live swipe on an unknown grid");
+    CHECK(glide_live_begin(r, NULL, &live) == GLIDE_ERROR_ARGUMENT, "live swipe without a grid");
+    CHECK(glide_live_begin(r, "qwerty_english", &live) == GLIDE_OK, "live swipe");
+    CHECK(glide_live_partial(live, 3, &res) == GLIDE_OK && glide_result_count(res) == 0, "no words before the first point");
+    glide_result_free(res);
+    CHECK(glide_live_add(live, bad, bad, bad + 1, 1) == GLIDE_ERROR_NUMERIC, "a NaN time");
+    CHECK(strstr(glide_last_error(), "point 0") != NULL, "the point is named");
+    CHECK(glide_live_add(live, NULL, bad, bad, 1) == GLIDE_ERROR_ARGUMENT, "NULL x");
+    CHECK(glide_live_add(NULL, bad, bad, bad, 1) == GLIDE_ERROR_ARGUMENT && glide_live_partial(NULL, 1, &res) == GLIDE_ERROR_ARGUMENT &&
+              glide_live_finish(NULL, &res) == GLIDE_ERROR_ARGUMENT && glide_live_clear(NULL) == GLIDE_ERROR_ARGUMENT,
+          "NULL live swipe");
+    glide_live_free(live);
+    glide_live_free(NULL);
+  }
   CHECK(glide_result_word(NULL, 0) == NULL && glide_result_count(NULL) == 0, "NULL result");
   CHECK(swipes > 0 && found * 10 >= swipes * 9, "%zu of %zu swiped words among the top 4", found, swipes);
   glide_recognizer_free(r);

@@ -192,6 +192,46 @@ class loaded_recognizer {
       return candidates(c, r_->user_words());
     }
 
+    /// The best words for a swipe in progress, at a bounded cost: the recognizer's model, vocabulary and
+    /// user words with `search` (a narrower one), without literal spellings, rescoring or shortlist;
+    /// words in display form, at most `k` (0: all the search returns). The geometric recognizer runs
+    /// as in a full decode.
+    [[nodiscard]] recognition partial(const swipe::swipe_curve& c, const search_config& search, std::size_t k) {
+      recognition out;
+      const auto dict = r_->user_words();
+      if (r_->geometric_ && r_->options_.recognizer == "geometric") {
+        out = geometric(c, *dict);
+      } else {
+        std::visit(
+            [&](auto& m) {
+              using M = std::decay_t<decltype(m)>;
+              const auto memory = m.encoder().encode(recognizer_for<M>(m).input(c));
+              search_result res;
+              if (dict->empty()) {
+                res = run_search(m.decoder(), memory, &r_->trie_, search);
+              } else {
+                const lexicon_union<vocabulary_trie, user_trie> words{r_->trie_, dict->trie()};
+                res = run_search(m.decoder(), memory, &words, search);
+              }
+              for (const auto& h : res.hypotheses) {
+                std::span<const token_id> letters = h.tokens;
+                if (!letters.empty() && letters.back() == r_->tokenizer_.eos_id) letters = letters.first(letters.size() - 1);
+                auto word = r_->tokenizer_.decode(letters);
+                const auto origin = r_->trie_.contains(letters) ? word_origin::vocabulary : word_origin::user;
+                out.words.push_back({std::move(word), h.score, origin});
+              }
+              out.stats = res.stats;
+            },
+            r_->model_);
+      }
+      if (k > 0 && out.words.size() > k) out.words.resize(k);
+      for (auto& w : out.words) {
+        if (const auto* shown = dict->display(w.word)) w.word = *shown;
+        else if (const auto* listed = r_->display_form(w.word)) w.word = *listed;
+      }
+      return out;
+    }
+
     /// The model input of a swipe (its grid's features, cached per grid in this session).
     [[nodiscard]] swipe::model_input input(const swipe::swipe_curve& c) {
       return std::visit([&](auto& m) { return recognizer_for<std::decay_t<decltype(m)>>(m).input(c); }, r_->model_);
@@ -605,6 +645,106 @@ class loaded_recognizer {
 };
 
 /// Loads a recognizer with `options`.
+/// How a live_swipe decodes while the finger moves.
+struct live_options {
+  /// The partial decodes' search: narrower than the full pipeline's (no literal spellings, rescoring
+  /// or shortlist either), so an update costs a fraction of a full decode.
+  search_config search = search_config::parse("trie_beam:beam_width=4,n_best=4,prior_weight=0.3");
+  /// A partial decode reads at most this many points of the swipe so far, evenly spread (0: the
+  /// model's max_points): the encoder's cost stays bounded as the swipe grows.
+  std::size_t max_points = 48;
+  /// partial() decodes again only once this many points arrived since its last decode; before, it
+  /// returns the last words (reuse: a UI may ask every frame).
+  std::size_t min_new_points = 1;
+};
+
+/// Incremental decoding of one swipe while the finger moves (begin: construct; add points as they
+/// arrive; partial(k): the best words so far; finish(): the words of the whole swipe, exactly what
+/// loaded_recognizer::recognize gives for it). Holds its own session: one live swipe per thread; the
+/// recognizer must outlive it. clear() begins the next swipe on the same grid.
+class live_swipe {
+ public:
+  live_swipe(const loaded_recognizer& r, std::string grid_name, live_options o = {})
+      : recognizer_{&r}, session_{r}, options_{std::move(o)} {
+    if (!r.grids().contains(grid_name)) (void)r.grids().at(grid_name);  // the grid set's error, naming the known grids
+    curve_.grid_name = std::move(grid_name);
+  }
+
+  /// Appends a point (x, y in the grid's pixels, t in ms). A non-finite value is an error; nothing is added.
+  void add(float x, float y, float t) {
+    if (!std::isfinite(x) || !std::isfinite(y) || !std::isfinite(t))
+      throw numeric_error("live swipe: point " + std::to_string(curve_.size()) + " is not finite");
+    curve_.x.push_back(x);
+    curve_.y.push_back(y);
+    curve_.t.push_back(t);
+  }
+  void add(std::span<const float> x, std::span<const float> y, std::span<const float> t) {
+    if (x.size() != y.size() || x.size() != t.size())
+      throw shape_error("live swipe: " + std::to_string(x.size()) + " x, " + std::to_string(y.size()) + " y and " +
+                        std::to_string(t.size()) + " t values");
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (!std::isfinite(x[i]) || !std::isfinite(y[i]) || !std::isfinite(t[i]))
+        throw numeric_error("live swipe: point " + std::to_string(curve_.size() + i) + " is not finite");
+    curve_.x.insert(curve_.x.end(), x.begin(), x.end());
+    curve_.y.insert(curve_.y.end(), y.begin(), y.end());
+    curve_.t.insert(curve_.t.end(), t.begin(), t.end());
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return curve_.size(); }
+  [[nodiscard]] const swipe::swipe_curve& curve() const noexcept { return curve_; }
+
+  /// The best `k` words for the points so far (empty before the first point).
+  [[nodiscard]] const recognition& partial(std::size_t k = 4) {
+    if (curve_.size() == 0) {
+      last_ = {};
+      return last_;
+    }
+    if (decoded_points_ != 0 && curve_.size() < decoded_points_ + std::max<std::size_t>(1, options_.min_new_points) && k == last_k_)
+      return last_;
+    const std::size_t limit = options_.max_points != 0 ? options_.max_points : recognizer_->config().max_points;
+    if (limit >= 2 && curve_.size() > limit) {
+      // The swipe so far, evenly resampled (first and last points kept), as the model's own limit does.
+      swipe::swipe_curve c;
+      c.grid_name = curve_.grid_name;
+      for (std::size_t i = 0; i < limit; ++i) {
+        const std::size_t j = i * (curve_.size() - 1) / (limit - 1);
+        c.x.push_back(curve_.x[j]);
+        c.y.push_back(curve_.y[j]);
+        c.t.push_back(curve_.t[j]);
+      }
+      last_ = session_.partial(c, options_.search, k);
+    } else {
+      last_ = session_.partial(curve_, options_.search, k);
+    }
+    decoded_points_ = curve_.size();
+    last_k_ = k;
+    return last_;
+  }
+
+  /// The words of the whole swipe: the recognizer's full pipeline, as recognize() (an error without points).
+  [[nodiscard]] recognition finish() {
+    if (curve_.size() == 0) throw shape_error("live swipe: finish() without points");
+    return session_(curve_);
+  }
+
+  /// Forgets the points: the next add() begins a new swipe on the same grid.
+  void clear() {
+    curve_.x.clear();
+    curve_.y.clear();
+    curve_.t.clear();
+    last_ = {};
+    decoded_points_ = 0;
+  }
+
+ private:
+  const loaded_recognizer* recognizer_;
+  loaded_recognizer::session session_;
+  live_options options_;
+  swipe::swipe_curve curve_;
+  recognition last_;
+  std::size_t decoded_points_ = 0, last_k_ = 0;
+};
+
 [[nodiscard]] inline std::unique_ptr<loaded_recognizer> load_recognizer(recognizer_options options) {
   return std::make_unique<loaded_recognizer>(std::move(options));
 }
