@@ -2,8 +2,8 @@
 # Builds the WebAssembly recognizer and the demo page into OUT_DIR (default build-web/):
 # glide.js + glide.wasm (web/glide_wasm.cpp with emscripten, -O3, WebAssembly SIMD: Eigen's SSE kernels through
 # emscripten's SSE-to-SIMD mapping), glide.data (the English
-# and Russian models, vocabularies and rescoring weights, and the grids, preloaded into the module's
-# file system) and the page (web/index.html, web/app.js, web/style.css).
+# and Russian models, the layout-conditioned model, every language pack's vocabulary, the rescoring
+# weights, the grids and data/packs.json, preloaded into the module's file system) and the page (web/index.html, web/app.js, web/style.css).
 # Usage: scripts/build-web.sh [BUILD_DIR] [OUT_DIR]   (BUILD_DIR holds vocab/en.tsv and vocab/ru.tsv:
 #        cmake --build build --target glide_vocabularies)
 # Serve: python3 -m http.server --bind 127.0.0.1 --directory build-web 8080, open http://127.0.0.1:8080/
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 out=${2:-build-web}
 command -v em++ > /dev/null || { echo "build-web: em++ not found (scripts/install-deps.sh --with-web installs emscripten)"; exit 1; }
-for v in en ru; do
+for v in $(python3 -c "import json; print(' '.join(json.load(open('data/packs.json'))))"); do
   [[ -s $build/vocab/$v.tsv ]] || { echo "build-web: $build/vocab/$v.tsv missing (cmake --build $build --target glide_vocabularies)"; exit 1; }
 done
 mkdir -p "$out"
@@ -45,10 +45,17 @@ files=(
   --preload-file models/ru-jcuken/model.safetensors@/ru/model.safetensors
   --preload-file "$build/vocab/ru.tsv@/ru/vocab.tsv"
   --preload-file data/grids/grids.json@/grids.json
+  --preload-file data/packs.json@/packs.json
+  --preload-file models/multi-layout/config.json@/multi/config.json
+  --preload-file models/multi-layout/model.safetensors@/multi/model.safetensors
 )
+# Every other language pack's vocabulary (the layout-conditioned model reads them all).
+for code in $(python3 -c "import json; print(' '.join(c for c in json.load(open('data/packs.json')) if c not in ('en', 'ru')))"); do
+  files+=(--preload-file "$build/vocab/$code.tsv@/vocab/$code.tsv")
+done
 em++ "$out/glide_wasm.o" -o "$out/glide.js" -O2 -msimd128 -fexceptions \
   -sMODULARIZE=1 -sEXPORT_NAME=createGlide -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 \
-  -sEXPORTED_FUNCTIONS=_glide_load,_glide_decode,_glide_error,_glide_word_count,_glide_add_words,_glide_remove_words \
+  -sEXPORTED_FUNCTIONS=_glide_load,_glide_decode,_glide_error,_glide_word_count,_glide_add_words,_glide_remove_words,_glide_live_begin,_glide_live_add,_glide_live_partial,_glide_live_finish \
   -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,FS,HEAPU8 "${files[@]}"
 cp web/index.html web/app.js web/style.css "$out/"
 ls -l "$out"/glide.js "$out"/glide.wasm "$out"/glide.data

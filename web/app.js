@@ -1,12 +1,16 @@
 // The demo page: draws a keyboard from a grid (Yandex Cup JSON), records a swipe with pointer events
 // (mouse, pen or touch) in the grid's pixels and milliseconds, and decodes it with the WebAssembly
-// recognizer (web/glide_wasm.cpp): the top 4 words with their scores on lift, and while the finger
-// moves when "decode while swiping" is on. window.glideDemo is the handle the browser test uses.
+// recognizer (web/glide_wasm.cpp): while the finger moves (when "decode while swiping" is on) the best
+// words so far from a live swipe (glide_live_*: points added as they arrive, a narrower search), and on
+// lift the top 4 words of the whole swipe with their scores. Every language pack of data/packs.json is
+// offered: English and Russian with their own models, the others with the layout-conditioned model.
+// window.glideDemo is the handle the browser test uses.
 'use strict';
 
 // Each layout: its grid, model directory and vocabulary in the module's file system, and the options
 // of the native CLI's defaults (trie beam 9, geometric rescoring weight 1, literal spellings under the
-// gate fitted for English, top 4). The Russian model has no fitted gate: vocabulary words only.
+// gate fitted for English, top 4). The Russian model has no fitted gate: vocabulary words only. The
+// other packs are added from /packs.json when the module has loaded (as glide --language CODE).
 const layouts = {
   en: { grid: 'qwerty_english', model: '/en', vocab: '/en/vocab.tsv',
         options: { top: 4, rescore_geometric: 1, rescore_params: '/en/rescore.json', literal: true,
@@ -26,7 +30,7 @@ let glide = null;
 let grids = null;
 const handles = {};
 let current = 'en';
-let swipe = null;  // {x: [], y: [], t: [], t0}
+let swipe = null;  // {x: [], y: [], t: [], t0, live: the live swipe's id}
 let lastLive = 0;
 const times = [];
 
@@ -70,6 +74,32 @@ function drawTrail() {
 function decode(s) {
   const text = glide.ccall('glide_decode', 'string', ['number', 'string'], [handles[current], JSON.stringify(s)]);
   return JSON.parse(text);
+}
+
+// A live swipe: begin on the current grid, add points as they arrive, the best words so far, the
+// whole swipe's words at the end (equal to decode()'s).
+function liveBegin() {
+  const id = glide.ccall('glide_live_begin', 'number', ['number', 'string'], [handles[current], layouts[current].grid]);
+  if (id < 0) throw new Error(glide.ccall('glide_error', 'string', [], []));
+  return id;
+}
+function liveAdd(id, x, y, t) {
+  if (glide.ccall('glide_live_add', 'number', ['number', 'number', 'number', 'number'], [id, x, y, t]) < 0)
+    throw new Error(glide.ccall('glide_error', 'string', [], []));
+}
+function livePartial(id, k) { return JSON.parse(glide.ccall('glide_live_partial', 'string', ['number', 'number'], [id, k])); }
+function liveFinish(id) { return JSON.parse(glide.ccall('glide_live_finish', 'string', ['number'], [id])); }
+// A whole recorded swipe through the live path: every point added, a partial every 4, then finish.
+function decodeLive(s) {
+  const id = liveBegin();
+  let partials = 0;
+  for (let i = 0; i < s.x.length; ++i) {
+    liveAdd(id, s.x[i], s.y[i], s.t[i]);
+    if (i % 4 === 3) { livePartial(id, 4); ++partials; }
+  }
+  const r = liveFinish(id);
+  r.partials = partials;
+  return r;
 }
 
 function show(result, live) {
@@ -125,7 +155,8 @@ canvas.addEventListener('pointerdown', (e) => {
   if (!glide) return;
   canvas.setPointerCapture(e.pointerId);
   const [x, y] = point(e);
-  swipe = { x: [x], y: [y], t: [0], t0: e.timeStamp };
+  swipe = { x: [x], y: [y], t: [0], t0: e.timeStamp, live: liveBegin() };
+  liveAdd(swipe.live, x, y, 0);
   drawTrail();
 });
 canvas.addEventListener('pointermove', (e) => {
@@ -137,19 +168,21 @@ canvas.addEventListener('pointermove', (e) => {
     swipe.x.push(x);
     swipe.y.push(y);
     swipe.t.push(ev.timeStamp - swipe.t0);
+    liveAdd(swipe.live, x, y, ev.timeStamp - swipe.t0);
   }
   drawTrail();
-  if (document.getElementById('live').checked && swipe.x.length >= 4 && e.timeStamp - lastLive > 80) {
+  // The best words so far, once a frame at most (the live swipe decodes only new points' worth).
+  if (document.getElementById('live').checked && swipe.x.length >= 4 && e.timeStamp - lastLive > 16) {
     lastLive = e.timeStamp;
-    show(decode({ x: swipe.x, y: swipe.y, t: swipe.t, grid: layouts[current].grid }), true);
+    show(livePartial(swipe.live, 4), true);
   }
 });
 function finish() {
   if (!swipe) return;
   const s = swipe;
   swipe = null;
+  const result = liveFinish(s.live);
   if (s.x.length < 2) return;
-  const result = decode({ x: s.x, y: s.y, t: s.t, grid: layouts[current].grid });
   show(result, false);
   document.body.dataset.decoded = String(Number(document.body.dataset.decoded || 0) + 1);
 }
@@ -165,6 +198,7 @@ function load(name) {
     handles[name] = h;
   }
   current = name;
+  document.getElementById('layout').value = name;
   const words = glide.ccall('glide_word_count', 'number', ['number'], [handles[name]]);
   statusLine.textContent = `${words.toLocaleString('en')} words, grid ${layouts[name].grid}`;
   drawKeyboard();
@@ -183,6 +217,18 @@ document.getElementById('layout').addEventListener('change', (e) => {
 const ready = createGlide().then((module) => {
   glide = module;
   grids = JSON.parse(glide.FS.readFile('/grids.json', { encoding: 'utf8' }));
+  // The other language packs, read by the layout-conditioned model in the pack's letters.
+  const packs = JSON.parse(glide.FS.readFile('/packs.json', { encoding: 'utf8' }));
+  const select = document.getElementById('layout');
+  for (const [code, p] of Object.entries(packs)) {
+    if (layouts[code]) continue;
+    layouts[code] = { grid: p.grid, model: '/multi', vocab: `/vocab/${code}.tsv`,
+                      options: { top: 4, rescore_geometric: 1, rescore_params: '/en/rescore.json', alphabet: p.alphabet } };
+    const option = document.createElement('option');
+    option.value = code;
+    option.textContent = `${p.name} (${p.grid})`;
+    select.appendChild(option);
+  }
   const t0 = performance.now();
   load('en');
   statusLine.textContent += ` (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`;
@@ -215,6 +261,7 @@ window.glideDemo = {
   },
   ready,
   decode: (s) => decode(s),
+  decodeLive: (s) => decodeLive(s),
   layout: (name) => load(name),
   grid: () => grid(),
   memory: () => memory(),

@@ -4,12 +4,15 @@
 // swipes through the page's decoder directly and compares the words with NATIVE (the native CLI's
 // `glide predict` output for the same file), reports decode times and the page's memory, and saves a
 // screenshot.
+// The page's live path (the pointer events above use it: partial words while moving, the whole
+// swipe's on lift) must give the same words and scores as the whole-swipe decoder.
 // Then it adds a name through the page's box of user words and checks that a swipe of it reads the
-// name as written, marked as the user's word.
-// Usage: node demo_test.mjs WEB_DIR SWIPES.jsonl NATIVE.jsonl SCREENSHOT.png USER_SWIPE.jsonl
-import { openPage, readJsonl, decodeIn } from './harness.mjs';
+// name as written, marked as the user's word; then every language pack loads, and German and Greek
+// swipes decode on their layouts with the layout-conditioned model.
+// Usage: node demo_test.mjs WEB_DIR SWIPES.jsonl NATIVE.jsonl SCREENSHOT.png USER_SWIPE.jsonl SAMPLES_DIR
+import { openPage, readJsonl, decodeIn, decodeLiveIn } from './harness.mjs';
 
-const [webDir, swipesPath, nativePath, screenshot, userPath] = process.argv.slice(2);
+const [webDir, swipesPath, nativePath, screenshot, userPath, samplesDir] = process.argv.slice(2);
 const swipes = readJsonl(swipesPath);
 const native = readJsonl(nativePath);
 
@@ -59,6 +62,15 @@ try {
     console.log(`${swipes[i].word.padEnd(10)} wasm = native: ${JSON.stringify(a) === JSON.stringify(b)}, ` +
                 `largest score difference ${Math.max(...scores).toExponential(1)}, ${r.ms.toFixed(1)} ms`);
   }
+  // The live path: the same words and scores as the whole-swipe decoder.
+  for (const s of swipes) {
+    const live = await decodeLiveIn(page, s), whole = await decodeIn(page, s);
+    if (live.error) { fail(`live: ${live.error}`); continue; }
+    if (JSON.stringify(live.words) !== JSON.stringify(whole.words))
+      fail(`${s.word}: live ${live.words.map((w) => w.word)} vs whole ${whole.words.map((w) => w.word)}`);
+    if (!(live.partials > 0)) fail(`${s.word}: no partial update`);
+  }
+  console.log(`live decoding (points added one by one, partial words every 4) = whole-swipe decoding on ${swipes.length} swipes`);
   times.sort((a, b) => a - b);
   console.log(`wasm words equal the native CLI's on ${same} of ${swipes.length} swipes`);
   // Reported, not checked: a test's timing depends on what else runs. The < 30 ms target is shown by
@@ -88,6 +100,18 @@ try {
   const ru = await page.$eval('#status', (e) => e.textContent);
   if (!/grid default/.test(ru)) fail(`Russian layout: ${ru}`);
   console.log(`Russian layout: ${ru}`);
+
+  // 5. Every language pack is offered; German and Greek swipes decode on their layouts.
+  const offered = await page.$$eval('#layout option', (os) => os.map((o) => o.value));
+  if (offered.length < 12) fail(`only ${offered.length} layouts offered: ${offered}`);
+  for (const code of ['de', 'el']) {
+    await page.select('#layout', code);
+    const st = await page.$eval('#status', (e) => e.textContent);
+    const [sample] = readJsonl(`${samplesDir}/${code}.jsonl`);
+    const r = await decodeIn(page, sample);
+    if (r.error || !r.words.length) fail(`${code}: ${r.error || 'no words'}`);
+    console.log(`${code} (${st}): ${sample.word} -> ${(r.words || []).map((w) => w.word).join(', ')}`);
+  }
 } finally {
   await close();
 }

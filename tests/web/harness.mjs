@@ -44,6 +44,13 @@ export async function openPage(webDir, onError) {
 /// Reads a JSONL file into objects.
 export const readJsonl = (file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
+/// The page's live path on one swipe (every point added, partial words every 4, then finish):
+/// { words, ms, steps, partials } or { error }.
+export const decodeLiveIn = (page, swipe) => {
+  const c = swipe.curve;
+  return page.evaluate((s) => window.glideDemo.decodeLive(s), { x: c.x, y: c.y, t: c.t, grid: c.grid_name });
+};
+
 /// The page's decoder on one swipe of glide synth's JSONL: { words, ms, steps } or { error }.
 export const decodeIn = (page, swipe) => {
   const c = swipe.curve;

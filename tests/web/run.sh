@@ -23,4 +23,4 @@ mkdir -p "$work"
 # The native CLI's words for the same swipes, with the options the page uses (the CLI's defaults).
 "$glide" predict --grids "$src/data/grids/grids.json" --data "$work/swipes.jsonl" --out "$work/native.jsonl" > /dev/null
 cd "$src/tests/web"
-node demo_test.mjs "$build/web" "$work/swipes.jsonl" "$work/native.jsonl" "$build/web-demo.png" "$work/user.jsonl"
+node demo_test.mjs "$build/web" "$work/swipes.jsonl" "$work/native.jsonl" "$build/web-demo.png" "$work/user.jsonl" "$src/data/samples"
