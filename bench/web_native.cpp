@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 
 extern "C" {
-int glide_load(const char* model_dir, const char* vocabulary, const char* grids_file, const char* options_json);
-const char* glide_error();
-const char* glide_decode(int handle, const char* swipe_json);
+int glide_web_load(const char* model_dir, const char* vocabulary, const char* grids_file, const char* options_json);
+const char* glide_web_error();
+const char* glide_web_decode(int handle, const char* swipe_json);
 }
 
 int main(int argc, char** argv) {
@@ -27,14 +27,14 @@ int main(int argc, char** argv) {
   app.add_option("--model", model, "model directory")->required();
   app.add_option("--vocab", vocab, "vocabulary file")->required();
   app.add_option("--grids", grids, "grid file")->required();
-  app.add_option("--options", options, "glide_load's options, JSON (as the page passes them)")->capture_default_str();
+  app.add_option("--options", options, "glide_web_load's options, JSON (as the page passes them)")->capture_default_str();
   app.add_option("--swipes", swipes, "swipes, JSONL with a 'curve' each (glide synth's output)")->required();
   app.add_option("--repeat", repeat, "decodes of each swipe")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  const int handle = glide_load(model.c_str(), vocab.c_str(), grids.c_str(), options.c_str());
+  const int handle = glide_web_load(model.c_str(), vocab.c_str(), grids.c_str(), options.c_str());
   if (handle < 0) {
-    std::cerr << "glide_bench_web_native: " << glide_error() << '\n';
+    std::cerr << "glide_bench_web_native: " << glide_web_error() << '\n';
     return 1;
   }
   std::ifstream in(swipes);
@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     const auto& c = s.at("curve");
     const std::string request = nlohmann::json{{"x", c.at("x")}, {"y", c.at("y")}, {"t", c.at("t")}, {"grid", c.at("grid_name")}}.dump();
     for (unsigned r = 0; r < repeat; ++r) {
-      const auto result = nlohmann::json::parse(glide_decode(handle, request.c_str()));
+      const auto result = nlohmann::json::parse(glide_web_decode(handle, request.c_str()));
       if (result.contains("error")) {
         std::cerr << "glide_bench_web_native: " << swipes << ':' << line_no << ": " << result["error"].get<std::string>() << '\n';
         return 1;

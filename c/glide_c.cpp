@@ -18,6 +18,7 @@ struct glide_recognizer {
 
 struct glide_result {
   glide::prediction words;
+  glide::search_stats stats;
 };
 
 struct glide_live {
@@ -88,6 +89,7 @@ glide_status glide_recognizer_create(const glide_options* o, glide_recognizer** 
     if (o->rescore_params) ro.rescore_params = o->rescore_params;
     ro.literal = o->literal != 0;
     if (o->literal_params) ro.literal_params = o->literal_params;
+    if (o->alphabet) ro.alphabet = o->alphabet;
     auto r = std::make_unique<glide_recognizer>();
     r->r = glide::backends::eigen::load_recognizer(std::move(ro));
     *out = r.release();
@@ -95,6 +97,9 @@ glide_status glide_recognizer_create(const glide_options* o, glide_recognizer** 
 }
 
 void glide_recognizer_free(glide_recognizer* r) { delete r; }
+
+size_t glide_recognizer_word_count(const glide_recognizer* r) { return r ? r->r->trie().word_count() : 0; }
+size_t glide_recognizer_user_word_count(const glide_recognizer* r) { return r ? r->r->user_words()->size() : 0; }
 
 glide_status glide_decode(glide_recognizer* r, const float* x, const float* y, const float* t, size_t n, const char* grid,
                           glide_result** out) {
@@ -110,7 +115,9 @@ glide_status glide_decode(glide_recognizer* r, const float* x, const float* y, c
     c.t.assign(t, t + n);
     c.grid_name = grid;
     auto res = std::make_unique<glide_result>();
-    res->words = r->r->recognize(c).words;
+    auto rec = r->r->recognize(c);
+    res->words = std::move(rec.words);
+    res->stats = rec.stats;
     *out = res.release();
   });
 }
@@ -123,6 +130,7 @@ float glide_result_score(const glide_result* res, size_t i) { return res && i < 
 glide_origin glide_result_origin(const glide_result* res, size_t i) {
   return res && i < res->words.size() ? static_cast<glide_origin>(res->words[i].origin) : GLIDE_ORIGIN_VOCABULARY;
 }
+size_t glide_result_decoder_steps(const glide_result* res) { return res ? res->stats.decoder_steps : 0; }
 void glide_result_free(glide_result* res) { delete res; }
 
 glide_status glide_add_words(glide_recognizer* r, const char* const* words, const double* weights, size_t n, size_t* added) {
@@ -180,7 +188,9 @@ glide_status glide_live_partial(glide_live* live, size_t k, glide_result** out) 
   if (!live) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_partial: live is NULL");
   return guarded([&] {
     auto res = std::make_unique<glide_result>();
-    res->words = live->swipe.partial(k).words;
+    const auto& rec = live->swipe.partial(k);
+    res->words = rec.words;
+    res->stats = rec.stats;
     *out = res.release();
   });
 }
@@ -191,7 +201,9 @@ glide_status glide_live_finish(glide_live* live, glide_result** out) {
   if (!live) return fail(GLIDE_ERROR_ARGUMENT, "glide_live_finish: live is NULL");
   return guarded([&] {
     auto res = std::make_unique<glide_result>();
-    res->words = live->swipe.finish().words;
+    auto rec = live->swipe.finish();
+    res->words = std::move(rec.words);
+    res->stats = rec.stats;
     *out = res.release();
   });
 }

@@ -33,7 +33,9 @@ export NODE_PATH=/usr/share/nodejs
 # -fgnuc-version=10.2: clang's default (4.2) would send Eigen's SSE min/max through x86 asm;
 # web/glide_wasm.cpp removes the remaining (empty) asm statements when reading Eigen's headers.
 flags=(-std=c++20 -O3 -msimd128 -msse4.1 -fgnuc-version=10.2 -fexceptions -DNDEBUG -Wno-unused-value
-       -I include -I backends/eigen/include -I /usr/include/eigen3 -I "$inc")
+       -I include -I backends/eigen/include -I c/include -I /usr/include/eigen3 -I "$inc")
+# The C API (c/glide_c.cpp, with Eigen read through web/eigen_wasm.hpp) and the page's JSON shim over it.
+em++ "${flags[@]}" -include web/eigen_wasm.hpp -c c/glide_c.cpp -o "$out/glide_c.o"
 em++ "${flags[@]}" -c web/glide_wasm.cpp -o "$out/glide_wasm.o"
 files=(
   --preload-file models/en-qwerty/config.json@/en/config.json
@@ -53,9 +55,9 @@ files=(
 for code in $(python3 -c "import json; print(' '.join(c for c in json.load(open('data/packs.json')) if c not in ('en', 'ru')))"); do
   files+=(--preload-file "$build/vocab/$code.tsv@/vocab/$code.tsv")
 done
-em++ "$out/glide_wasm.o" -o "$out/glide.js" -O2 -msimd128 -fexceptions \
+em++ "$out/glide_c.o" "$out/glide_wasm.o" -o "$out/glide.js" -O2 -msimd128 -fexceptions \
   -sMODULARIZE=1 -sEXPORT_NAME=createGlide -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 \
-  -sEXPORTED_FUNCTIONS=_glide_load,_glide_decode,_glide_error,_glide_word_count,_glide_add_words,_glide_remove_words,_glide_live_begin,_glide_live_add,_glide_live_partial,_glide_live_finish \
+  -sEXPORTED_FUNCTIONS=_glide_web_load,_glide_web_decode,_glide_web_error,_glide_web_word_count,_glide_web_add_words,_glide_web_remove_words,_glide_web_live_begin,_glide_web_live_add,_glide_web_live_partial,_glide_web_live_finish \
   -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,FS,HEAPU8 "${files[@]}"
 cp web/index.html web/app.js web/style.css "$out/"
 ls -l "$out"/glide.js "$out"/glide.wasm "$out"/glide.data

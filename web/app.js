@@ -1,7 +1,7 @@
 // The demo page: draws a keyboard from a grid (Yandex Cup JSON), records a swipe with pointer events
 // (mouse, pen or touch) in the grid's pixels and milliseconds, and decodes it with the WebAssembly
 // recognizer (web/glide_wasm.cpp): while the finger moves (when "decode while swiping" is on) the best
-// words so far from a live swipe (glide_live_*: points added as they arrive, a narrower search), and on
+// words so far from a live swipe (glide_web_live_*, over the C API's glide_live_*: points added as they arrive, a narrower search), and on
 // lift the top 4 words of the whole swipe with their scores. Every language pack of data/packs.json is
 // offered: English and Russian with their own models, the others with the layout-conditioned model.
 // window.glideDemo is the handle the browser test uses.
@@ -72,23 +72,23 @@ function drawTrail() {
 
 // Decodes {x, y, t, grid} with the current layout's recognizer: {words: [{word, score}], ms, steps} or {error}.
 function decode(s) {
-  const text = glide.ccall('glide_decode', 'string', ['number', 'string'], [handles[current], JSON.stringify(s)]);
+  const text = glide.ccall('glide_web_decode', 'string', ['number', 'string'], [handles[current], JSON.stringify(s)]);
   return JSON.parse(text);
 }
 
 // A live swipe: begin on the current grid, add points as they arrive, the best words so far, the
 // whole swipe's words at the end (equal to decode()'s).
 function liveBegin() {
-  const id = glide.ccall('glide_live_begin', 'number', ['number', 'string'], [handles[current], layouts[current].grid]);
-  if (id < 0) throw new Error(glide.ccall('glide_error', 'string', [], []));
+  const id = glide.ccall('glide_web_live_begin', 'number', ['number', 'string'], [handles[current], layouts[current].grid]);
+  if (id < 0) throw new Error(glide.ccall('glide_web_error', 'string', [], []));
   return id;
 }
 function liveAdd(id, x, y, t) {
-  if (glide.ccall('glide_live_add', 'number', ['number', 'number', 'number', 'number'], [id, x, y, t]) < 0)
-    throw new Error(glide.ccall('glide_error', 'string', [], []));
+  if (glide.ccall('glide_web_live_add', 'number', ['number', 'number', 'number', 'number'], [id, x, y, t]) < 0)
+    throw new Error(glide.ccall('glide_web_error', 'string', [], []));
 }
-function livePartial(id, k) { return JSON.parse(glide.ccall('glide_live_partial', 'string', ['number', 'number'], [id, k])); }
-function liveFinish(id) { return JSON.parse(glide.ccall('glide_live_finish', 'string', ['number'], [id])); }
+function livePartial(id, k) { return JSON.parse(glide.ccall('glide_web_live_partial', 'string', ['number', 'number'], [id, k])); }
+function liveFinish(id) { return JSON.parse(glide.ccall('glide_web_live_finish', 'string', ['number'], [id])); }
 // A whole recorded swipe through the live path: every point added, a partial every 4, then finish.
 function decodeLive(s) {
   const id = liveBegin();
@@ -192,14 +192,14 @@ canvas.addEventListener('pointercancel', finish);
 function load(name) {
   if (handles[name] === undefined) {
     const l = layouts[name];
-    const h = glide.ccall('glide_load', 'number', ['string', 'string', 'string', 'string'],
+    const h = glide.ccall('glide_web_load', 'number', ['string', 'string', 'string', 'string'],
                           [l.model, l.vocab, '/grids.json', JSON.stringify(l.options)]);
-    if (h < 0) throw new Error(glide.ccall('glide_error', 'string', [], []));
+    if (h < 0) throw new Error(glide.ccall('glide_web_error', 'string', [], []));
     handles[name] = h;
   }
   current = name;
   document.getElementById('layout').value = name;
-  const words = glide.ccall('glide_word_count', 'number', ['number'], [handles[name]]);
+  const words = glide.ccall('glide_web_word_count', 'number', ['number'], [handles[name]]);
   statusLine.textContent = `${words.toLocaleString('en')} words, grid ${layouts[name].grid}`;
   drawKeyboard();
   showMemory();
@@ -245,19 +245,17 @@ function editWords(fn) {
   const r = JSON.parse(glide.ccall(fn, 'string', ['number', 'string'], [handles[current], text]));
   const line = document.getElementById('user-words-status');
   if (r.error) line.textContent = r.error;
-  else if (fn === 'glide_add_words')
-    line.textContent = `${r.added} added, ${r.updated} updated` + (r.rejected.length ? `; not added: ${r.rejected.join('; ')}` : '') +
-      ` (${r.user_words} of your words)`;
-  else line.textContent = `${r.removed} removed` + (r.rejected.length ? `; ${r.rejected.join('; ')}` : '') + ` (${r.user_words} of your words)`;
+  else if (fn === 'glide_web_add_words') line.textContent = `${r.added} added (${r.user_words} of your words)`;
+  else line.textContent = `${r.removed} removed (${r.user_words} of your words)`;
   return r;
 }
-document.getElementById('add-words').addEventListener('click', () => editWords('glide_add_words'));
-document.getElementById('remove-words').addEventListener('click', () => editWords('glide_remove_words'));
+document.getElementById('add-words').addEventListener('click', () => editWords('glide_web_add_words'));
+document.getElementById('remove-words').addEventListener('click', () => editWords('glide_web_remove_words'));
 
 window.glideDemo = {
   addWords: (text) => {
     document.getElementById('user-words').value = text;
-    return editWords('glide_add_words');
+    return editWords('glide_web_add_words');
   },
   ready,
   decode: (s) => decode(s),

@@ -52,6 +52,7 @@ typedef struct glide_options {
   const char* rescore_params;     /* its channel weights (JSON); NULL: built in */
   int literal;                    /* nonzero: literal spellings beside the vocabulary */
   const char* literal_params;     /* the literal gate (JSON); NULL: built in */
+  const char* alphabet;           /* the letters words are spelled in (a language pack's keys); NULL: the model's */
 } glide_options;
 
 /* The defaults: the CLI's search, top 4, no rescoring, no literal spellings; paths NULL. */
@@ -63,6 +64,9 @@ typedef struct glide_result glide_result;
 /* Loads a recognizer into *out (NULL on failure). */
 glide_status glide_recognizer_create(const glide_options* options, glide_recognizer** out);
 void glide_recognizer_free(glide_recognizer* recognizer);
+/* The vocabulary's words, and the user's (0 for a NULL recognizer). */
+size_t glide_recognizer_word_count(const glide_recognizer* recognizer);
+size_t glide_recognizer_user_word_count(const glide_recognizer* recognizer);
 
 /* Decodes one swipe of n points (x, y in the grid's pixels, t in ms) on the named grid; *out holds
  * the words, best first, until glide_result_free. */
@@ -72,6 +76,7 @@ size_t glide_result_count(const glide_result* result);
 const char* glide_result_word(const glide_result* result, size_t i); /* UTF-8, as displayed; NULL if i is out of range */
 float glide_result_score(const glide_result* result, size_t i);
 glide_origin glide_result_origin(const glide_result* result, size_t i);
+size_t glide_result_decoder_steps(const glide_result* result); /* the decoder steps the decode took */
 void glide_result_free(glide_result* result);
 
 /* Adds n words to the user's dictionary (weights may be NULL, and a weight <= 0 takes the default);
