@@ -171,6 +171,10 @@ struct model_options {
       alphabet = pack.alphabet;
     }
     if (pack.code != "en" && !given("--literal-params")) no_literal = true;
+    // A layout-conditioned model (soft keys) decodes the pack with its own search.
+    const auto config = fs::path(model_dir) / "config.json";
+    if (!given("--search") && fs::exists(config) && glide::model::model_config::load(config.string()).soft_keys >= 2)
+      search = swipe::layout_model_search;
   }
   static std::string join(const std::vector<std::string>& v) {
     std::string s;

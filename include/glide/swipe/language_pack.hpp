@@ -17,6 +17,10 @@
 
 namespace glide::swipe {
 
+/// The search a layout-conditioned model decodes a language pack with (chosen on synthetic validation
+/// swipes of every pack, scripts/languages-choose.sh: docs/languages.md).
+inline constexpr const char* layout_model_search = "trie_beam:beam_width=16,n_best=9,prior_weight=0.3";
+
 struct language_pack {
   std::string code;                     ///< e.g. "de"
   std::string name;                     ///< e.g. "German"
