@@ -104,8 +104,8 @@ def test_model_input(recognizer, samples):
     assert 0 < inp.points <= 100 and np.isfinite(inp.kinematics).all()
 
 
-# A decoder in Python: it prefers spelling one word (its letter at each step scores 0, other tokens
-# -4, the end token -6 before the word is complete). States are lists of prefixes changed in place,
+# A decoder in Python: it prefers spelling one word (its letter at each step scores 0, other letters
+# -4, the end token -6 before the word is complete, pad and start -inf). States are lists of prefixes changed in place,
 # so the searches' copies must be cloned (copy.deepcopy) before they change: a search that branched
 # without cloning would see the other branch's tokens.
 class SpellingDecoder:
@@ -122,6 +122,7 @@ class SpellingDecoder:
         self.calls += 1
         assert len(state) == len(last_tokens) and last_tokens.dtype == np.int64
         out = np.full((len(state), self.vocab), -4.0, dtype=np.float32)
+        out[:, :2] = -np.inf  # pad and start are never next
         for r, t in enumerate(last_tokens):
             if t != 1:
                 state[r].append(int(t))
@@ -172,8 +173,8 @@ def test_searches_over_a_python_decoder(small_vocabulary, search):
     if search != "greedy":
         assert len(a.words) == 3
     if search.startswith("best_first"):
-        # Exact: 5 letters at log-softmax(0; end -6; 27 others -4), then the end token at log-softmax(0; 28 at -4).
-        expected = 5 * -np.log(1 + np.exp(-6) + 27 * np.exp(-4)) - np.log(1 + 28 * np.exp(-4))
+        # Exact: 5 letters at log-softmax(0; end -6; 25 letters -4), then the end token at log-softmax(0; 26 letters -4).
+        expected = 5 * -np.log(1 + np.exp(-6) + 25 * np.exp(-4)) - np.log(1 + 26 * np.exp(-4))
         assert a.hypotheses[0].score == pytest.approx(expected, abs=1e-5)
         assert a.hypotheses[0].finished and a.hypotheses[0].tokens[-1] == 2
 
