@@ -183,3 +183,34 @@ def test_display_forms_in_search_results(small_vocabulary):
     r = glide.run_search(SpellingDecoder(small_vocabulary, "helsinki"), "the memory", "trie_beam:beam_width=4,n_best=2",
                          vocabulary=small_vocabulary)
     assert r.words[0].word == "Helsinki"
+
+
+def test_python_decoders_on_several_threads(small_vocabulary):
+    """Searches run without the GIL and take it for each decoder call: Python threads searching at
+    once (and one decoding a batch on C++ threads) all finish with their own results."""
+    import threading
+
+    targets = ["hello", "world", "yellow", "help"]
+    results = {}
+
+    def search(word):
+        r = glide.run_search(SpellingDecoder(small_vocabulary, word), "the memory", "best_first:n_best=2", vocabulary=small_vocabulary)
+        results[word] = r.words[0].word
+
+    threads = [threading.Thread(target=search, args=(w,)) for w in targets * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {w: w for w in targets}
+
+
+def test_batch_on_threads_while_python_runs(recognizer, samples):
+    import threading
+
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("batch", recognizer.recognize_batch(samples * 2, threads=2)))
+    t.start()
+    alone = [recognizer.recognize(s.x, s.y, s.t, s.grid) for s in samples[:3]]  # meanwhile, on this thread
+    t.join()
+    assert out["batch"][:3] == alone and out["batch"][20:23] == alone
