@@ -425,11 +425,12 @@ PYBIND11_MODULE(_glide, m) {
       .def_readonly("word", &py_word::word, "The word as displayed (case, apostrophes, diacritics as the vocabulary writes it).")
       .def_readonly("score", &py_word::score, "Its score: a log-probability plus the pipeline's rescoring; higher is better.")
       .def_readonly("origin", &py_word::origin, "'vocabulary', 'user' (the user's dictionary) or 'literal' (the model's own spelling).")
-      .def("__iter__", [](const py_word& w) { return py::iter(py::make_tuple(w.word, w.score, w.origin)); })
-      .def("__eq__", [](const py_word& a, const py_word& b) { return a.word == b.word && a.score == b.score && a.origin == b.origin; })
+      .def("__iter__", [](const py_word& w) { return py::iter(py::make_tuple(w.word, w.score, w.origin)); }, "Iterates (word, score, origin).")
+      .def("__eq__", [](const py_word& a, const py_word& b) { return a.word == b.word && a.score == b.score && a.origin == b.origin; },
+           "Equal word, score (exactly) and origin.")
       .def("__repr__", [](const py_word& w) {
         return "Word(" + std::string(py::repr(py::str(w.word))) + ", " + std::string(py::repr(py::float_(w.score))) + ", '" + w.origin + "')";
-      });
+      }, "A readable form.");
 
   // Swipe and datasets ----------------------------------------------------------------------------
   py::class_<glide::swipe::swipe_example>(
@@ -452,7 +453,7 @@ PYBIND11_MODULE(_glide, m) {
       .def("__repr__", [](const glide::swipe::swipe_example& e) {
         return "Swipe(word=" + std::string(py::repr(py::str(e.word))) + ", points=" + std::to_string(e.curve.size()) + ", grid=" +
                std::string(py::repr(py::str(e.curve.grid_name))) + ")";
-      });
+      }, "A readable form.");
 
   m.def(
       "read_jsonl", [](const std::string& path) { return without_gil([&] { return glide::swipe::read_jsonl(path); }); }, py::arg("path"),
@@ -480,7 +481,7 @@ PYBIND11_MODULE(_glide, m) {
       "hit_at", [](const py::handle& words, const std::string& target, std::size_t k) { return glide::hit_at(to_strings(words, "words"), target, k); },
       py::arg("words"), py::arg("target"), py::arg("k"), "True when the target is among the first k distinct words.");
   py::class_<glide::metric_accumulator>(m, "MetricAccumulator", "Mean Swipe MRR and accuracy@1 / @4 over a dataset.")
-      .def(py::init<>())
+      .def(py::init<>(), "An empty accumulator.")
       .def(
           "add", [](glide::metric_accumulator& a, const py::handle& words, const std::string& target) { a.add(to_strings(words, "words"), target); },
           py::arg("words"), py::arg("target"), "Adds one swipe's ranked words and its target.")
@@ -535,25 +536,26 @@ PYBIND11_MODULE(_glide, m) {
   using glide::swipe::run_record;
   py::class_<run_key>(m, "RunKey", "What determines a prediction run's output: model, weights hash, grid, dataset, canonical search.")
       .def(py::init<std::string, std::string, std::string, std::string, std::string>(), py::arg("model"), py::arg("weights"),
-           py::arg("grid"), py::arg("dataset"), py::arg("search"))
-      .def_readwrite("model", &run_key::model)
-      .def_readwrite("weights", &run_key::weights)
-      .def_readwrite("grid", &run_key::grid)
-      .def_readwrite("dataset", &run_key::dataset)
-      .def_readwrite("search", &run_key::search)
-      .def("__eq__", [](const run_key& a, const run_key& b) { return a == b; })
-      .def("__hash__", [](const run_key& k) { return py::hash(py::make_tuple(k.model, k.weights, k.grid, k.dataset, k.search)); });
+           py::arg("grid"), py::arg("dataset"), py::arg("search"), "A key from its five fields (text).")
+      .def_readwrite("model", &run_key::model, "The model's name.")
+      .def_readwrite("weights", &run_key::weights, "The weights file's content hash (not its path).")
+      .def_readwrite("grid", &run_key::grid, "The grid's name ('*' when the dataset names its own per line).")
+      .def_readwrite("dataset", &run_key::dataset, "The dataset file with its content hash ('path#fnv1a64:...').")
+      .def_readwrite("search", &run_key::search, "The canonical decoding configuration (Recognizer.canonical_decoding and the inputs' hashes).")
+      .def("__eq__", [](const run_key& a, const run_key& b) { return a == b; }, "Equal in every field.")
+      .def("__hash__", [](const run_key& k) { return py::hash(py::make_tuple(k.model, k.weights, k.grid, k.dataset, k.search)); },
+           "A hash of the five fields.");
   py::class_<run_record>(m, "RunRecord", "A run's predictions file and its metrics, as text (tables round-trip exactly).")
       .def(py::init<std::string, std::string, std::string, std::string, std::string>(), py::arg("predictions"), py::arg("mrr"),
-           py::arg("accuracy_at_1"), py::arg("accuracy_at_4"), py::arg("examples"))
-      .def_readwrite("predictions", &run_record::predictions)
-      .def_readwrite("mrr", &run_record::mrr)
-      .def_readwrite("accuracy_at_1", &run_record::accuracy_at_1)
-      .def_readwrite("accuracy_at_4", &run_record::accuracy_at_4)
-      .def_readwrite("examples", &run_record::examples)
-      .def("__eq__", [](const run_record& a, const run_record& b) { return a == b; });
+           py::arg("accuracy_at_1"), py::arg("accuracy_at_4"), py::arg("examples"), "A record from its five fields (text).")
+      .def_readwrite("predictions", &run_record::predictions, "The predictions file.")
+      .def_readwrite("mrr", &run_record::mrr, "Swipe MRR, as written.")
+      .def_readwrite("accuracy_at_1", &run_record::accuracy_at_1, "Accuracy@1, as written.")
+      .def_readwrite("accuracy_at_4", &run_record::accuracy_at_4, "Accuracy@4, as written.")
+      .def_readwrite("examples", &run_record::examples, "Swipes decoded, as written.")
+      .def("__eq__", [](const run_record& a, const run_record& b) { return a == b; }, "Equal in every field.");
   py::class_<prediction_table>(m, "PredictionTable", "One CSV row per prediction run, keyed by everything that determines its output.")
-      .def(py::init<>())
+      .def(py::init<>(), "An empty table.")
       .def_static("load", &prediction_table::load, py::arg("path"), "Reads a table (empty when the file does not exist); ParseError on a bad file.")
       .def_static("merge_files", &prediction_table::merge_files, py::arg("paths"),
                   "The tables of `paths` merged; a key with different rows in two files raises ConfigError naming both.")
@@ -580,7 +582,7 @@ PYBIND11_MODULE(_glide, m) {
           },
           py::arg("path"), py::arg("change"),
           "Loads the table at `path`, calls change(table) and saves it, under the table's advisory lock (PATH.lock).")
-      .def("__len__", [](const prediction_table& t) { return t.rows().size(); });
+      .def("__len__", [](const prediction_table& t) { return t.rows().size(); }, "The number of rows.");
 
   // Vocabulary and searches over a Python decoder ----------------------------------------------------
   py::class_<py_vocabulary>(m, "Vocabulary",
@@ -604,13 +606,13 @@ PYBIND11_MODULE(_glide, m) {
            "The text of tokens (stops at the end token; ShapeError for a token outside the vocabulary).");
 
   py::class_<py_hypothesis>(m, "Hypothesis", "A search result: tokens (end token included when finished), score (log-prob), word.")
-      .def_readonly("tokens", &py_hypothesis::tokens)
-      .def_readonly("score", &py_hypothesis::score)
-      .def_readonly("finished", &py_hypothesis::finished)
+      .def_readonly("tokens", &py_hypothesis::tokens, "The tokens after the start token; the end token (2) last when finished.")
+      .def_readonly("score", &py_hypothesis::score, "Its score: the sum of the log-softmax of the decoder's scores, plus the search's prior.")
+      .def_readonly("finished", &py_hypothesis::finished, "Whether it ended with the end token.")
       .def_readonly("word", &py_hypothesis::word, "The hypothesis's text, as the vocabulary displays it ('' without a vocabulary or alphabet).")
       .def("__repr__", [](const py_hypothesis& h) {
         return "Hypothesis(" + std::string(py::repr(py::str(h.word))) + ", " + std::string(py::repr(py::float_(h.score))) + ")";
-      });
+      }, "A readable form.");
   py::class_<py_search_result>(m, "SearchResult", "What run_search found, best first, and what it cost.")
       .def_readonly("hypotheses", &py_search_result::hypotheses, "The hypotheses, best first.")
       .def_property_readonly("words", &py_search_result::words, "The hypotheses' distinct words as Words, best first.")

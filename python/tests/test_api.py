@@ -214,3 +214,35 @@ def test_batch_on_threads_while_python_runs(recognizer, samples):
     alone = [recognizer.recognize(s.x, s.y, s.t, s.grid) for s in samples[:3]]  # meanwhile, on this thread
     t.join()
     assert out["batch"][:3] == alone and out["batch"][20:23] == alone
+
+
+def test_every_binding_has_a_docstring():
+    import inspect
+
+    from glide import _glide
+
+    def documented(obj):
+        doc = (getattr(obj, "__doc__", None) or "").strip()
+        if isinstance(obj, property):
+            return bool(doc)
+        # pybind11 puts the signature first; the docstring follows a blank line.
+        return bool(doc) and ("\n\n" in doc or not doc.split("\n")[0].endswith(")") and "->" not in doc.split("\n")[0])
+
+    missing = []
+    for name, obj in vars(_glide).items():
+        if name.startswith("__"):
+            continue
+        if inspect.isclass(obj):
+            if not (obj.__doc__ or "").strip():
+                missing.append(name)
+            for attr, member in vars(obj).items():
+                if attr.startswith("_") and attr not in ("__init__", "__call__", "__iter__", "__len__", "__contains__", "__eq__", "__repr__"):
+                    continue
+                if attr == "__init__" and issubclass(obj, BaseException):
+                    continue
+                if callable(member) or isinstance(member, property):
+                    if not documented(member):
+                        missing.append(f"{name}.{attr}")
+        elif callable(obj) and not documented(obj):
+            missing.append(name)
+    assert missing == []
