@@ -122,7 +122,7 @@ std::vector<std::string> to_strings(const py::handle& list, const char* what) {
 using float_array = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
 /// A 1-D array of floats (a numpy array, a list, anything numpy converts); copies only what it must.
-std::vector<float> to_floats(const py::handle& values, const char* name) {
+std::vector<float> to_floats(const py::handle& values, const char* name, bool allow_scalar = false) {
   if (values.is_none() || py::isinstance<py::str>(values) || py::isinstance<py::bytes>(values))
     throw py::type_error(std::string(name) + ": expected a sequence of numbers, got " + std::string(py::str(py::type::of(values).attr("__name__"))));
   float_array a;
@@ -135,6 +135,7 @@ std::vector<float> to_floats(const py::handle& values, const char* name) {
     PyErr_Clear();
     throw py::type_error(std::string(name) + ": expected a sequence of numbers, got " + std::string(py::str(py::type::of(values).attr("__name__"))));
   }
+  if (allow_scalar && a.ndim() == 0) return {*a.data()};  // one number (a Python or numpy scalar)
   if (a.ndim() != 1) throw glide::shape_error(std::string(name) + ": expected a 1-D array, got " + std::to_string(a.ndim()) + " dimensions");
   return {a.data(), a.data() + a.size()};
 }
@@ -675,17 +676,7 @@ PYBIND11_MODULE(_glide, m) {
       .def(
           "add",
           [](py_live& l, const py::handle& x, const py::handle& y, const py::handle& t) {
-            const bool scalar = PyFloat_Check(x.ptr()) || PyLong_Check(x.ptr());
-            std::vector<float> xs, ys, ts;
-            if (scalar) {
-              xs = {x.cast<float>()};
-              ys = {y.cast<float>()};
-              ts = {t.cast<float>()};
-            } else {
-              xs = to_floats(x, "x");
-              ys = to_floats(y, "y");
-              ts = to_floats(t, "t");
-            }
+            const auto xs = to_floats(x, "x", true), ys = to_floats(y, "y", true), ts = to_floats(t, "t", true);
             std::lock_guard lock{l.mutex};
             l.swipe->add(xs, ys, ts);
           },

@@ -12,6 +12,6 @@ if ! "$python" -c "import pytest" 2> /dev/null; then
   echo "python.pytest: skipped: $python has no pytest (python3-pytest: scripts/install-deps.sh)"
   exit 77
 fi
-mkdir -p "$work"
+mkdir -p "$work" && rm -f "$work/torch-parity.txt"  # the PyTorch parity figures of this run
 export PYTHONPATH="$module_dir${PYTHONPATH:+:$PYTHONPATH}" GLIDE_CLI="$cli" GLIDE_TEST_DIR="$work"
 exec "$python" -m pytest -q -p no:cacheprovider "$(dirname "$0")"

@@ -28,7 +28,8 @@ def test_live_finish_equals_recognize(recognizer, samples):
         assert len(live) == len(s)
         assert live.finish() == recognizer.recognize(s.x, s.y, s.t, s.grid)
         live.clear()
-        live.add(s.x, s.y, s.t)  # all points at once
+        live.add(np.float32(s.x[0]), np.float64(s.y[0]), int(s.t[0]))  # numpy and Python scalars
+        live.add(s.x[1:], list(s.y[1:]), s.t[1:])  # the rest at once
         assert live.finish() == recognizer.recognize(s.x, s.y, s.t, s.grid)
 
 

@@ -1,6 +1,7 @@
 """Python decoding with the defaults gives the CLI's words, origins and scores (glide predict)."""
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -16,6 +17,7 @@ def cli_predictions(tmp_path_factory):
     cli = cli_path()
     if not cli:
         pytest.skip("the glide CLI is not built (target glide_cli; ctest passes it as GLIDE_CLI)")
+    assert os.path.exists(cli), f"GLIDE_CLI={cli} does not exist: build the target glide_cli"
     out = tmp_path_factory.mktemp("cli") / "predictions.jsonl"
     subprocess.run([cli, "predict", "--data", str(SAMPLES), "--out", str(out), "--threads", "1"], check=True,
                    capture_output=True)
