@@ -14,6 +14,7 @@ packages=(
   libeigen3-dev librange-v3-dev libboost-dev
   catch2 nlohmann-json3-dev libbenchmark-dev libcli11-dev
   wamerican wamerican-large onboard-data
+  python3-dev python3-numpy pybind11-dev python3-pytest
 )
 web=0
 for arg in "$@"; do
