@@ -53,6 +53,20 @@ struct common_options {
     }
     if (default_data && data.empty() && fs::exists(hws + "/valid.jsonl")) data.push_back(hws + "/valid.jsonl");
   }
+  /// The CLI's default pipeline on these options' model, vocabulary and grids: trie beam 9, the
+  /// geometric rescoring (configs/rescore-en.json), literal spellings (configs/literal-en.json), top 4.
+  [[nodiscard]] backends::eigen::recognizer_options cli_defaults() const {
+    backends::eigen::recognizer_options o;
+    o.model_dir = model_dir;
+    o.vocabulary = vocab;
+    o.grid_files = grid_files;
+    o.rescore_geometric = 1;
+    o.rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json";
+    o.literal = true;
+    o.literal_params = GLIDE_SOURCE_DIR "/configs/literal-en.json";
+    o.top = 4;
+    return o;
+  }
   /// The one data file, after the defaults (an error when there is none or several).
   [[nodiscard]] const std::string& one_data() {
     fill_defaults(true);

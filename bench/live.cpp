@@ -34,16 +34,7 @@ int main(int argc, char** argv) try {
   live.search = search_config::parse(live_search);
   const auto& data = opt.one_data();
 
-  backends::eigen::recognizer_options o;
-  o.model_dir = opt.model_dir;
-  o.vocabulary = opt.vocab;
-  o.grid_files = opt.grid_files;
-  o.rescore_geometric = 1;
-  o.rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json";
-  o.literal = true;
-  o.literal_params = GLIDE_SOURCE_DIR "/configs/literal-en.json";
-  o.top = 4;
-  auto rec = backends::eigen::load_recognizer(o);
+  auto rec = backends::eigen::load_recognizer(opt.cli_defaults());
   auto examples = swipe::read_jsonl(data, rec->grids());
   if (opt.limit > 0 && examples.size() > opt.limit) examples.resize(opt.limit);
 

@@ -33,15 +33,7 @@ int main(int argc, char** argv) try {
   CLI11_PARSE(app, argc, argv);
   const auto& data = opt.one_data();
 
-  backends::eigen::recognizer_options o;
-  o.model_dir = opt.model_dir;
-  o.vocabulary = opt.vocab;
-  o.grid_files = opt.grid_files;
-  o.rescore_geometric = 1;
-  o.rescore_params = GLIDE_SOURCE_DIR "/configs/rescore-en.json";
-  o.literal = true;
-  o.literal_params = GLIDE_SOURCE_DIR "/configs/literal-en.json";
-  o.top = 4;
+  auto o = opt.cli_defaults();
   o.user_shortlist = shortlist;
   auto rec = backends::eigen::load_recognizer(o);
 

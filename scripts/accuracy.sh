@@ -76,6 +76,9 @@ row deeper-refit-rescore $beam12 --rescore-params "$work/deeper-rescore.json"
 row beam9 --no-literal
 row literal
 row geometric --recognizer geometric
+# The layout-conditioned model (issue 24) as --language would run it: the English letters, its own
+# search (trie beam 16), the English rescoring and literal gate.
+row layout-model --language en --model models/multi-layout
 echo
 echo "Fitted merge of the contractions row (neural) and the geometric row, weights fitted on valid:"
 "$glide" aggregate --method weighted --fit "$work/contractions-valid.jsonl,$work/geometric-valid.jsonl" \

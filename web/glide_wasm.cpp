@@ -91,6 +91,17 @@ const char* answer(F&& f) {
   return last_result.c_str();
 }
 
+// f()'s number, or -1 with the reason in glide_web_error().
+template <class F>
+int number_or_minus_one(F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    last_error = e.what();
+    return -1;
+  }
+}
+
 // Milliseconds since `t0`.
 double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -101,7 +112,7 @@ double since(std::chrono::steady_clock::time_point t0) {
 extern "C" {
 
 EMSCRIPTEN_KEEPALIVE int glide_web_load(const char* model_dir, const char* vocabulary, const char* grids_file, const char* options_json) {
-  try {
+  return number_or_minus_one([&] {
     const auto j = nlohmann::json::parse(options_json);
     glide_options o;
     glide_options_init(&o);
@@ -124,10 +135,7 @@ EMSCRIPTEN_KEEPALIVE int glide_web_load(const char* model_dir, const char* vocab
     check(glide_recognizer_create(&o, &r));
     recognizers.push_back(r);
     return static_cast<int>(recognizers.size() - 1);
-  } catch (const std::exception& e) {
-    last_error = e.what();
-    return -1;
-  }
+  });
 }
 
 EMSCRIPTEN_KEEPALIVE const char* glide_web_error() { return last_error.c_str(); }
@@ -182,7 +190,7 @@ EMSCRIPTEN_KEEPALIVE const char* glide_web_remove_words(int handle, const char* 
 }
 
 EMSCRIPTEN_KEEPALIVE int glide_web_live_begin(int handle, const char* grid) {
-  try {
+  return number_or_minus_one([&] {
     glide_live* live = nullptr;
     check(glide_live_begin(recognizer_at(handle), grid, &live));
     for (std::size_t i = 0; i < lives.size(); ++i)
@@ -192,20 +200,14 @@ EMSCRIPTEN_KEEPALIVE int glide_web_live_begin(int handle, const char* grid) {
       }
     lives.push_back(live);
     return static_cast<int>(lives.size() - 1);
-  } catch (const std::exception& e) {
-    last_error = e.what();
-    return -1;
-  }
+  });
 }
 
 EMSCRIPTEN_KEEPALIVE int glide_web_live_add(int id, float x, float y, float t) {
-  try {
+  return number_or_minus_one([&] {
     check(glide_live_add(live_at(id), &x, &y, &t, 1));
     return 0;
-  } catch (const std::exception& e) {
-    last_error = e.what();
-    return -1;
-  }
+  });
 }
 
 EMSCRIPTEN_KEEPALIVE const char* glide_web_live_partial(int id, int k) {

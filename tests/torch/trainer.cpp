@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <glide/backends/torch/trainer.hpp>
+#include <glide/testing/model_inputs.hpp>
 
 #include "support/temp_dir.hpp"
 
@@ -16,17 +17,6 @@ using namespace glide;
 namespace tg = glide::backends::torch;
 
 namespace {
-
-glide::model::model_config testing_small() {
-  glide::model::model_config c;
-  c.d_model = 16;
-  c.heads = 2;
-  c.encoder_layers = 1;
-  c.decoder_layers = 1;
-  c.ffn = 32;
-  c.max_word_length = 10;
-  return c;
-}
 
 tg::training_config tiny_config(const std::filesystem::path& dir) {
   {
@@ -248,8 +238,7 @@ TEST_CASE("a layout variant keeps the letters and their order in each row, moves
 }
 
 TEST_CASE("weights of another alphabet are adopted letter by letter (folded letters take their base's rows)", "[torch][trainer][layouts]") {
-  auto from_cfg = testing_small();
-  from_cfg.alphabet = "abcdefgh";
+  const auto from_cfg = testing::small_model_config("transformer", "transformer");  // alphabet a-h
   auto to_cfg = from_cfg;
   to_cfg.alphabet = "abcäθ";
   ::torch::manual_seed(1);

@@ -18,16 +18,14 @@
 #include <glide/text/fold.hpp>
 #include <glide/text/utf8.hpp>
 
+#include "support/shipped_grids.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace glide;
 using namespace glide::swipe;
 
 namespace {
-const grid_set& shipped() {
-  static const grid_set g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-  return g;
-}
+const grid_set& shipped() { return glide_test::shipped_grids(); }
 const language_packs& packs() {
   static const auto p = language_packs::load(GLIDE_SOURCE_DIR "/data/packs.json");
   return p;

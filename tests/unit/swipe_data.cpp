@@ -13,16 +13,14 @@
 #include <glide/swipe/synthesizer.hpp>
 #include <glide/text/utf8.hpp>
 
+#include "support/shipped_grids.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace glide;
 using namespace glide::swipe;
 
 namespace {
-const grid_set& shipped() {
-  static const grid_set g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-  return g;
-}
+const grid_set& shipped() { return glide_test::shipped_grids(); }
 
 /// The word's letters with doubled letters collapsed.
 std::vector<std::size_t> key_path(const keyboard_grid& g, std::string_view word) {

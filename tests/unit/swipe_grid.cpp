@@ -7,6 +7,7 @@
 #include <glide/swipe/grid.hpp>
 #include <glide/swipe/key_lookup.hpp>
 
+#include "support/shipped_grids.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace glide;
@@ -14,10 +15,7 @@ using namespace glide::swipe;
 using nlohmann::json;
 
 namespace {
-const grid_set& shipped() {
-  static const grid_set g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-  return g;
-}
+const grid_set& shipped() { return glide_test::shipped_grids(); }
 json key_json(const char* label, float x, float y, float w, float h) {
   return {{"label", label}, {"hitbox", {{"x", x}, {"y", y}, {"w", w}, {"h", h}}}};
 }
