@@ -2,7 +2,8 @@
 # Reproduces docs/languages.md: for every language pack, 1,000 synthetic swipes (the synthesizer fitted
 # to real swipes, configs/synth-en.json; words drawn by their counts from the pack's vocabulary; seed
 # 24, which no training run uses) decoded by the geometric recognizer, the layout-conditioned model
-# (models/multi-layout) and, for English and Russian, the pack's dedicated model; top-1 / top-4 / Swipe
+# (models/multi-layout) and, for English and Russian, the dedicated models (models/en-qwerty,
+# models/ru-jcuken); top-1 / top-4 / Swipe
 # MRR each, and top-1 on the swipes of words the layout model never trained on (outside the first
 # 20,000 words of its vocabulary: configs/multi-layout.json's top_words). Then two layouts no model
 # trained on: Colemak (English words) and de_tablet (German QWERTZ on a tablet keyboard, keys wider
@@ -74,7 +75,9 @@ row() {  # row CODE GRID LABEL: one table row
   read -r l1 l4 lm lh ln <<< "$(score "$work/$label-layout.jsonl" "$vocab")"
   local dedicated="-"
   if [[ $code == en || $code == ru ]] && [[ $label == "$code" ]]; then
-    run "$work/$label-dedicated.jsonl" --language "$code" --data "$data"
+    local own=models/en-qwerty
+    [[ $code == ru ]] && own=models/ru-jcuken
+    run "$work/$label-dedicated.jsonl" --language "$code" --model "$own" --data "$data"
     read -r d1 d4 dm dh dn <<< "$(score "$work/$label-dedicated.jsonl" "$vocab")"
     dedicated="$d1 / $d4 / $dm"
   fi

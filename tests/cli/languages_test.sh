@@ -24,7 +24,7 @@ for code in $codes; do
   [[ $lines == "$samples" ]] || fail "$code: $lines decoded lines for $samples samples"
   mrr=$(echo "$out" | sed -nE 's/.*Swipe MRR ([0-9.]+).*/\1/p')
   echo "$code: $samples samples, Swipe MRR $mrr"
-  awk -v m="$mrr" 'BEGIN { exit !(m >= 0.5) }' || { echo "$out"; fail "$code: Swipe MRR $mrr on its samples < 0.5"; }
+  awk -v m="$mrr" 'BEGIN { exit !(m >= 0.75) }' || { echo "$out"; fail "$code: Swipe MRR $mrr on its samples < 0.75"; }
   n=$((n + 1))
 done
 ((n >= 12)) || fail "only $n language packs"
