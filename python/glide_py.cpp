@@ -277,15 +277,7 @@ class py_vocabulary {
       : tokenizer_{alphabet} {
     auto list = glide::read_word_list(path, tokenizer_, {.skip_unencodable = true, .max_tokens = max_word_length, .fold = true});
     if (top_words != 0 && list.words.size() > top_words) list.words.resize(top_words);
-    std::unordered_map<std::string, double> best;
-    for (std::size_t i = 0; i < list.words.size(); ++i) {
-      auto spelled = tokenizer_.decode(list.words[i].tokens);
-      auto [it, fresh] = best.try_emplace(spelled, list.words[i].count);
-      if (!fresh && list.words[i].count <= it->second) continue;
-      it->second = list.words[i].count;
-      if (list.shown[i] != spelled) display_[spelled] = list.shown[i];
-      else display_.erase(spelled);
-    }
+    display_ = glide::display_forms(list, tokenizer_);
     trie_ = glide::vocabulary_trie::build(std::move(list.words));
   }
   [[nodiscard]] const glide::vocabulary_trie& trie() const noexcept { return trie_; }

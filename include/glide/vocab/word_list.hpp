@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <glide/core/charconv.hpp>
@@ -60,6 +61,23 @@ struct word_list {
     return s;
   }
 };
+
+/// The written form of each spelling of a list read with `fold` that is written otherwise (Boston
+/// for boston, café for cafe): among the forms of one spelling the one with the largest count, the
+/// first listed on a tie. Spellings whose chosen form is the spelling itself are absent.
+[[nodiscard]] inline std::unordered_map<std::string, std::string> display_forms(const word_list& list, const char_tokenizer& tokenizer) {
+  std::unordered_map<std::string, std::string> display;
+  std::unordered_map<std::string, double> best;
+  for (std::size_t i = 0; i < list.words.size() && i < list.shown.size(); ++i) {
+    auto spelled = tokenizer.decode(list.words[i].tokens);
+    auto [it, fresh] = best.try_emplace(spelled, list.words[i].count);
+    if (!fresh && list.words[i].count <= it->second) continue;
+    it->second = list.words[i].count;
+    if (list.shown[i] != spelled) display[spelled] = list.shown[i];
+    else display.erase(spelled);
+  }
+  return display;
+}
 
 inline word_list read_word_list(std::istream& in, const char_tokenizer& tokenizer, word_list_options options = {},
                                 std::string_view source = "word list") {

@@ -524,15 +524,7 @@ class loaded_recognizer {
                                {.skip_unencodable = true, .max_tokens = c.max_word_length, .fold = true, .spell_in = &spell_tokenizer_});
     if (const auto dropped = list.dropped_summary(); !dropped.empty() && o.log) *o.log << "glide: " << o.vocabulary << ": dropped " << dropped << "\n";
     if (o.top_words != 0 && list.words.size() > o.top_words) list.words.resize(o.top_words);
-    std::unordered_map<std::string, double> best;
-    for (std::size_t i = 0; i < list.words.size(); ++i) {
-      auto spelled = tokenizer.decode(list.words[i].tokens);
-      auto [it, fresh] = best.try_emplace(spelled, list.words[i].count);
-      if (!fresh && list.words[i].count <= it->second) continue;
-      it->second = list.words[i].count;
-      if (list.shown[i] != spelled) display_[spelled] = list.shown[i];
-      else display_.erase(spelled);
-    }
+    display_ = display_forms(list, tokenizer);
     if (o.edit_words) {
       o.edit_words(list.words, tokenizer);
       std::erase_if(list.words, [&](const weighted_word& w) { return w.tokens.size() > c.max_word_length; });
