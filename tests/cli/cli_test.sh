@@ -2,6 +2,9 @@
 # End-to-end checks of the glide command line with the shipped model, vocabulary and samples.
 # Usage: cli_test.sh GLIDE SOURCE_DIR WORK_DIR
 set -euo pipefail
+# Whether the input holds a match, reading all of it: `grep -q` stops at the first match, and under
+# pipefail the writer's SIGPIPE would then fail the pipeline at random.
+matches() { grep "$@" > /dev/null; }
 glide=$1 src=$2 work=$3
 rm -rf "$work"
 mkdir -p "$work"
@@ -39,13 +42,13 @@ mrr=$(echo "$out" | sed -nE 's/.*Swipe MRR ([0-9.]+).*/\1/p')
 awk -v m="$mrr" 'BEGIN { exit !(m >= 0.5) }' || fail "geometric recognizer's MRR on the samples is $mrr < 0.5"
 "$glide" predict --recognizer geometric --data "$work/data.jsonl" --out "$work/geo.jsonl" > "$work/geo.log"
 grep -q "24 swipes" "$work/geo.log" || fail "geometric predict"
-"$glide" fit-geometric --data "$work/data.jsonl" --out "$work/geo-fit.json" | grep -q "accuracy@1" || fail "fit-geometric"
+"$glide" fit-geometric --data "$work/data.jsonl" --out "$work/geo-fit.json" | matches "accuracy@1" || fail "fit-geometric"
 grep -q '"shape_weight"' "$work/geo-fit.json" || fail "fit-geometric wrote no weights"
 "$glide" decode --recognizer geometric --geometric-params "$work/geo-fit.json" > /dev/null || fail "decode with fitted weights"
 # The rescoring's channel weights, fitted on the neural n-best of labelled swipes.
 "$glide" predict --data "$work/data.jsonl" --out "$work/nbest.jsonl" --rescore-geometric 0 --top 0 > /dev/null
 (($(head -1 "$work/nbest.jsonl" | grep -o '"word":' | wc -l) > 5)) || fail "--top 0 did not keep the search's n-best"
-"$glide" fit-rescore --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/rescore.json" | grep -q "fitted" ||
+"$glide" fit-rescore --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/rescore.json" | matches "fitted" ||
   fail "fit-rescore"
 "$glide" decode --rescore-params "$work/rescore.json" > /dev/null || fail "decode with fitted rescoring weights"
 # AZERTY and Dvorak: no model was trained for them; the geometric recognizer reads them.
@@ -71,11 +74,11 @@ grep -q "data-copy.jsonl:1: grid 'qwerty_copy' is in none of the grid files" "$w
 grep -q "start_offset" "$work/synth-fit.txt" || fail "synth-fit printed no measures"
 grep -q '"scatter"' "$work/synth.json" || fail "synth-fit wrote no options"
 grep -q "length_ratio" "$work/synth.svg" && grep -q "synthetic (fitted)" "$work/synth.svg" || fail "synth-fit drew no plot"
-"$glide" evaluate --predictions "$work/p1.jsonl" | grep -q "24 predictions: Swipe MRR" || fail "evaluate"
+"$glide" evaluate --predictions "$work/p1.jsonl" | matches "24 predictions: Swipe MRR" || fail "evaluate"
 "$glide" aggregate --method weighted --fit "$work/p1.jsonl,$work/p2.jsonl" --apply "$work/p1.jsonl,$work/p2.jsonl" \
-  --out "$work/merged.jsonl" | grep -q "fitted weights" || fail "aggregate"
+  --out "$work/merged.jsonl" | matches "fitted weights" || fail "aggregate"
 [[ $(wc -l < "$work/merged.jsonl") == 24 ]] || fail "aggregate output"
-"$glide" table merge "$work/all.csv" "$work/t1.csv" "$work/t2.csv" | grep -q "2 runs" || fail "table merge"
+"$glide" table merge "$work/all.csv" "$work/t1.csv" "$work/t2.csv" | matches "2 runs" || fail "table merge"
 # The same run twice is one row; a conflicting row is an error.
 "$glide" predict --data "$work/data.jsonl" --out "$work/p1.jsonl" --threads 2 --table "$work/t1.csv" > /dev/null
 [[ $(tail -n +2 "$work/t1.csv" | wc -l) == 1 ]] || fail "re-running a configuration added a row"
@@ -114,16 +117,16 @@ printf 'hello 5\nworld inf\n' > "$work/inf.tsv"
 # Open vocabulary (issue 23). Display forms: a list word is spelled folded and shown as written.
 printf 'Boston 50\nthe 100\n' > "$work/display.tsv"
 "$glide" synth --grid qwerty_english --words boston --count 1 --seed 3 --out "$work/boston.jsonl"
-"$glide" decode --vocab "$work/display.tsv" "$work/boston.jsonl" --no-literal | grep -q -- "-> Boston (" ||
+"$glide" decode --vocab "$work/display.tsv" "$work/boston.jsonl" --no-literal | matches -- "-> Boston (" ||
   fail "the display form Boston was not shown for a swipe of boston"
 # User words: added from a file, shown as written and marked; bad lines name FILE:LINE.
 "$glide" synth --grid qwerty_english --words tarantino --count 1 --seed 3 --out "$work/tarantino.jsonl"
 printf '# mine\nTarantino\n' > "$work/user.txt"
-"$glide" decode --user-words "$work/user.txt" "$work/tarantino.jsonl" 2> "$work/user.err" | grep -q -- "-> Tarantino (-[0-9.]*) \[user\]" ||
+"$glide" decode --user-words "$work/user.txt" "$work/tarantino.jsonl" 2> "$work/user.err" | matches -- "-> Tarantino (-[0-9.]*) \[user\]" ||
   fail "a user word was not read, shown as written and marked [user]"
 grep -q "1 user word(s) added" "$work/user.err" || fail "added user words not reported"
-"$glide" decode --no-literal "$work/tarantino.jsonl" | grep -q "\[literal\]" && fail "--no-literal still gave literal spellings"
-"$glide" decode "$work/tarantino.jsonl" | grep -q "\[literal\]" || fail "no literal spelling offered for an unknown word"
+"$glide" decode --no-literal "$work/tarantino.jsonl" | matches "\[literal\]" && fail "--no-literal still gave literal spellings"
+"$glide" decode "$work/tarantino.jsonl" | matches "\[literal\]" || fail "no literal spelling offered for an unknown word"
 printf 'Aalborg\nOdense x\n' > "$work/bad-user.txt"
 expect_error "bad-user.txt:2: weight 'x' is not a number" "$glide" decode --user-words "$work/bad-user.txt"
 printf 'Aalborg\n日本\n' > "$work/unspellable.txt"
@@ -140,7 +143,7 @@ line = json.loads(open(sys.argv[1]).readline())
 line["curve"]["t"] = [5] * len(line["curve"]["t"])
 open(sys.argv[2], "w").write(json.dumps(line) + "\n")
 PY
-"$glide" decode "$work/const-t.jsonl" | grep -q "constant timestamps replaced" || fail "constant timestamps not reported"
+"$glide" decode "$work/const-t.jsonl" | matches "constant timestamps replaced" || fail "constant timestamps not reported"
 # Table keys come from contents: the same weights, vocabulary and grids at other paths give the same
 # key (the run is replaced), weights differing in one bit give a new key.
 for d in a b c; do mkdir -p "$work/$d/en-qwerty" && cp "$src/models/en-qwerty/config.json" "$src/models/en-qwerty/model.safetensors" "$work/$d/en-qwerty/"; done

@@ -147,7 +147,7 @@ expect_error "job 0: 'top' must be a whole number >= 0, not 2.7" "$glide" sweep 
 # (Under an 8 GB address-space limit, so the old code's attempt ends in std::bad_alloc, not the OOM killer.)
 # AddressSanitizer reserves terabytes of address space, so a sanitizer build runs without the limit
 # (its allocator refuses such sizes by itself).
-if ldd "$glide" 2> /dev/null | grep -q libasan; then limit=; else limit='ulimit -v 8000000;'; fi
+if [[ "$(ldd "$glide" 2> /dev/null)" == *libasan* ]]; then limit=; else limit='ulimit -v 8000000;'; fi
 expect_error "search option beam_width = 100000000000 needs at least" \
   bash -c "$limit"' exec "$@"' _ "$glide" decode --search trie_beam:beam_width=100000000000 "$work/two.jsonl"
 

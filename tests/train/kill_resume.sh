@@ -3,6 +3,9 @@
 # finished model does nothing.
 # Usage: kill_resume.sh GLIDE_TRAIN SOURCE_DIR WORK_DIR
 set -euo pipefail
+# Whether the input holds a match, reading all of it: `grep -q` stops at the first match, and under
+# pipefail the writer's SIGPIPE would then fail the pipeline at random.
+matches() { grep "$@" > /dev/null; }
 train=$1 src=$2 work=$3
 rm -rf "$work"
 mkdir -p "$work"
@@ -52,7 +55,7 @@ steps=$(tail -n +2 "$model/metrics.csv" | cut -d, -f1 | tr '\n' ' ')
 [[ "$steps" == "$(seq -s ' ' 25 25 300) " ]] || { echo "FAIL: metrics steps: $steps"; exit 1; }
 # The weights' moving average is scored at every validation (its columns are filled) and survives the kill.
 compgen -G "$model/snapshot/ema-*.pt" > /dev/null || { echo "FAIL: no averaged weights in the snapshot"; exit 1; }
-if tail -n +2 "$model/metrics.csv" | cut -d, -f9 | grep -qv '^[0-9.]\+$'; then
+if tail -n +2 "$model/metrics.csv" | cut -d, -f9 | matches -v '^[0-9.]\+$'; then
   echo "FAIL: averaged-weight scores missing"; cat "$model/metrics.csv"; exit 1
 fi
 grep -q "<svg" "$model/metrics.svg" && grep -q "validation Swipe MRR" "$model/metrics.svg" || { echo "FAIL: metrics.svg is no plot"; exit 1; }
