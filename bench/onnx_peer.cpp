@@ -1,0 +1,260 @@
+// Glide against ONNX Runtime on the same model, the same swipes and the same search, side by side in
+// one run: the shipped model exported to ONNX (bench/peer/onnx_export.py: an encoder graph that also
+// projects the cross-attention keys and values once per swipe, and a decoder-step graph with its
+// self-attention KV cache as inputs and outputs, as ONNX-based keyboards run it), decoded by
+// bench/peer/ort_decode.mjs (onnxruntime-node, one intra-op and one inter-op thread) with a port of
+// Glide's trie beam (width 6, n-best 4), and Glide's Eigen backend with its trie beam. Both sides are
+// timed from the model inputs to the ranked words (model loading excluded) in --rounds rounds that
+// alternate the two sides, so both see the same machine load; each figure is the best round's.
+// Prints the encoder (with the cross-attention keys/values), the mean decoder step at each batch size
+// the beam used, the whole decode, how many top-1 words agree; the last line is
+// `glide/onnxruntime speed ratio: N.NNx` (whole decode; Glide faster when > 1).
+//
+// Usage: glide_bench_onnx_peer [--model DIR] [--vocab FILE] [--grids FILE]... [--data FILE.jsonl]
+//                              [--limit N] [--node PATH] [--python PATH] [--onnx-dir DIR]
+//                              [--ort-modules DIR] [--rounds N]
+// Defaults: the shipped English model, build/vocab/en.tsv, the How-We-Swipe keyboards and the first
+// 200 swipes of its validation file; node from PATH; /usr/bin/python3 (Debian's, with python3-torch
+// and python3-onnx) to export the graphs into a temporary folder, or into --onnx-dir when it lacks
+// them; onnxruntime-node from bench/peer/node_modules (scripts/install-deps.sh --with-onnx).
+// Exit status 77 (a skip for ctest) when node, onnxruntime-node or Python's torch or onnx is absent.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <glide/backends/eigen/model.hpp>
+#include <glide/backends/eigen/recognizer.hpp>
+#include <glide/glide.hpp>
+
+#include "common.hpp"
+
+using namespace glide;
+namespace eg = glide::backends::eigen;
+namespace fs = std::filesystem;
+using bench::clock_type;
+
+namespace {
+std::string shell_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
+  return out + "'";
+}
+std::string token_string(std::span<const token_id> t) {
+  std::string s;
+  for (auto x : t) s += (s.empty() ? "" : " ") + std::to_string(x);
+  return s;
+}
+bool succeeds(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+
+/// Decoder steps by batch size: how many, and their seconds.
+using step_times = std::map<std::size_t, std::pair<std::size_t, double>>;
+
+/// Wraps the Eigen decoder: times init_state (the cross-attention keys and values) and every step by
+/// its batch size.
+class step_timer {
+ public:
+  using memory_type = eg::transformer_decoder::memory_type;
+  using state_type = eg::transformer_decoder::state_type;
+  explicit step_timer(const eg::transformer_decoder& d) : d_{&d} {}
+  [[nodiscard]] std::size_t vocab_size() const { return d_->vocab_size(); }
+  [[nodiscard]] std::size_t max_length() const { return d_->max_length(); }
+  [[nodiscard]] token_id bos_id() const { return d_->bos_id(); }
+  [[nodiscard]] token_id eos_id() const { return d_->eos_id(); }
+  [[nodiscard]] std::size_t batch_size(const state_type& s) const { return d_->batch_size(s); }
+  state_type init_state(const memory_type& m, std::size_t b) {
+    const auto t0 = clock_type::now();
+    auto s = d_->init_state(m, b);
+    init_seconds += bench::seconds_since(t0);
+    return s;
+  }
+  logits_view step(const memory_type& m, state_type& s, std::span<const token_id> last) {
+    const auto t0 = clock_type::now();
+    auto v = d_->step(m, s, last);
+    auto& slot = steps[last.size()];
+    slot.second += bench::seconds_since(t0);
+    ++slot.first;
+    return v;
+  }
+  void reorder(state_type& s, std::span<const std::size_t> r) { d_->reorder(s, r); }
+  double init_seconds = 0;
+  step_times steps;
+
+ private:
+  const eg::transformer_decoder* d_;
+};
+static_assert(BoundedDecoder<step_timer>);
+
+/// One side's figures in one round: encoder (+ cross keys/values) and whole decode seconds of all
+/// swipes, decoder steps by batch size.
+struct figures {
+  double encoder_s = 1e300, decode_s = 1e300;
+  step_times steps;
+  /// Keeps the best of each figure.
+  void keep_best(double encoder, double decode, const step_times& s) {
+    encoder_s = std::min(encoder_s, encoder);
+    decode_s = std::min(decode_s, decode);
+    for (const auto& [batch, v] : s) {
+      auto it = steps.find(batch);
+      if (it == steps.end() || v.second / v.first < it->second.second / it->second.first) steps[batch] = v;
+    }
+  }
+};
+}  // namespace
+
+int main(int argc, char** argv) try {
+  bench::common_options opt;
+  opt.limit = 200;
+  std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  std::string node = "node", onnx_dir, ort_modules = GLIDE_SOURCE_DIR "/bench/peer/node_modules";
+  int rounds = 3;
+  CLI::App app{"glide_bench_onnx_peer: Glide against ONNX Runtime on the same model and search, side by side"};
+  opt.add_to(app);
+  app.add_option("--node", node, "Node.js")->capture_default_str();
+  app.add_option("--python", python, "a Python that can import torch and onnx (to export the graphs)")->capture_default_str();
+  app.add_option("--onnx-dir", onnx_dir, "folder of encoder.onnx and decoder_step.onnx (exported there when missing; default: a temporary folder)");
+  app.add_option("--ort-modules", ort_modules, "node_modules folder holding onnxruntime-node")->capture_default_str();
+  app.add_option("--rounds", rounds, "rounds alternating the two sides (best of each)")->capture_default_str()->check(CLI::Range(1, 100));
+  CLI11_PARSE(app, argc, argv);
+  const auto& data = opt.one_data();
+  const auto& model_dir = opt.model_dir;
+
+  auto skip = [](const std::string& why) {
+    std::printf("glide_bench_onnx_peer: skipped: %s\n", why.c_str());
+    return 77;
+  };
+  if (!succeeds(shell_quoted(node) + " --version")) return skip(node + " (Node.js) is not there (scripts/install-deps.sh --with-web)");
+  const fs::path ort_package = fs::path{ort_modules} / "onnxruntime-node";
+  if (!succeeds(shell_quoted(node) + " -e " + shell_quoted("require(" + nlohmann::json(ort_package.string()).dump() + ")")))
+    return skip("node cannot load onnxruntime-node from " + ort_modules + " (scripts/install-deps.sh --with-onnx)");
+  const fs::path given = onnx_dir;
+  const bool exported = !onnx_dir.empty() && fs::exists(given / "encoder.onnx") && fs::exists(given / "decoder_step.onnx");
+  if (!exported && !succeeds(shell_quoted(python) + " -c 'import torch, onnx'"))
+    return skip(python + " cannot import torch and onnx (install Debian's python3-torch and python3-onnx: scripts/install-deps.sh --with-onnx)");
+
+  const auto cfg = search_config::parse("trie_beam:beam_width=6,n_best=4");
+  const bench::transformer_setup setup{opt, cfg, "the ONNX Runtime peer"};
+  const auto& config = setup.loaded->config();
+  auto& model = *setup.model;
+  const auto& tokenizer = setup.loaded->tokenizer();
+  const auto& trie = setup.loaded->trie();
+  const auto& inputs = setup.inputs;
+
+  char tmpl[] = "/tmp/glide-onnx-peer-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) throw io_error("cannot create a temporary directory");
+  const fs::path dir = tmpl;
+  struct remove_at_exit {
+    fs::path p;
+    ~remove_at_exit() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{dir};
+  {
+    nlohmann::json j;
+    auto& arr = j["swipes"] = nlohmann::json::array();
+    for (const auto& in : inputs) arr.push_back({{"points", in.points}, {"kinematics", in.kinematics}, {"keys", in.keys}});
+    std::ofstream(dir / "inputs.json") << j.dump();
+    std::ofstream w{dir / "words.txt"};
+    trie.for_each_word([&](const auto& tokens, float) { w << token_string(tokens) << '\n'; });
+  }
+  const fs::path graphs = onnx_dir.empty() ? dir / "onnx" : given;
+  if (!exported) {
+    const std::string cmd = shell_quoted(python) + " " + shell_quoted(GLIDE_SOURCE_DIR "/bench/peer/onnx_export.py") + " --model " +
+                            shell_quoted(model_dir) + " --out " + shell_quoted(graphs.string()) + " --node " + shell_quoted(node);
+    std::fflush(stdout);
+    if (std::system(cmd.c_str()) != 0) throw io_error("the ONNX export failed: " + cmd);
+  }
+  // The beam's length limit, as constrained_beam_search sets it.
+  const std::size_t max_length = std::min({cfg.max_length, trie.word_count() ? trie.max_word_length() + 1 : 1, model.decoder().max_length()});
+  std::printf("%zu swipes of %s, model %s (d=%zu, %zu+%zu layers), %zu words, trie beam width 6, n-best 4, one thread each, %d rounds\n",
+              inputs.size(), data.c_str(), model_dir.c_str(), config.d_model, config.encoder_layers, config.decoder_layers,
+              trie.word_count(), rounds);
+  std::fflush(stdout);
+
+  const std::string peer_cmd = shell_quoted(node) + " " + shell_quoted(GLIDE_SOURCE_DIR "/bench/peer/ort_decode.mjs") + " --onnx-dir " +
+                               shell_quoted(graphs.string()) + " --inputs " + shell_quoted((dir / "inputs.json").string()) +
+                               " --words " + shell_quoted((dir / "words.txt").string()) + " --out " +
+                               shell_quoted((dir / "peer.json").string()) + " --ort-modules " + shell_quoted(ort_modules) +
+                               " --beam 6 --n-best 4 --max-length " + std::to_string(max_length);
+  Eigen::setNbThreads(1);
+  figures glide_fig, ort_fig;
+  std::vector<std::string> glide_top(inputs.size());
+  nlohmann::json peer_words;
+  std::string ort_version;
+  // Warm-up, as the peer warms up on its first swipes: the first decodes size Glide's buffers.
+  for (std::size_t i = 0; i < std::min<std::size_t>(5, inputs.size()); ++i)
+    (void)run_search(model.decoder(), model.encoder().encode(inputs[i]), &trie, cfg);
+  for (int round = 0; round < rounds; ++round) {
+    // Glide: the whole decode (encoder, then the trie beam on the decoder), then a pass that times the
+    // encoder and each decoder step.
+    const auto t0 = clock_type::now();
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const auto memory = model.encoder().encode(inputs[i]);
+      auto r = run_search(model.decoder(), memory, &trie, cfg);
+      if (round == 0 && !r.hypotheses.empty()) {
+        auto t = r.hypotheses[0].tokens;
+        if (!t.empty() && t.back() == tokenizer.eos_id) t.pop_back();
+        glide_top[i] = token_string(t);
+      }
+    }
+    const double decode_s = bench::seconds_since(t0);
+    step_timer timer{model.decoder()};
+    double encode_s = 0;
+    for (const auto& in : inputs) {
+      const auto t1 = clock_type::now();
+      const auto memory = model.encoder().encode(in);
+      encode_s += bench::seconds_since(t1);
+      (void)run_search(timer, memory, &trie, cfg);
+    }
+    glide_fig.keep_best(encode_s + timer.init_seconds, decode_s, timer.steps);
+
+    // ONNX Runtime.
+    if (std::system(peer_cmd.c_str()) != 0) throw io_error("the ONNX Runtime peer failed: " + peer_cmd);
+    nlohmann::json peer;
+    std::ifstream(dir / "peer.json") >> peer;
+    step_times steps;
+    for (const auto& [batch, v] : peer.at("steps").items()) steps[std::stoul(batch)] = {v.at(0).get<std::size_t>(), v.at(1).get<double>()};
+    ort_fig.keep_best(peer.at("encoder_s").get<double>(), peer.at("decode_s").get<double>(), steps);
+    if (round == 0) {
+      peer_words = peer.at("words");
+      ort_version = peer.value("ort_version", "");
+    }
+  }
+  if (peer_words.size() != inputs.size()) throw io_error("the ONNX Runtime peer returned " + std::to_string(peer_words.size()) + " lists");
+
+  std::size_t agree = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& p = peer_words[i];
+    agree += (p.empty() ? std::string{} : p[0].get<std::string>()) == glide_top[i];
+  }
+  const double n = static_cast<double>(inputs.size());
+  const std::string ort_name = "onnxruntime " + ort_version;
+  std::printf("%-40s %16s %16s %8s\n", "ms (best of the rounds)", "glide (Eigen)", ort_name.c_str(), "ratio");
+  auto row = [](const std::string& what, double g, double o) { std::printf("%-40s %16.3f %16.3f %7.2fx\n", what.c_str(), g, o, o / g); };
+  row("encoder + cross K/V, per swipe", 1000 * glide_fig.encoder_s / n, 1000 * ort_fig.encoder_s / n);
+  for (const auto& [batch, v] : glide_fig.steps) {
+    const auto it = ort_fig.steps.find(batch);
+    if (it == ort_fig.steps.end()) continue;
+    row("decoder step, batch " + std::to_string(batch) + " (" + std::to_string(v.first) + " steps)", 1000 * v.second / static_cast<double>(v.first),
+        1000 * it->second.second / static_cast<double>(it->second.first));
+  }
+  row("whole decode, per swipe", 1000 * glide_fig.decode_s / n, 1000 * ort_fig.decode_s / n);
+  std::printf("swipes/s: glide %.1f, onnxruntime %.1f\n", n / glide_fig.decode_s, n / ort_fig.decode_s);
+  std::printf("top-1 words agreeing: %zu of %zu (%.1f%%)\n", agree, inputs.size(), 100.0 * static_cast<double>(agree) / n);
+  std::printf("glide/onnxruntime speed ratio: %.2fx\n", ort_fig.decode_s / glide_fig.decode_s);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "glide_bench_onnx_peer: %s\n", e.what());
+  return 1;
+}
