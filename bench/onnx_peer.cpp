@@ -7,7 +7,9 @@
 // timed from the model inputs to the ranked words (model loading excluded) in --rounds rounds that
 // alternate the two sides, so both see the same machine load; each figure is the best round's.
 // Prints the encoder (with the cross-attention keys/values), the mean decoder step at each batch size
-// the beam used, the whole decode, how many top-1 words agree; the last line is
+// the beam used, all the steps and the rest of the search (the trie, the beams, the cache's reorder;
+// the peer's in JavaScript), the whole decode, what a call of onnxruntime-node costs apart from its
+// graph, how many top-1 words agree; the last line is
 // `glide/onnxruntime speed ratio: N.NNx` (whole decode; Glide faster when > 1).
 //
 // Usage: glide_bench_onnx_peer [--model DIR] [--vocab FILE] [--grids FILE]... [--data FILE.jsonl]
@@ -100,6 +102,12 @@ static_assert(BoundedDecoder<step_timer>);
 struct figures {
   double encoder_s = 1e300, decode_s = 1e300;
   step_times steps;
+  /// Seconds of all the steps, at each batch size's best mean.
+  [[nodiscard]] double steps_s() const {
+    double s = 0;
+    for (const auto& [batch, v] : steps) s += v.second;
+    return s;
+  }
   /// Keeps the best of each figure.
   void keep_best(double encoder, double decode, const step_times& s) {
     encoder_s = std::min(encoder_s, encoder);
@@ -192,6 +200,7 @@ int main(int argc, char** argv) try {
   std::vector<std::string> glide_top(inputs.size());
   nlohmann::json peer_words;
   std::string ort_version;
+  double call_s = 0;
   // Warm-up, as the peer warms up on its first swipes: the first decodes size Glide's buffers.
   for (std::size_t i = 0; i < std::min<std::size_t>(5, inputs.size()); ++i)
     (void)run_search(model.decoder(), model.encoder().encode(inputs[i]), &trie, cfg);
@@ -226,6 +235,10 @@ int main(int argc, char** argv) try {
     step_times steps;
     for (const auto& [batch, v] : peer.at("steps").items()) steps[std::stoul(batch)] = {v.at(0).get<std::size_t>(), v.at(1).get<double>()};
     ort_fig.keep_best(peer.at("encoder_s").get<double>(), peer.at("decode_s").get<double>(), steps);
+    if (peer.contains("call_s") && peer.at("call_s").is_number()) {
+      const double c = peer.at("call_s").get<double>();
+      call_s = call_s > 0 ? std::min(call_s, c) : c;
+    }
     if (round == 0) {
       peer_words = peer.at("words");
       ort_version = peer.value("ort_version", "");
@@ -249,7 +262,11 @@ int main(int argc, char** argv) try {
     row("decoder step, batch " + std::to_string(batch) + " (" + std::to_string(v.first) + " steps)", 1000 * v.second / static_cast<double>(v.first),
         1000 * it->second.second / static_cast<double>(it->second.first));
   }
+  row("decoder steps, all, per swipe", 1000 * glide_fig.steps_s() / n, 1000 * ort_fig.steps_s() / n);
+  row("rest of the search, per swipe", 1000 * (glide_fig.decode_s - glide_fig.encoder_s - glide_fig.steps_s()) / n,
+      1000 * (ort_fig.decode_s - ort_fig.encoder_s - ort_fig.steps_s()) / n);
   row("whole decode, per swipe", 1000 * glide_fig.decode_s / n, 1000 * ort_fig.decode_s / n);
+  if (call_s > 0) std::printf("onnxruntime-node's cost of one call apart from the graph (an identity graph): %.3f ms\n", 1000 * call_s);
   std::printf("swipes/s: glide %.1f, onnxruntime %.1f\n", n / glide_fig.decode_s, n / ort_fig.decode_s);
   std::printf("top-1 words agreeing: %zu of %zu (%.1f%%)\n", agree, inputs.size(), 100.0 * static_cast<double>(agree) / n);
   std::printf("glide/onnxruntime speed ratio: %.2fx\n", ort_fig.decode_s / glide_fig.decode_s);

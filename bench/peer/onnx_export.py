@@ -12,6 +12,8 @@ Two graphs, written to --out:
                      tokens fed before; L dynamic, 0 at the first step), cross_key_<i>, cross_value_<i>
                      (the encoder graph's, shared by every beam) -> logits [B x vocab], present_key_<i>,
                      present_value_<i> [B x heads x (L+1) x d/heads].
+  identity.onnx      one float in, the same out: ort_decode.mjs times it to measure what a call of
+                     onnxruntime-node costs apart from the graph.
 The model is python/tests/torch_model.py's SwipeModel (the same weights and layers Glide's Eigen
 backend runs, to 2e-5); the cached step below reuses its layers' weights and modules.
 
@@ -136,6 +138,14 @@ def export(model, out):
     torch.onnx.export(
         DecoderStepGraph(model), (tokens, *past, *cross), os.path.join(out, "decoder_step.onnx"), opset_version=OPSET,
         input_names=["tokens", *past_names, *cross_names], output_names=["logits", *present_names], dynamic_axes=dyn)
+    import onnx
+    from onnx import TensorProto, helper
+
+    one = [1]
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "identity",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, one)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, one)])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)]), os.path.join(out, "identity.onnx"))
 
 
 @torch.no_grad()

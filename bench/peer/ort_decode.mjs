@@ -16,13 +16,14 @@
 //   node ort_decode.mjs --onnx-dir DIR --check FILE        (onnx_export.py's check of the graphs)
 // --inputs: {"swipes": [{"points": T, "kinematics": [T*6], "keys": [T]}, ...]} (as glide_bench_peer
 // writes it); --words: one word a line as token ids; --out (JSON): the best pass's encoder, decoder
-// step (by batch size) and whole decode seconds, and every swipe's words (token-id strings, best
-// first). --ort-modules: the node_modules folder holding onnxruntime-node (default: the one next to
+// step (by batch size) and whole decode seconds, the seconds of one call of an identity graph (what
+// onnxruntime-node costs a call apart from the graph), and every swipe's words (token-id strings,
+// best first). --ort-modules: the node_modules folder holding onnxruntime-node (default: the one next to
 // this script, where scripts/install-deps.sh --with-onnx installs it). Exit status 77 when
 // onnxruntime-node cannot be loaded.
 
 import { createRequire } from 'node:module';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -272,8 +273,22 @@ async function main() {
     const t = await pass(swipes);
     if (!best || t.decode < best.decode) best = t;
   }
+  // What one call costs apart from its graph: the best of 5 rounds of 1,000 runs of identity.onnx.
+  let callS = null;
+  const identity = join(a.onnxDir, 'identity.onnx');
+  if (existsSync(identity)) {
+    const session = await ort.InferenceSession.create(identity, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const x = new ort.Tensor('float32', new Float32Array(1), [1]);
+    for (let i = 0; i < 100; ++i) await session.run({ x });
+    for (let r = 0; r < 5; ++r) {
+      const t0 = performance.now();
+      for (let i = 0; i < 1000; ++i) await session.run({ x });
+      const s = (performance.now() - t0) / 1e6;
+      callS = callS === null ? s : Math.min(callS, s);
+    }
+  }
   writeFileSync(a.out, JSON.stringify({ ort_version: ort.env.versions?.node ?? '', encoder_s: best.encoder, decode_s: best.decode,
-                                        steps: best.steps, words: best.words }));
+                                        steps: best.steps, call_s: callS, words: best.words }));
 }
 
 main().catch((e) => {
