@@ -125,10 +125,15 @@ int main(int argc, char** argv) try {
   CLI::App app{"glide_bench_onnx_peer: Glide against ONNX Runtime on the same model and search, side by side"};
   opt.add_to(app);
   app.add_option("--node", node, "Node.js")->capture_default_str();
-  app.add_option("--python", python, "a Python that can import torch and onnx (to export the graphs)")->capture_default_str();
-  app.add_option("--onnx-dir", onnx_dir, "folder of encoder.onnx and decoder_step.onnx (exported there when missing; default: a temporary folder)");
+  app.add_option("--python", python, "a Python that can import torch and onnx (to export the graphs)")
+      ->capture_default_str();
+  app.add_option(
+      "--onnx-dir", onnx_dir,
+      "folder of encoder.onnx and decoder_step.onnx (exported there when missing; default: a temporary folder)");
   app.add_option("--ort-modules", ort_modules, "node_modules folder holding onnxruntime-node")->capture_default_str();
-  app.add_option("--rounds", rounds, "rounds alternating the two sides (the fastest of each side shown)")->capture_default_str()->check(CLI::Range(1, 100));
+  app.add_option("--rounds", rounds, "rounds alternating the two sides (the fastest of each side shown)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   CLI11_PARSE(app, argc, argv);
   const auto& data = opt.one_data();
   const auto& model_dir = opt.model_dir;
@@ -137,14 +142,19 @@ int main(int argc, char** argv) try {
     std::printf("glide_bench_onnx_peer: skipped: %s\n", why.c_str());
     return 77;
   };
-  if (!succeeds(shell_quoted(node) + " --version")) return skip(node + " (Node.js) is not there (scripts/install-deps.sh --with-web)");
+  if (!succeeds(shell_quoted(node) + " --version"))
+    return skip(node + " (Node.js) is not there (scripts/install-deps.sh --with-web)");
   const fs::path ort_package = fs::path{ort_modules} / "onnxruntime-node";
-  if (!succeeds(shell_quoted(node) + " -e " + shell_quoted("require(" + nlohmann::json(ort_package.string()).dump() + ")")))
+  if (!succeeds(shell_quoted(node) + " -e " +
+                shell_quoted("require(" + nlohmann::json(ort_package.string()).dump() + ")")))
     return skip("node cannot load onnxruntime-node from " + ort_modules + " (scripts/install-deps.sh --with-onnx)");
   const fs::path given = onnx_dir;
-  const bool exported = !onnx_dir.empty() && fs::exists(given / "encoder.onnx") && fs::exists(given / "decoder_step.onnx");
+  const bool exported =
+      !onnx_dir.empty() && fs::exists(given / "encoder.onnx") && fs::exists(given / "decoder_step.onnx");
   if (!exported && !succeeds(shell_quoted(python) + " -c 'import torch, onnx'"))
-    return skip(python + " cannot import torch and onnx (install Debian's python3-torch and python3-onnx: scripts/install-deps.sh --with-onnx)");
+    return skip(python +
+                " cannot import torch and onnx (install Debian's python3-torch and python3-onnx: "
+                "scripts/install-deps.sh --with-onnx)");
 
   const auto cfg = search_config::parse("trie_beam:beam_width=6,n_best=4");
   const bench::transformer_setup setup{opt, cfg, "the ONNX Runtime peer"};
@@ -167,30 +177,35 @@ int main(int argc, char** argv) try {
   {
     nlohmann::json j;
     auto& arr = j["swipes"] = nlohmann::json::array();
-    for (const auto& in : inputs) arr.push_back({{"points", in.points}, {"kinematics", in.kinematics}, {"keys", in.keys}});
+    for (const auto& in : inputs)
+      arr.push_back({{"points", in.points}, {"kinematics", in.kinematics}, {"keys", in.keys}});
     std::ofstream(dir / "inputs.json") << j.dump();
     std::ofstream w{dir / "words.txt"};
     trie.for_each_word([&](const auto& tokens, float) { w << token_string(tokens) << '\n'; });
   }
   const fs::path graphs = onnx_dir.empty() ? dir / "onnx" : given;
   if (!exported) {
-    const std::string cmd = shell_quoted(python) + " " + shell_quoted(GLIDE_SOURCE_DIR "/bench/peer/onnx_export.py") + " --model " +
-                            shell_quoted(model_dir) + " --out " + shell_quoted(graphs.string()) + " --node " + shell_quoted(node);
+    const std::string cmd = shell_quoted(python) + " " + shell_quoted(GLIDE_SOURCE_DIR "/bench/peer/onnx_export.py") +
+                            " --model " + shell_quoted(model_dir) + " --out " + shell_quoted(graphs.string()) +
+                            " --node " + shell_quoted(node);
     std::fflush(stdout);
     if (std::system(cmd.c_str()) != 0) throw io_error("the ONNX export failed: " + cmd);
   }
   // The beam's length limit, as constrained_beam_search sets it.
-  const std::size_t max_length = std::min({cfg.max_length, trie.word_count() ? trie.max_word_length() + 1 : 1, model.decoder().max_length()});
-  std::printf("%zu swipes of %s, model %s (d=%zu, %zu+%zu layers), %zu words, trie beam width 6, n-best 4, one thread each, %d rounds\n",
-              inputs.size(), data.c_str(), model_dir.c_str(), config.d_model, config.encoder_layers, config.decoder_layers,
-              trie.word_count(), rounds);
+  const std::size_t max_length =
+      std::min({cfg.max_length, trie.word_count() ? trie.max_word_length() + 1 : 1, model.decoder().max_length()});
+  std::printf(
+      "%zu swipes of %s, model %s (d=%zu, %zu+%zu layers), %zu words, trie beam width 6, n-best 4, one thread each, %d "
+      "rounds\n",
+      inputs.size(), data.c_str(), model_dir.c_str(), config.d_model, config.encoder_layers, config.decoder_layers,
+      trie.word_count(), rounds);
   std::fflush(stdout);
 
-  const std::string peer_cmd = shell_quoted(node) + " " + shell_quoted(GLIDE_SOURCE_DIR "/bench/peer/ort_decode.mjs") + " --onnx-dir " +
-                               shell_quoted(graphs.string()) + " --inputs " + shell_quoted((dir / "inputs.json").string()) +
-                               " --words " + shell_quoted((dir / "words.txt").string()) + " --out " +
-                               shell_quoted((dir / "peer.json").string()) + " --ort-modules " + shell_quoted(ort_modules) +
-                               " --beam 6 --n-best 4 --max-length " + std::to_string(max_length);
+  const std::string peer_cmd =
+      shell_quoted(node) + " " + shell_quoted(GLIDE_SOURCE_DIR "/bench/peer/ort_decode.mjs") + " --onnx-dir " +
+      shell_quoted(graphs.string()) + " --inputs " + shell_quoted((dir / "inputs.json").string()) + " --words " +
+      shell_quoted((dir / "words.txt").string()) + " --out " + shell_quoted((dir / "peer.json").string()) +
+      " --ort-modules " + shell_quoted(ort_modules) + " --beam 6 --n-best 4 --max-length " + std::to_string(max_length);
   Eigen::setNbThreads(1);
   figures glide_fig, ort_fig;
   std::vector<std::string> glide_top(inputs.size());
@@ -224,8 +239,10 @@ int main(int argc, char** argv) try {
     if (std::system(peer_cmd.c_str()) != 0) throw io_error("the ONNX Runtime peer failed: " + peer_cmd);
     nlohmann::json peer;
     std::ifstream(dir / "peer.json") >> peer;
-    figures o{.encoder_s = peer.at("encoder_s").get<double>(), .decode_s = peer.at("decode_s").get<double>(), .steps = {}};
-    for (const auto& [batch, v] : peer.at("steps").items()) o.steps[std::stoul(batch)] = {v.at(0).get<std::size_t>(), v.at(1).get<double>()};
+    figures o{
+        .encoder_s = peer.at("encoder_s").get<double>(), .decode_s = peer.at("decode_s").get<double>(), .steps = {}};
+    for (const auto& [batch, v] : peer.at("steps").items())
+      o.steps[std::stoul(batch)] = {v.at(0).get<std::size_t>(), v.at(1).get<double>()};
     ort_fig.keep_best(o);
     if (peer.contains("call_s") && peer.at("call_s").is_number()) {
       const double c = peer.at("call_s").get<double>();
@@ -236,7 +253,8 @@ int main(int argc, char** argv) try {
       ort_version = peer.value("ort_version", "");
     }
   }
-  if (peer_words.size() != inputs.size()) throw io_error("the ONNX Runtime peer returned " + std::to_string(peer_words.size()) + " lists");
+  if (peer_words.size() != inputs.size())
+    throw io_error("the ONNX Runtime peer returned " + std::to_string(peer_words.size()) + " lists");
 
   std::size_t agree = 0;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -246,21 +264,27 @@ int main(int argc, char** argv) try {
   const double n = static_cast<double>(inputs.size());
   const std::string ort_name = "onnxruntime " + ort_version;
   std::printf("%-40s %16s %16s %8s\n", "ms (the fastest round of each)", "glide (Eigen)", ort_name.c_str(), "ratio");
-  auto row = [](const std::string& what, double g, double o) { std::printf("%-40s %16.3f %16.3f %7.2fx\n", what.c_str(), g, o, o / g); };
+  auto row = [](const std::string& what, double g, double o) {
+    std::printf("%-40s %16.3f %16.3f %7.2fx\n", what.c_str(), g, o, o / g);
+  };
   row("encoder + cross K/V, per swipe", 1000 * glide_fig.encoder_s / n, 1000 * ort_fig.encoder_s / n);
   for (const auto& [batch, v] : glide_fig.steps) {
     const auto it = ort_fig.steps.find(batch);
     if (it == ort_fig.steps.end()) continue;
-    row("decoder step, batch " + std::to_string(batch) + " (" + std::to_string(v.first) + " steps)", 1000 * v.second / static_cast<double>(v.first),
+    row("decoder step, batch " + std::to_string(batch) + " (" + std::to_string(v.first) + " steps)",
+        1000 * v.second / static_cast<double>(v.first),
         1000 * it->second.second / static_cast<double>(it->second.first));
   }
   row("decoder steps, all, per swipe", 1000 * glide_fig.steps_s() / n, 1000 * ort_fig.steps_s() / n);
   row("rest of the search, per swipe", 1000 * (glide_fig.decode_s - glide_fig.encoder_s - glide_fig.steps_s()) / n,
       1000 * (ort_fig.decode_s - ort_fig.encoder_s - ort_fig.steps_s()) / n);
   row("whole decode, per swipe", 1000 * glide_fig.decode_s / n, 1000 * ort_fig.decode_s / n);
-  if (call_s > 0) std::printf("onnxruntime-node's cost of one call apart from the graph (an identity graph): %.3f ms\n", 1000 * call_s);
+  if (call_s > 0)
+    std::printf("onnxruntime-node's cost of one call apart from the graph (an identity graph): %.3f ms\n",
+                1000 * call_s);
   std::printf("swipes/s: glide %.1f, onnxruntime %.1f\n", n / glide_fig.decode_s, n / ort_fig.decode_s);
-  std::printf("top-1 words agreeing: %zu of %zu (%.1f%%)\n", agree, inputs.size(), 100.0 * static_cast<double>(agree) / n);
+  std::printf("top-1 words agreeing: %zu of %zu (%.1f%%)\n", agree, inputs.size(),
+              100.0 * static_cast<double>(agree) / n);
   std::printf("glide/onnxruntime speed ratio: %.2fx\n", ort_fig.decode_s / glide_fig.decode_s);
   return 0;
 } catch (const std::exception& e) {
