@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -632,6 +633,66 @@ int cmd_evaluate(const std::string& path, std::size_t confusions) {
   return 0;
 }
 
+std::string file_text(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in) throw io_error("cannot open '" + path + "'");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// `glide quantize`: the model in `in_dir` with its matrices (tensors of two or more dimensions and at
+// least `min_elements` values) stored as per-output-channel int8, written to `out_dir` with its
+// config; the reader dequantizes on load. Prints each tensor's largest rounding error and the sizes.
+int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::size_t min_elements) {
+  const auto in_file = (fs::path(in_dir) / "model.safetensors").string();
+  const auto in_config = (fs::path(in_dir) / "config.json").string();
+  if (!fs::is_regular_file(in_file) || !fs::is_regular_file(in_config))
+    throw io_error("quantize: '" + in_dir + "' is not a model directory (config.json and model.safetensors)");
+  if (fs::exists(out_dir) && fs::equivalent(in_dir, out_dir))
+    throw config_error("quantize: --out '" + out_dir + "' is the model directory itself; write the int8 model elsewhere");
+  {
+    const auto model = eg::load_model(in_dir);  // the model must load before it is quantized
+    (void)model;
+  }
+  const auto weights = io::safetensors_file::load(in_file);
+  if (!weights.quantized().empty()) throw config_error("quantize: '" + in_file + "' is already quantized");
+  std::set<std::string> as_int8;
+  std::size_t int8_values = 0, f32_values = 0;
+  double worst = 0;
+  for (const auto& [name, t] : weights.tensors()) {
+    if (t.shape.size() >= 2 && t.numel() >= min_elements) {
+      as_int8.insert(name);
+      int8_values += t.numel();
+      const auto q = io::quantize_rows(t);
+      const std::size_t per_row = t.numel() / q.scale.size();
+      double err = 0, peak = 0;
+      for (std::size_t i = 0; i < t.numel(); ++i) {
+        err = std::max(err, static_cast<double>(std::abs(t.data[i] - static_cast<float>(q.q[i]) * q.scale[i / per_row])));
+        peak = std::max(peak, static_cast<double>(std::abs(t.data[i])));
+      }
+      worst = std::max(worst, peak > 0 ? err / peak : 0.0);
+    } else {
+      f32_values += t.numel();
+    }
+  }
+  auto metadata = weights.metadata();
+  metadata["glide.quantization"] = "int8, one scale an output channel, for matrices of at least " + std::to_string(min_elements) + " values";
+  metadata["glide.quantized_from"] = in_file;
+  fs::create_directories(out_dir);
+  const auto out_file = (fs::path(out_dir) / "model.safetensors").string();
+  io::save_safetensors(out_file, weights.tensors(), metadata, as_int8);
+  io::write_file_durably((fs::path(out_dir) / "config.json").string(), file_text(in_config), "model config");
+  for (const char* extra : {"metrics.csv", "metrics.svg"})
+    if (fs::is_regular_file(fs::path(in_dir) / extra))
+      io::write_file_durably((fs::path(out_dir) / extra).string(), file_text((fs::path(in_dir) / extra).string()), extra);
+  const auto check = eg::load_model(out_dir);  // and the int8 model loads too
+  (void)check;
+  std::printf("%zu tensors (%zu values) as int8, %zu values kept as float32; largest rounding error %.4f of a tensor's largest "
+              "value\n%s: %ju bytes (was %ju)\n",
+              as_int8.size(), int8_values, f32_values, worst, out_file.c_str(), static_cast<std::uintmax_t>(fs::file_size(out_file)),
+              static_cast<std::uintmax_t>(fs::file_size(in_file)));
+  return 0;
+}
+
 // Prints fitted options on one line and, when `out_path` is given, writes them there (indented).
 void print_and_save(const json& j, const std::string& out_path) {
   std::printf("%s\n", j.dump().c_str());
@@ -1059,6 +1120,13 @@ int main(int argc, char** argv) try {
   synth->add_option("--out", sr.out, "output JSONL (default: standard output)");
   synth->add_option("--synthesizer", sr.options, "synthesizer options (JSON, e.g. from 'glide synth-fit')");
 
+  std::string q_model, q_out;
+  std::size_t q_min = 1024;
+  auto* quantize = app.add_subcommand("quantize", "store a model's weight matrices as int8 (about 4x smaller files)");
+  quantize->add_option("--model", q_model, "model directory (config.json + model.safetensors)")->required();
+  quantize->add_option("--out", q_out, "the int8 model's directory")->required();
+  quantize->add_option("--min-elements", q_min, "matrices with fewer values stay float32")->check(count_check);
+
   CLI11_PARSE(app, argc, argv);
   for (auto* o : {&decode_opts, &predict_opts, &sweep_opts, &fit_opts, &fr_opts, &fl_opts}) o->resolve();
   if (*decode) return cmd_decode(decode_opts, decode_inputs);
@@ -1089,6 +1157,7 @@ int main(int argc, char** argv) try {
     return 0;
   }
   if (*synth) return cmd_synth(sr, synth);
+  if (*quantize) return cmd_quantize(q_model, q_out, q_min);
   return 0;
 } catch (const std::exception& e) {
   if (*e.what() != '\0') std::fprintf(stderr, "glide: %s\n", e.what());  // MPI ranks other than 0 fail quietly

@@ -31,15 +31,22 @@ def load_safetensors(path):
     (n,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + n])
     body = memoryview(data)[8 + n :]
-    out = {}
+    out, int8 = {}, []
     for name, info in header.items():
         if name == "__metadata__":
             continue
-        if info["dtype"] != "F32":
-            raise ValueError(f"{path}: tensor {name} is {info['dtype']}, expected F32")
+        kind = {"F32": torch.float32, "I8": torch.int8}.get(info["dtype"])
+        if kind is None:
+            raise ValueError(f"{path}: tensor {name} is {info['dtype']}, expected F32 or I8")
         begin, end = info["data_offsets"]
-        t = torch.frombuffer(bytearray(body[begin:end]), dtype=torch.float32) if end > begin else torch.zeros(0)
-        out[name] = t.reshape(info["shape"])
+        t = torch.frombuffer(bytearray(body[begin:end]), dtype=kind) if end > begin else torch.zeros(0, dtype=kind)
+        out[name] = t.reshape(info["shape"]).float()
+        if kind == torch.int8:
+            int8.append(name)
+    # int8 weights (glide quantize): one float scale a row in `<name>.scale`, as Glide dequantizes them.
+    for name in int8:
+        scale = out.pop(name + ".scale")
+        out[name] = out[name] * scale.reshape((-1,) + (1,) * (out[name].dim() - 1))
     return out
 
 

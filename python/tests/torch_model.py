@@ -17,19 +17,26 @@ from torch import nn
 
 
 def read_safetensors(path):
-    """Every tensor of a safetensors file as a float32 numpy array, by name."""
+    """Every tensor of a safetensors file as a float32 numpy array, by name. int8 tensors (`glide
+    quantize`) are dequantized with their `.scale` tensors (one scale a row), as Glide reads them."""
     with open(path, "rb") as f:
         (length,) = struct.unpack("<Q", f.read(8))
         header = json.loads(f.read(length))
         data = f.read()
-    out = {}
+    out, int8 = {}, []
     for name, info in header.items():
         if name == "__metadata__":
             continue
-        if info["dtype"] != "F32":
-            raise ValueError(f"{path}: tensor {name} is {info['dtype']}, not F32")
+        kind = {"F32": "<f4", "I8": "i1"}.get(info["dtype"])
+        if kind is None:
+            raise ValueError(f"{path}: tensor {name} is {info['dtype']}, not F32 or I8")
         begin, end = info["data_offsets"]
-        out[name] = np.frombuffer(data[begin:end], dtype="<f4").reshape(info["shape"]).copy()
+        out[name] = np.frombuffer(data[begin:end], dtype=kind).reshape(info["shape"]).astype(np.float32)
+        if kind == "i1":
+            int8.append(name)
+    for name in int8:
+        scale = out.pop(name + ".scale")
+        out[name] = out[name] * scale.reshape((-1,) + (1,) * (out[name].ndim - 1))
     return out
 
 

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 
 #include <catch2/catch.hpp>
 
@@ -84,4 +85,47 @@ TEST_CASE("truncated or lying safetensors files give clear errors", "[unit][safe
   const auto nan_file = safetensors_file::from_tensors(bad);
   REQUIRE_THROWS_WITH(nan_file.get("w", {2}), Catch::Contains("'w'") && Catch::Contains("non-finite") && Catch::Contains("index 1"));
   REQUIRE_THROWS_AS(safetensors_file::load("/nonexistent.safetensors"), io_error);
+}
+
+TEST_CASE("int8 tensors round-trip within half a step of their row's scale", "[unit][safetensors]") {
+  // Rows of different magnitudes each get their own scale; a row of zeros stays zeros.
+  const std::map<std::string, tensor> ts{{"w", {{3, 4}, {1.0F, -0.5F, 0.25F, 0.1F, 100, -37, 12.5F, 0, 0, 0, 0, 0}}},
+                                         {"b", {{4}, {0.5F, 1, 2, 3}}}};
+  const auto path = temp("glide_int8.safetensors");
+  save_safetensors(path, ts, {}, {"w"});
+  const auto f = safetensors_file::load(path);
+  REQUIRE(f.quantized() == std::set<std::string>{"w"});
+  REQUIRE_FALSE(f.contains("w.scale"));  // consumed by the dequantization
+  REQUIRE(f.get("b", {4}).data == ts.at("b").data);
+  const auto& w = f.get("w", {3, 4}).data;
+  for (std::size_t i = 0; i < 4; ++i) REQUIRE(std::abs(w[i] - ts.at("w").data[i]) <= 0.5F * 1.0F / 127 + 1e-7F);
+  for (std::size_t i = 4; i < 8; ++i) REQUIRE(std::abs(w[i] - ts.at("w").data[i]) <= 0.5F * 100.0F / 127 + 1e-5F);
+  REQUIRE(w[0] == 1.0F);     // each row's largest value is exact
+  REQUIRE(w[4] == 100.0F);
+  for (std::size_t i = 8; i < 12; ++i) REQUIRE(w[i] == 0.0F);
+  REQUIRE_THROWS_WITH(save_safetensors(path, ts, {}, {"nope"}), Catch::Contains("'nope'"));
+  REQUIRE_THROWS_WITH(save_safetensors(path, {{"w", ts.at("w")}, {"w.scale", {{3}, {1, 1, 1}}}}, {}, {"w"}), Catch::Contains("collide"));
+}
+
+TEST_CASE("int8 tensors without a usable scale are refused, naming the tensor", "[unit][safetensors][errors]") {
+  auto fails = [](const std::string& header, std::size_t bytes, const char* what) {
+    REQUIRE_THROWS_WITH(safetensors_file::parse(file_bytes(header, bytes), "q.safetensors"),
+                        Catch::Contains("q.safetensors") && Catch::Contains("'q'") && Catch::Contains(what));
+  };
+  fails(R"({"q":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]}})", 4, "without its float scale");
+  fails(R"({"q":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]},"q.scale":{"dtype":"F32","shape":[3],"data_offsets":[4,16]}})", 16,
+        "expected [2] or [1]");
+  fails(R"({"q":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]},"q.scale":{"dtype":"I8","shape":[2],"data_offsets":[4,6]}})", 6,
+        "without its float scale");
+  // A negative scale.
+  auto b = file_bytes(R"({"q":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]},"q.scale":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8);
+  const float minus = -1.0F;
+  std::memcpy(b.data() + b.size() - 4, &minus, 4);
+  REQUIRE_THROWS_WITH(safetensors_file::parse(b, "q.safetensors"), Catch::Contains("'q'") && Catch::Contains("negative"));
+  // One scale for the whole tensor is read too.
+  const float two = 2.0F;
+  std::memcpy(b.data() + b.size() - 4, &two, 4);
+  b[b.size() - 8] = -3;
+  const auto f = safetensors_file::parse(b, "q.safetensors");
+  REQUIRE(f.get("q", {2, 2}).data == std::vector<float>{-6, 0, 0, 0});
 }

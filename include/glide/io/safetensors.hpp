@@ -3,7 +3,13 @@
 // little-endian header size N, N bytes of JSON {"name": {"dtype", "shape", "data_offsets": [b, e]},
 // "__metadata__": {...}}, then the data. Everything in the header is checked against the file: a
 // truncated or lying file gives a glide::parse_error naming the file and the tensor, never a crash.
-// Tensors load as float32 (F32 directly; F16 and BF16 converted).
+// Tensors load as float32 (F32 directly; F16 and BF16 converted; I8 dequantized, see below).
+//
+// int8 weights (`glide quantize`): an I8 tensor `name` of shape [rows, ...] comes with an F32 tensor
+// `name.scale` of shape [rows] (one scale an output channel, symmetric: value = q * scale[row]) or
+// shape [1] (one scale for the tensor). The reader dequantizes it to float32 on load, so every
+// consumer (the Eigen and LibTorch backends, the trainer) reads an int8 file like any other; a file
+// is about four times smaller. quantized() names the tensors that were stored as int8.
 
 #include <algorithm>
 #include <bit>
@@ -12,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <utility>
@@ -119,7 +126,8 @@ class safetensors_file {
       std::size_t elem = 0;
       if (dtype == "F32") elem = 4;
       else if (dtype == "F16" || dtype == "BF16") elem = 2;
-      else fail(where + "unsupported dtype " + dtype + " (F32, F16, BF16 are)");
+      else if (dtype == "I8") elem = 1;
+      else fail(where + "unsupported dtype " + dtype + " (F32, F16, BF16, I8 are)");
       tensor t;
       std::uint64_t numel = 1;
       for (const auto& d : info["shape"]) {
@@ -146,6 +154,9 @@ class safetensors_file {
       const char* p = data.data() + b;
       if (dtype == "F32") {
         if (numel > 0) std::memcpy(t.data.data(), p, numel * 4);  // data() may be null when empty
+      } else if (dtype == "I8") {
+        for (std::uint64_t i = 0; i < numel; ++i) t.data[i] = static_cast<float>(static_cast<std::int8_t>(p[i]));
+        f.quantized_.insert(name);
       } else {
         for (std::uint64_t i = 0; i < numel; ++i) {
           const auto h = static_cast<std::uint16_t>(static_cast<unsigned char>(p[2 * i]) |
@@ -158,6 +169,7 @@ class safetensors_file {
     std::sort(ranges.begin(), ranges.end());
     for (std::size_t i = 1; i < ranges.size(); ++i)
       if (ranges[i].first < ranges[i - 1].second) fail("tensors' data ranges overlap");
+    f.dequantize(fail);
     return f;
   }
 
@@ -200,6 +212,8 @@ class safetensors_file {
 
   [[nodiscard]] const std::map<std::string, tensor>& tensors() const noexcept { return tensors_; }
   [[nodiscard]] const std::map<std::string, std::string>& metadata() const noexcept { return metadata_; }
+  /// The tensors the file stored as int8 (already dequantized in tensors()).
+  [[nodiscard]] const std::set<std::string>& quantized() const noexcept { return quantized_; }
 
   static std::string shape_text(const std::vector<std::int64_t>& s) {
     std::string out = "[";
@@ -208,23 +222,88 @@ class safetensors_file {
   }
 
  private:
+  // Each I8 tensor times its `.scale` tensor (which is then dropped).
+  template <class Fail>
+  void dequantize(Fail&& fail) {
+    for (const auto& name : quantized_) {
+      const std::string where = "tensor '" + name + "': ";
+      auto& t = tensors_.at(name);
+      auto s = tensors_.find(name + ".scale");
+      if (s == tensors_.end() || quantized_.count(s->first) != 0)
+        fail(where + "int8 tensor without its float scale tensor '" + name + ".scale'");
+      const auto& scale = s->second.data;
+      const std::size_t rows = t.shape.empty() ? 1 : static_cast<std::size_t>(t.shape[0]);
+      if (s->second.shape.size() != 1 || (scale.size() != rows && scale.size() != 1))
+        fail(where + "scale tensor has shape " + shape_text(s->second.shape) + ", expected [" + std::to_string(rows) + "] or [1]");
+      for (std::size_t r = 0; r < scale.size(); ++r)
+        if (!std::isfinite(scale[r]) || scale[r] < 0)
+          fail(where + "scale " + std::to_string(r) + " is negative or not finite");
+      const std::size_t per_row = rows == 0 ? 0 : t.data.size() / rows;
+      for (std::size_t i = 0; i < t.data.size(); ++i) t.data[i] *= scale.size() == 1 ? scale[0] : scale[i / per_row];
+      tensors_.erase(s);
+    }
+  }
+
   std::map<std::string, tensor> tensors_;
   std::map<std::string, std::string> metadata_;
+  std::set<std::string> quantized_;
 };
 
-/// Writes float32 tensors (sorted by name) and string metadata.
+/// Per-output-channel symmetric int8 of a tensor (rows = its first dimension): the int8 values and
+/// one scale a row (max |w| / 127; 1 for a row of zeros), as save_safetensors writes them.
+struct int8_tensor {
+  std::vector<std::int8_t> q;
+  std::vector<float> scale;
+};
+inline int8_tensor quantize_rows(const tensor& t) {
+  const std::size_t rows = t.shape.empty() ? 1 : static_cast<std::size_t>(t.shape[0]);
+  const std::size_t per_row = rows == 0 ? 0 : t.data.size() / rows;
+  int8_tensor out{std::vector<std::int8_t>(t.data.size()), std::vector<float>(rows, 1.0F)};
+  for (std::size_t r = 0; r < rows; ++r) {
+    float m = 0;
+    for (std::size_t c = 0; c < per_row; ++c) m = std::max(m, std::abs(t.data[r * per_row + c]));
+    if (m > 0) out.scale[r] = m / 127.0F;
+    for (std::size_t c = 0; c < per_row; ++c) {
+      const float v = std::nearbyint(t.data[r * per_row + c] / out.scale[r]);
+      out.q[r * per_row + c] = static_cast<std::int8_t>(std::clamp(v, -127.0F, 127.0F));
+    }
+  }
+  return out;
+}
+
+/// Writes float32 tensors (sorted by name) and string metadata; the tensors named in `as_int8` are
+/// written as int8 with a `.scale` tensor each (quantize_rows), which safetensors_file dequantizes.
 inline void save_safetensors(const std::string& path, const std::map<std::string, tensor>& tensors,
-                             const std::map<std::string, std::string>& metadata = {}) {
+                             const std::map<std::string, std::string>& metadata = {},
+                             const std::set<std::string>& as_int8 = {}) {
   nlohmann::json header = nlohmann::json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::uint64_t offset = 0;
+  std::string data;
+  for (const auto& name : as_int8)
+    if (tensors.count(name) == 0) throw shape_error("save_safetensors: no tensor '" + name + "' to write as int8");
   for (const auto& [name, t] : tensors) {
     std::uint64_t numel = 1;
     for (auto d : t.shape) numel *= static_cast<std::uint64_t>(d);
     if (numel != t.data.size())
       throw shape_error("save_safetensors: tensor '" + name + "' has " + std::to_string(t.data.size()) +
                         " values for shape " + safetensors_file::shape_text(t.shape));
+    if (as_int8.count(name) != 0) {
+      if (tensors.count(name + ".scale") != 0)
+        throw shape_error("save_safetensors: tensor '" + name + ".scale' would collide with the scales of '" + name + "'");
+      const auto q = quantize_rows(t);
+      header[name] = {{"dtype", "I8"}, {"shape", t.shape}, {"data_offsets", {offset, offset + numel}}};
+      data.append(reinterpret_cast<const char*>(q.q.data()), q.q.size());
+      offset += numel;
+      header[name + ".scale"] = {{"dtype", "F32"},
+                                 {"shape", {static_cast<std::int64_t>(q.scale.size())}},
+                                 {"data_offsets", {offset, offset + q.scale.size() * 4}}};
+      data.append(reinterpret_cast<const char*>(q.scale.data()), q.scale.size() * 4);
+      offset += q.scale.size() * 4;
+      continue;
+    }
     header[name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + numel * 4}}};
+    data.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4);
     offset += numel * 4;
   }
   std::string text = header.dump();
@@ -234,7 +313,7 @@ inline void save_safetensors(const std::string& path, const std::map<std::string
   const std::uint64_t n = text.size();
   for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
   bytes += text;
-  for (const auto& [name, t] : tensors) bytes.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4);
+  bytes += data;
   // All of the new weights or the old file: a reader never sees a half-written model.
   write_file_durably(path, bytes, "weights file");
 }
