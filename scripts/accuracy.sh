@@ -29,6 +29,8 @@ git show "$prev:configs/rescore-en.json" > "$work/prev-rescore.json"
 # rescoring weights refitted for it.
 model_at "$decayed_commit" "$work/decayed"
 git show "$decayed_commit:configs/rescore-en.json" > "$work/decayed-rescore.json"
+# The shipped model before its weights were stored as int8 (the rows up to literal use it).
+model_at "$f32_commit" "$work/f32"
 # The vocabulary before contractions were added.
 vocab_without_contractions "$build" "$work/en-no-contractions.tsv"
 old_search="--search $old_default_search --rescore-geometric 0 --no-literal"
@@ -71,10 +73,12 @@ row contractions --model "$work/prev" $old_search
 row defaults --model "$work/prev" $beam12 --rescore-params "$work/prev-rescore.json"
 row lr-decay --model "$work/decayed" $beam12 --rescore-params "$work/prev-rescore.json"
 row refit-rescore --model "$work/decayed" $beam12 --rescore-params "$work/decayed-rescore.json"
-row deeper $beam12 --rescore-params "$work/decayed-rescore.json"
-row deeper-refit-rescore $beam12 --rescore-params "$work/deeper-rescore.json"
-row beam9 --no-literal
-row literal
+row deeper --model "$work/f32" $beam12 --rescore-params "$work/decayed-rescore.json"
+row deeper-refit-rescore --model "$work/f32" $beam12 --rescore-params "$work/deeper-rescore.json"
+row beam9 --model "$work/f32" --no-literal
+row literal --model "$work/f32"
+# The shipped defaults: the same model with int8 weights (issue 27).
+row int8
 row geometric --recognizer geometric
 # The layout-conditioned model (issue 24) as --language would run it: the English letters, its own
 # search (trie beam 16), the English rescoring and literal gate.
@@ -90,12 +94,12 @@ for split in valid test; do
 done
 echo
 echo "Commonest confusions of the defaults on valid:"
-"$glide" evaluate --predictions "$work/literal-valid.jsonl" --confusions 20 | tail -n 21
+"$glide" evaluate --predictions "$work/int8-valid.jsonl" --confusions 20 | tail -n 21
 echo
 # Issue 10's speed condition on test: the defaults against the before row, in one process,
 # interleaved swipe by swipe (bench/pipelines.cpp).
 echo "Time per swipe on test, the defaults against the issue's baseline (the before row) and issue 23's (beam9):"
 "$build/bench/glide_bench_pipelines" --grids "$hws/grids.json" --data "$hws/test.jsonl" --passes 2 \
   --pipeline "before:model=$work/before;vocab=$work/en-no-contractions.tsv;search=$old_default_search;rescore=0;literal=0" \
-  --pipeline "beam9:literal=0" --pipeline "defaults:" \
-  --pipeline "deeper-beam12:search=$beam12_search;rescore_params=$work/deeper-rescore.json;literal=0"
+  --pipeline "beam9:model=$work/f32;literal=0" --pipeline "defaults:" \
+  --pipeline "deeper-beam12:model=$work/f32;search=$beam12_search;rescore_params=$work/deeper-rescore.json;literal=0"

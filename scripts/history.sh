@@ -7,6 +7,9 @@
 before_commit=1676779
 # The 4+2-layer model after the learning-rate decay, shipped before the deeper encoder.
 decayed_commit=96d808b
+# The last float32 weights of the shipped model (the same training run; `glide quantize` made the
+# int8 weights shipped since).
+f32_commit=dc8ffc3
 # The old default search (trie beam 8, 4 words, no rescoring) and the deeper model's defaults before
 # the beam was narrowed to issue 10's speed limit (trie beam 12, 12 words, rescored).
 old_default_search="trie_beam:beam_width=8,n_best=4,prior_weight=0.3"

@@ -160,4 +160,18 @@ cp "$src/data/grids/grids.json" "$work/grids-copy.json"
 "$glide" predict --model "$work/c/en-qwerty" --data "$work/data.jsonl" --out "$work/pc.jsonl" --table "$work/keys.csv" > /dev/null
 [[ $(wc -l < "$work/keys.csv") == 3 ]] || { cat "$work/keys.csv"; fail "weights differing in one bit share a table key"; }
 grep -q "fnv1a64:" "$work/keys.csv" || fail "table keys carry no content hashes"
+# quantize: a float32 model (the layout-conditioned one) to int8, about 4x smaller, decoding the
+# German samples to the same top words; the shipped English model is int8 already.
+"$glide" quantize --model "$src/models/multi-layout" --out "$work/ml-int8" > "$work/quantize.out"
+matches "as int8" < "$work/quantize.out" || fail "quantize did not report its tensors"
+f32_bytes=$(stat -c %s "$src/models/multi-layout/model.safetensors")
+int8_bytes=$(stat -c %s "$work/ml-int8/model.safetensors")
+((int8_bytes * 3 < f32_bytes)) || fail "the int8 model is $int8_bytes bytes, the float32 one $f32_bytes"
+"$glide" decode --language de --model "$src/models/multi-layout" 2> /dev/null | grep -- " -> " | sed "s/ (.*//" > "$work/de-f32.txt"
+"$glide" decode --language de --model "$work/ml-int8" 2> /dev/null | grep -- " -> " | sed "s/ (.*//" > "$work/de-int8.txt"
+[[ $(wc -l < "$work/de-f32.txt") -ge 5 ]] || fail "the German samples did not decode"
+cmp -s "$work/de-f32.txt" "$work/de-int8.txt" || { diff "$work/de-f32.txt" "$work/de-int8.txt"; fail "int8 weights changed the German top words"; }
+expect_error "is already quantized" "$glide" quantize --model "$src/models/en-qwerty" --out "$work/again"
+expect_error "is the model directory itself" "$glide" quantize --model "$work/ml-int8" --out "$work/ml-int8"
+expect_error "is not a model directory" "$glide" quantize --model "$work" --out "$work/none"
 echo "glide CLI test passed"
