@@ -19,6 +19,7 @@ packages=(
   catch2 nlohmann-json3-dev libbenchmark-dev libcli11-dev
   wamerican wamerican-large onboard-data
   python3-dev python3-numpy pybind11-dev python3-pytest
+  time
 )
 web=0 torch=0 onnx=0
 for arg in "$@"; do

@@ -185,11 +185,11 @@ class geometric_recognizer {
       : grids_{&grids}, options_{options} {
     if (options_.points < 2) throw config_error("geometric recognizer: points must be at least 2");
     trie.for_each_word([&](std::span<const token_id> tokens, float log_freq) {
-      words_.push_back(tokenizer.decode(tokens));
-      chars_.push_back(utf8::decode(words_.back()));
+      text_ += tokenizer.decode(tokens);
+      ends_.push_back(static_cast<std::uint32_t>(text_.size()));
       log_prior_.push_back(log_freq);
     });
-    if (words_.empty()) throw config_error("geometric recognizer: the vocabulary has no words");
+    if (ends_.empty()) throw config_error("geometric recognizer: the vocabulary has no words");
     // Which named grids share a template set is decided here, in name order, so it never depends on
     // which swipe came first (results must not change with the order or sharding of a dataset).
     for (const auto& name : grids.names()) {
@@ -201,8 +201,10 @@ class geometric_recognizer {
   }
 
   [[nodiscard]] const geometric_options& options() const noexcept { return options_; }
-  [[nodiscard]] std::size_t word_count() const noexcept { return words_.size(); }
-  /// Template sets built so far (one per distinct layout in key units).
+  [[nodiscard]] std::size_t word_count() const noexcept { return ends_.size(); }
+  /// Template sets built so far (one per distinct layout in key units). Only the recognizer alone
+  /// (recognize, best) needs a template for every word; rescoring and spellings make theirs per
+  /// swipe, so a recognizer that only rescores never holds the vocabulary's templates.
   [[nodiscard]] std::size_t template_sets() const {
     std::lock_guard lock{mutex_};
     return cache_.size();
@@ -225,7 +227,7 @@ class geometric_recognizer {
     auto [cands, scored] = best(c, options_, options_.n_best);
     result r;
     r.scored = scored;
-    for (const auto& k : cands) r.words.push_back({words_[k.word], k.score});
+    for (const auto& k : cands) r.words.push_back({word(k.word), k.score});
     return r;
   }
 
@@ -247,7 +249,7 @@ class geometric_recognizer {
       detail::keep_best(top, candidate{w, ch.score(o), ch}, k, worse);
     };
     if (!o.prune) {
-      for (std::size_t w = 0; w < words_.size(); ++w)
+      for (std::size_t w = 0; w < word_count(); ++w)
         if (t.typeable[w]) offer(w);
     } else {
       // Best-first over (first, last) groups: a group's bound is its geometry bound plus its next
@@ -285,32 +287,26 @@ class geometric_recognizer {
 
   /// The channels of each of `words` for one swipe, the swipe resampled once; nullopt for a word not
   /// in the vocabulary or not typeable on the swipe's grid. Rescoring another recognizer's candidates
-  /// reads this.
+  /// reads this. The words' templates are made for the swipe (the same points as the template sets').
   [[nodiscard]] std::vector<std::optional<geometric_channels>> channels_of(const swipe_curve& c,
                                                                          std::span<const std::string> words) const {
     const auto& index = sorted_index();
-    const keyboard_grid* g = nullptr;  // resolved at the first known word
-    const template_set* t = nullptr;
-    std::optional<prepared> sw;
-    std::vector<std::optional<geometric_channels>> out;
-    out.reserve(words.size());
-    for (const auto& word : words) {
-      const auto it = std::lower_bound(index.begin(), index.end(), word, [&](std::size_t i, const std::string& w) { return words_[i] < w; });
-      if (it == index.end() || words_[*it] != word) {
-        out.emplace_back();
-        continue;
-      }
-      if (!g) {
-        g = c.grid ? &*c.grid : &grids_->at(c.grid_name);
-        t = &templates_for(*g);
-      }
-      if (!t->typeable[*it]) {
-        out.emplace_back();
-        continue;
-      }
-      if (!sw) sw = prepare(c, *g);
-      out.emplace_back(channels(*sw, *t, *it));
+    std::vector<std::string> known;
+    std::vector<float> priors;
+    std::vector<std::size_t> at(words.size(), words.size());  // each word's place in `known`, or none
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      const auto it = std::lower_bound(index.begin(), index.end(), words[i],
+                                       [&](std::size_t w, const std::string& x) { return word_view(w) < x; });
+      if (it == index.end() || word_view(*it) != words[i]) continue;
+      at[i] = known.size();
+      known.push_back(words[i]);
+      priors.push_back(log_prior_[*it]);
     }
+    std::vector<std::optional<geometric_channels>> out(words.size());
+    if (known.empty()) return out;
+    const auto ch = channels_of_spellings(c, known, priors);
+    for (std::size_t i = 0; i < words.size(); ++i)
+      if (at[i] < known.size()) out[i] = ch[at[i]];
     return out;
   }
   [[nodiscard]] std::optional<geometric_channels> channels_of(const swipe_curve& c, const std::string& word) const {
@@ -330,11 +326,11 @@ class geometric_recognizer {
     std::vector<std::pair<float, std::size_t>> top;
     if (k == 0 || count == 0) return top;
     const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
-    const auto& t = templates_for(g);
+    const auto layout = resolve(g).first;
     const auto sw = prepare(c, g);
     const auto& o = options_;
     const float n = static_cast<float>(o.points);
-    const key_centres centre{t};
+    const key_centres centre{layout};
     auto ends = [](const std::string& w) -> std::pair<char32_t, char32_t> {
       const auto f = static_cast<unsigned char>(w.front()), b = static_cast<unsigned char>(w.back());
       if (f < 128 && b < 128) return {f, b};
@@ -380,18 +376,19 @@ class geometric_recognizer {
     if (words.size() != log_priors.size()) throw shape_error("channels_of_spellings: one log prior per word");
     if (words.empty()) return std::vector<std::optional<geometric_channels>>(0);
     const auto& g = c.grid ? *c.grid : grids_->at(c.grid_name);
-    const auto& t = templates_for(g);
-    return channels_of_spellings(prepare(c, g), key_centres{t}, words, log_priors);
+    const auto layout = resolve(g).first;
+    return channels_of_spellings(prepare(c, g), key_centres{layout}, words, log_priors);
   }
 
  private:
   struct template_set;
   struct prepared;
-  // The key centres of a template set's layout by character: a table for ASCII (most spellings), a
-  // scan of the layout otherwise.
+  using layout_type = std::vector<std::pair<char32_t, detail::point2>>;
+  // The key centres of a layout by character: a table for ASCII (most spellings), a scan of the
+  // layout otherwise.
   struct key_centres {
-    explicit key_centres(const template_set& t) : layout{&t.layout} {
-      for (const auto& l : t.layout)
+    explicit key_centres(const layout_type& l) : layout{&l} {
+      for (const auto& l : *layout)
         if (l.first < ascii.size() && !ascii[l.first]) ascii[l.first] = &l.second;
     }
     [[nodiscard]] const detail::point2* operator()(char32_t ch) const {
@@ -430,14 +427,15 @@ class geometric_recognizer {
   }
 
  public:
-  [[nodiscard]] const std::string& word(std::size_t i) const { return words_[i]; }
+  /// Word `i` of the vocabulary (in the trie's token order).
+  [[nodiscard]] std::string word(std::size_t i) const { return std::string{word_view(i)}; }
 
   /// The template of `word` on `grid`, in key units (tests read the geometry).
   [[nodiscard]] std::vector<std::pair<float, float>> template_of(const keyboard_grid& grid, const std::string& word) const {
-    const auto it = std::find(words_.begin(), words_.end(), word);
-    if (it == words_.end()) throw unknown_name_error("geometric recognizer: no word '" + word + "' in the vocabulary");
+    std::size_t w = 0;
+    while (w < word_count() && word_view(w) != word) ++w;
+    if (w == word_count()) throw unknown_name_error("geometric recognizer: no word '" + word + "' in the vocabulary");
     const auto& t = templates_for(grid);
-    const auto w = static_cast<std::size_t>(it - words_.begin());
     if (!t.typeable[w]) throw config_error("geometric recognizer: grid '" + grid.name() + "' cannot type '" + word + "'");
     std::vector<std::pair<float, float>> out;
     for (std::size_t i = 0; i < options_.points; ++i) out.emplace_back(t.points[w * options_.points + i].x, t.points[w * options_.points + i].y);
@@ -503,7 +501,10 @@ class geometric_recognizer {
   // of one keyboard differ by a pixel here and there (one set is 25 MB at 100k words).
   static constexpr float share_tolerance = 0.12F;
 
-  using layout_type = std::vector<std::pair<char32_t, detail::point2>>;
+  [[nodiscard]] std::string_view word_view(std::size_t i) const {
+    const std::size_t b = i == 0 ? 0 : ends_[i - 1];
+    return std::string_view{text_}.substr(b, ends_[i] - b);
+  }
 
   /// The letters' centres in key units from the letter area's corner.
   static layout_type layout_of(const keyboard_grid& g) {
@@ -525,17 +526,18 @@ class geometric_recognizer {
     return true;
   }
 
-  /// The templates of `input`: those of the first named grid (in name order) whose layout is within
-  /// share_tolerance of it, or, for an inline grid near none, its own.
-  const template_set& templates_for(const keyboard_grid& input) const {
+  /// The layout whose templates `input` uses, and its grid: the first named grid (in name order)
+  /// whose layout is within share_tolerance of it, or, for an inline grid near none, its own.
+  std::pair<layout_type, const keyboard_grid*> resolve(const keyboard_grid& input) const {
     auto layout = layout_of(input);
-    const keyboard_grid* source = &input;
     for (const auto& r : representatives_)
-      if (near(r.layout, layout)) {
-        layout = r.layout;
-        source = r.grid;
-        break;
-      }
+      if (near(r.layout, layout)) return {r.layout, r.grid};
+    return {std::move(layout), &input};
+  }
+
+  /// The templates of every word for `input`'s layout (resolve), made at the first call.
+  const template_set& templates_for(const keyboard_grid& input) const {
+    auto [layout, source] = resolve(input);
     const keyboard_grid& g = *source;
     const float kw = g.key_width(), kh = g.key_height();
     const auto& area = g.letter_area();
@@ -550,19 +552,21 @@ class geometric_recognizer {
     auto t = std::make_unique<template_set>();
     t->layout = std::move(layout);
     const std::size_t n = options_.points;
-    t->points.resize(words_.size() * n);
-    t->cx.resize(words_.size());
-    t->cy.resize(words_.size());
-    t->inv_scale.resize(words_.size());
-    t->typeable.assign(words_.size(), 0);
+    const std::size_t words = word_count();
+    t->points.resize(words * n);
+    t->cx.resize(words);
+    t->cy.resize(words);
+    t->inv_scale.resize(words);
+    t->typeable.assign(words, 0);
     std::map<std::pair<std::size_t, std::size_t>, std::size_t> group_of;
     std::vector<detail::point2> centres;
-    for (std::size_t w = 0; w < words_.size(); ++w) {
+    for (std::size_t w = 0; w < words; ++w) {
       centres.clear();
       std::size_t first = 0, last = 0;
       bool ok = true;
-      for (std::size_t i = 0; i < chars_[w].size() && ok; ++i) {
-        const auto k = g.find_letter(chars_[w][i]);
+      const auto chars = utf8::decode(word_view(w));
+      for (std::size_t i = 0; i < chars.size() && ok; ++i) {
+        const auto k = g.find_letter(chars[i]);
         if (!k) {
           ok = false;
           break;
@@ -587,20 +591,20 @@ class geometric_recognizer {
     return *cache_.back();
   }
 
-  const std::vector<std::size_t>& sorted_index() const {
+  const std::vector<std::uint32_t>& sorted_index() const {
     std::lock_guard lock{mutex_};
     if (sorted_.empty()) {
-      sorted_.resize(words_.size());
-      for (std::size_t i = 0; i < sorted_.size(); ++i) sorted_[i] = i;
-      std::sort(sorted_.begin(), sorted_.end(), [&](std::size_t a, std::size_t b) { return words_[a] < words_[b]; });
+      sorted_.resize(word_count());
+      for (std::size_t i = 0; i < sorted_.size(); ++i) sorted_[i] = static_cast<std::uint32_t>(i);
+      std::sort(sorted_.begin(), sorted_.end(), [&](std::size_t a, std::size_t b) { return word_view(a) < word_view(b); });
     }
     return sorted_;
   }
 
   const grid_set* grids_;
   geometric_options options_;
-  std::vector<std::string> words_;
-  std::vector<std::vector<char32_t>> chars_;  // each word's characters
+  std::string text_;                 // every word, back to back (UTF-8)
+  std::vector<std::uint32_t> ends_;  // word i is text_[ends_[i - 1], ends_[i])
   std::vector<float> log_prior_;
   struct representative {
     layout_type layout;
@@ -609,7 +613,7 @@ class geometric_recognizer {
   std::vector<representative> representatives_;  ///< named grids that own a template set, in name order
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<template_set>> cache_;
-  mutable std::vector<std::size_t> sorted_;
+  mutable std::vector<std::uint32_t> sorted_;  // word indices in string order
 };
 
 /// Re-ranks another recognizer's n-best `words` for swipe `c`: each score becomes

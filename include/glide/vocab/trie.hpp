@@ -57,14 +57,15 @@ class vocabulary_trie {
     for (const auto& w : words) largest = std::max(largest, w.count);
     for (auto& w : words) w.count /= largest;
     std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.tokens < b.tokens; });
-    // Merge duplicates.
-    std::vector<weighted_word> unique;
-    for (auto& w : words) {
-      if (!unique.empty() && unique.back().tokens == w.tokens)
-        unique.back().count += w.count;
-      else
-        unique.push_back(std::move(w));
+    // Merge duplicates in place (a second list of 100k words would be the largest allocation of a
+    // recognizer's loading).
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (kept > 0 && words[kept - 1].tokens == words[i].tokens) words[kept - 1].count += words[i].count;
+      else if (kept++ != i) words[kept - 1] = std::move(words[i]);
     }
+    words.resize(kept);
+    const auto& unique = words;
 
     vocabulary_trie t{unique};
     double total = 0.0;

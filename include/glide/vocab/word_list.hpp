@@ -66,15 +66,22 @@ struct word_list {
 /// for boston, café for cafe): among the forms of one spelling the one with the largest count, the
 /// first listed on a tie. Spellings whose chosen form is the spelling itself are absent.
 [[nodiscard]] inline std::unordered_map<std::string, std::string> display_forms(const word_list& list, const char_tokenizer& tokenizer) {
+  // The entries grouped by spelling (a sort of their indices, not a map of every spelling: a
+  // vocabulary is loaded in a few MB), then each group's form.
+  const std::size_t n = std::min(list.words.size(), list.shown.size());
+  std::vector<std::uint32_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return list.words[a].tokens < list.words[b].tokens; });
   std::unordered_map<std::string, std::string> display;
-  std::unordered_map<std::string, double> best;
-  for (std::size_t i = 0; i < list.words.size() && i < list.shown.size(); ++i) {
-    auto spelled = tokenizer.decode(list.words[i].tokens);
-    auto [it, fresh] = best.try_emplace(spelled, list.words[i].count);
-    if (!fresh && list.words[i].count <= it->second) continue;
-    it->second = list.words[i].count;
-    if (list.shown[i] != spelled) display[spelled] = list.shown[i];
-    else display.erase(spelled);
+  for (std::size_t lo = 0; lo < n;) {
+    std::size_t hi = lo + 1;
+    while (hi < n && list.words[order[hi]].tokens == list.words[order[lo]].tokens) ++hi;
+    std::uint32_t best = order[lo];  // indices ascend within a group: the first listed wins a tie
+    for (std::size_t j = lo + 1; j < hi; ++j)
+      if (list.words[order[j]].count > list.words[best].count) best = order[j];
+    const auto& shown = list.shown[best];
+    if (auto spelled = tokenizer.decode(list.words[best].tokens); shown != spelled) display.emplace(std::move(spelled), shown);
+    lo = hi;
   }
   return display;
 }

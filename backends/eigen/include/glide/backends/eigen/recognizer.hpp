@@ -131,15 +131,21 @@ inline void check_search_memory(const search_config& search, const glide::model:
 }
 
 class loaded_recognizer {
+  // The model directory's config (the errors load_model gives for a directory that is not there).
+  static glide::model::model_config model_config_of(const std::string& dir) {
+    if (!std::filesystem::is_directory(dir)) throw io_error("model directory '" + dir + "' does not exist");
+    return glide::model::model_config::load((std::filesystem::path(dir) / "config.json").string());
+  }
+
  public:
   explicit loaded_recognizer(recognizer_options o)
       : options_{std::move(o)},
-        model_{load_model(options_.model_dir)},
-        config_{glide::model::model_config::load((std::filesystem::path(options_.model_dir) / "config.json").string())},
+        config_{model_config_of(options_.model_dir)},
         tokenizer_{config_.tokenizer()},
         spell_tokenizer_{spelling_tokenizer(options_.alphabet, tokenizer_)},
         grids_{swipe::grid_set::load(options_.grid_files)},
         trie_{load_vocabulary(options_, tokenizer_, config_)},
+        model_{load_model(options_.model_dir)},
         literal_{options_.literal_params.empty() ? swipe::literal_options{} : swipe::literal_options::load(options_.literal_params)},
         spelling_{letters(tokenizer_, spell_tokenizer_), config_.max_word_length} {
     if (!options_.literal) literal_.enabled = false;
@@ -525,6 +531,7 @@ class loaded_recognizer {
     if (const auto dropped = list.dropped_summary(); !dropped.empty() && o.log) *o.log << "glide: " << o.vocabulary << ": dropped " << dropped << "\n";
     if (o.top_words != 0 && list.words.size() > o.top_words) list.words.resize(o.top_words);
     display_ = display_forms(list, tokenizer);
+    std::vector<std::string>{}.swap(list.shown);  // freed before the trie is built: a smaller peak
     if (o.edit_words) {
       o.edit_words(list.words, tokenizer);
       std::erase_if(list.words, [&](const weighted_word& w) { return w.tokens.size() > c.max_word_length; });
@@ -614,15 +621,16 @@ class loaded_recognizer {
   }
 
   recognizer_options options_;
-  // Decoding only reads the weights (states and scratch buffers live in each session's decoder
-  // states), so sessions on several threads share one model.
-  mutable any_model model_;
   glide::model::model_config config_;
   char_tokenizer tokenizer_;
   char_tokenizer spell_tokenizer_;  // the letters words are spelled in (options_.alphabet, else the model's)
   swipe::grid_set grids_;
   std::unordered_map<std::string, std::string> display_;  // before trie_: load_vocabulary fills it
   vocabulary_trie trie_;
+  // Decoding only reads the weights (states and scratch buffers live in each session's decoder
+  // states), so sessions on several threads share one model. Loaded after the vocabulary, whose
+  // loading frees more than the model holds: the process's peak memory is the larger of the two.
+  mutable any_model model_;
   swipe::literal_options literal_;
   any_spelling spelling_;  ///< the model's letters, for literal decoding
   double default_user_weight_ = 1;
