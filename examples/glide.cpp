@@ -43,6 +43,7 @@
 #include <glide/io/durable_file.hpp>
 #include <glide/io/json_file.hpp>
 #include <glide/io/predictions.hpp>
+#include <glide/io/run_record.hpp>
 #include <glide/swipe/language_pack.hpp>
 
 #include "svg_plot.hpp"
@@ -642,7 +643,7 @@ std::string file_text(const std::string& path) {
 // `glide quantize`: the model in `in_dir` with its matrices (tensors of two or more dimensions and at
 // least `min_elements` values) stored as per-output-channel int8, written to `out_dir` with its
 // config; the reader dequantizes on load. Prints each tensor's largest rounding error and the sizes.
-int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::size_t min_elements) {
+int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::size_t min_elements, const std::vector<std::string>& command) {
   const auto in_file = (fs::path(in_dir) / "model.safetensors").string();
   const auto in_config = (fs::path(in_dir) / "config.json").string();
   if (!fs::is_regular_file(in_file) || !fs::is_regular_file(in_config))
@@ -686,10 +687,49 @@ int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::siz
       io::write_file_durably((fs::path(out_dir) / extra).string(), file_text((fs::path(in_dir) / extra).string()), extra);
   const auto check = eg::load_model(out_dir);  // and the int8 model loads too
   (void)check;
+  // The run's record: the source's sessions, then this command.
+  if (fs::is_regular_file(fs::path(in_dir) / "record.json"))
+    io::write_file_durably((fs::path(out_dir) / "record.json").string(), file_text((fs::path(in_dir) / "record.json").string()), "run record");
+  else
+    fs::remove(fs::path(out_dir) / "record.json");  // another model's record must not carry over
+  io::append_run_session(out_dir, {{"started", io::utc_now()},
+                                   {"command", command},
+                                   {"cwd", fs::current_path().string()},
+                                   {"code", io::code_version_of(GLIDE_SOURCE_DIR).to_json()},
+                                   {"data", {io::data_file_record("model", in_file), io::data_file_record("config", in_config)}}});
   std::printf("%zu tensors (%zu values) as int8, %zu values kept as float32; largest rounding error %.4f of a tensor's largest "
               "value\n%s: %ju bytes (was %ju)\n",
               as_int8.size(), int8_values, f32_values, worst, out_file.c_str(), static_cast<std::uintmax_t>(fs::file_size(out_file)),
               static_cast<std::uintmax_t>(fs::file_size(in_file)));
+  return 0;
+}
+
+// `glide runs`: the training runs under each folder (model directories with metrics.csv or
+// record.json), a line each: validations, last step, best real and synthetic validation MRR, whether
+// finished, recorded sessions, the code version of the last session and the weights' size.
+int cmd_runs(const std::vector<std::string>& roots, bool as_json) {
+  json all = json::array();
+  if (!as_json)
+    std::printf("%-36s %5s %7s %-19s %9s %8s %8s %-14s %9s\n", "run", "valid", "step", "best real MRR (step)", "synthetic", "finished",
+                "sessions", "commit", "weights");
+  for (const auto& root : roots)
+    for (const auto& r : io::list_runs(root)) {
+      const std::string commit = r.commit.empty() ? "-" : r.commit.substr(0, 10) + (r.dirty ? "+dirty" : "");
+      if (as_json) {
+        all.push_back({{"dir", r.dir.string()}, {"validations", r.validations}, {"last_step", r.last_step},
+                       {"best_real_mrr", r.best_real ? json(*r.best_real) : json(nullptr)}, {"best_real_step", r.best_real_step},
+                       {"best_synthetic_mrr", r.best_synthetic ? json(*r.best_synthetic) : json(nullptr)}, {"finished", r.finished},
+                       {"sessions", r.sessions}, {"commit", r.commit}, {"dirty", r.dirty}, {"model_bytes", r.model_bytes}});
+        continue;
+      }
+      char real[32] = "-", syn[16] = "-", size[16] = "-";
+      if (r.best_real) std::snprintf(real, sizeof real, "%.4f (%zu)", *r.best_real, r.best_real_step);
+      if (r.best_synthetic) std::snprintf(syn, sizeof syn, "%.4f", *r.best_synthetic);
+      if (r.model_bytes > 0) std::snprintf(size, sizeof size, "%.2f MB", static_cast<double>(r.model_bytes) / 1e6);
+      std::printf("%-36s %5zu %7zu %-19s %9s %8s %8zu %-14s %9s\n", r.dir.string().c_str(), r.validations, r.last_step, real, syn,
+                  r.finished ? "yes" : "no", r.sessions, commit.c_str(), size);
+    }
+  if (as_json) std::printf("%s\n", all.dump(2).c_str());
   return 0;
 }
 
@@ -1127,6 +1167,12 @@ int main(int argc, char** argv) try {
   quantize->add_option("--out", q_out, "the int8 model's directory")->required();
   quantize->add_option("--min-elements", q_min, "matrices with fewer values stay float32")->check(count_check);
 
+  std::vector<std::string> run_roots{"models"};
+  bool runs_json = false;
+  auto* runs = app.add_subcommand("runs", "list the training runs (model directories) under folders, with their best validation figures");
+  runs->add_option("folders", run_roots, "folders to search (default: models)");
+  runs->add_flag("--json", runs_json, "print JSON instead of a table");
+
   CLI11_PARSE(app, argc, argv);
   for (auto* o : {&decode_opts, &predict_opts, &sweep_opts, &fit_opts, &fr_opts, &fl_opts}) o->resolve();
   if (*decode) return cmd_decode(decode_opts, decode_inputs);
@@ -1157,7 +1203,8 @@ int main(int argc, char** argv) try {
     return 0;
   }
   if (*synth) return cmd_synth(sr, synth);
-  if (*quantize) return cmd_quantize(q_model, q_out, q_min);
+  if (*quantize) return cmd_quantize(q_model, q_out, q_min, std::vector<std::string>(argv, argv + argc));
+  if (*runs) return cmd_runs(run_roots, runs_json);
   return 0;
 } catch (const std::exception& e) {
   if (*e.what() != '\0') std::fprintf(stderr, "glide: %s\n", e.what());  // MPI ranks other than 0 fail quietly

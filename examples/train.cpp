@@ -88,7 +88,9 @@ int main(int argc, char** argv) try {
   std::signal(SIGINT, [](int) { interrupted = 1; });
   std::signal(SIGTERM, [](int) { interrupted = 1; });
   const tg::training_hooks hooks{.on_validation = [](const fs::path& dir) { plot(dir / "metrics.csv", dir / "metrics.svg"); },
-                                 .stop = &interrupted};
+                                 .stop = &interrupted,
+                                 .command = std::vector<std::string>(argv, argv + argc),
+                                 .source_dir = GLIDE_SOURCE_DIR};
   const auto result = tg::train(io::read_json_file(config_path, "training config"), config_path, model_dir, hooks);
   return result == tg::training_result::interrupted ? 130 : 0;
 } catch (const std::exception& e) {

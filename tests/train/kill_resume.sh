@@ -60,6 +60,30 @@ if tail -n +2 "$model/metrics.csv" | cut -d, -f9 | matches -v '^[0-9.]\+$'; then
 fi
 grep -q "<svg" "$model/metrics.svg" && grep -q "validation Swipe MRR" "$model/metrics.svg" || { echo "FAIL: metrics.svg is no plot"; exit 1; }
 
+# The run's record: a session for the first start and one for the resume, each with the command,
+# the code version and the inputs' content hashes; glide runs (when built) lists the run.
+python3 - "$model/record.json" "$work/train.json" "$work/words.txt" "$killed_at" <<'PY' || { cat "$model/record.json"; exit 1; }
+import json, sys
+record_path, config, words, killed_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+r = json.load(open(record_path))
+s = r["sessions"]
+assert len(s) == 2, f"{len(s)} sessions recorded, expected 2"
+assert s[0]["resumed_from_step"] is None and s[1]["resumed_from_step"] == killed_at, [x["resumed_from_step"] for x in s]
+for x in s:
+    assert x["command"][1:] == [config, record_path.rsplit("/", 1)[0]], x["command"]
+    assert x["code"]["commit"] is None or len(x["code"]["commit"]) == 40, x["code"]
+    roles = {d["role"]: d for d in x["data"]}
+    assert set(roles) == {"config", "grids_file", "vocabulary"}, sorted(roles)
+    assert roles["vocabulary"]["path"] == words and roles["vocabulary"]["hash"].startswith("fnv1a64:"), roles["vocabulary"]
+    assert roles["config"]["bytes"] > 0
+assert s[0]["data"] == s[1]["data"], "the inputs' hashes changed between the sessions"
+PY
+glide_cli=$(dirname "$train")/glide
+if [[ -x $glide_cli ]]; then
+  "$glide_cli" runs "$work" > "$work/runs.txt"
+  matches -E "model +12 +300 +- +[0-9.]+ +yes +2 " < "$work/runs.txt" || { cat "$work/runs.txt"; echo "FAIL: glide runs does not list the run"; exit 1; }
+fi
+
 before=$(stat -c %Y "$model/model.safetensors")
 "$train" "$work/train.json" "$model" > "$work/run3.log" 2>&1
 grep -q "is finished; nothing to do" "$work/run3.log" || { echo "FAIL: rerun of a finished model trained"; exit 1; }

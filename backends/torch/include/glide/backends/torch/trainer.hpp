@@ -10,7 +10,8 @@
 // A model directory receives config.json (the model config plus the training config), model.safetensors
 // (the weights with the best validation MRR so far), metrics.csv (a row per validation), snapshot/
 // (model, optimiser and trainer state, rewritten every snapshot_seconds and when `stop` is raised) and,
-// at the end, `finished`. A rerun resumes from the snapshot and sees the batches the run would have
+// at the end, `finished`; record.json (io/run_record.hpp) gets a session at every start: the command,
+// the code version and each input file's content hash. A rerun resumes from the snapshot and sees the batches the run would have
 // seen; a rerun of a finished model does nothing.
 
 #include <dlfcn.h>
@@ -29,6 +30,7 @@
 #include <numbers>
 #include <random>
 #include <sstream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -45,6 +47,7 @@
 #include <glide/glide.hpp>
 #include <glide/io/json_file.hpp>
 #include <glide/io/durable_file.hpp>
+#include <glide/io/run_record.hpp>
 #include <glide/metrics/swipe_metrics.hpp>
 #include <glide/search/search_config.hpp>
 #include <glide/swipe/augment.hpp>
@@ -546,7 +549,30 @@ struct training_hooks {
   std::function<void(const std::filesystem::path& model_dir)> on_validation;
   /// Raised (e.g. by a signal handler): the run writes a snapshot and returns `interrupted`.
   const volatile std::sig_atomic_t* stop = nullptr;
+  /// The run's record (MODEL_DIR/record.json, io/run_record.hpp): each start appends a session with
+  /// this command line, the code version of `source_dir` and every input file's content hash.
+  std::vector<std::string> command;
+  std::string source_dir;  ///< the source tree whose git commit the record names (empty: none asked)
 };
+
+/// The input files a run reads (config, JSONL data, grids, vocabularies, initial weights), for its
+/// record, each as (role, path).
+[[nodiscard]] inline std::vector<std::pair<std::string, std::string>> run_inputs(const training_config& cfg, const std::string& source) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string, std::string>> files{{"config", source}};
+  for (const auto& g : cfg.grids_files) files.emplace_back("grids_file", g);
+  // A config without `sources` has one made of its vocabulary: each vocabulary once.
+  std::set<std::string> vocabularies;
+  if (!cfg.vocabulary.empty() && vocabularies.insert(cfg.vocabulary).second) files.emplace_back("vocabulary", cfg.vocabulary);
+  for (const auto& src : cfg.sources)
+    if (vocabularies.insert(src.vocabulary).second) files.emplace_back("vocabulary", src.vocabulary);
+  for (const auto& t : cfg.train_jsonl) files.emplace_back("train_jsonl", t);
+  if (!cfg.valid_jsonl.empty()) files.emplace_back("valid_jsonl", cfg.valid_jsonl);
+  if (!cfg.init_weights.empty())
+    files.emplace_back("init_weights", fs::is_directory(cfg.init_weights) ? (fs::path(cfg.init_weights) / "model.safetensors").string()
+                                                                         : cfg.init_weights);
+  return files;
+}
 
 enum class training_result { finished, interrupted, was_finished };
 
@@ -621,6 +647,16 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     detail::load_snapshot_file(net, snapshot_file("model"));
     detail::load_snapshot_file(opt, snapshot_file("optimizer"));
     log << "glide_train: resumed from step " << st.step << " (best MRR " << st.best_mrr << ")" << std::endl;
+  }
+  {
+    nlohmann::json session = {{"started", io::utc_now()},
+                              {"command", hooks.command},
+                              {"cwd", fs::current_path().string()},
+                              {"resumed_from_step", resuming ? nlohmann::json(st.step) : nlohmann::json(nullptr)},
+                              {"data", nlohmann::json::array()}};
+    if (!hooks.source_dir.empty()) session["code"] = io::code_version_of(hooks.source_dir).to_json();
+    for (const auto& [role, path] : run_inputs(cfg, source)) session["data"].push_back(io::data_file_record(role, path));
+    io::append_run_session(dir, session);
   }
   // The weights' moving average starts from the weights the run starts from (or its snapshot).
   swipe_model ema_net{nullptr};
