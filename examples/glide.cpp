@@ -656,6 +656,7 @@ int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::siz
   }
   const auto weights = io::safetensors_file::load(in_file);
   if (!weights.quantized().empty()) throw config_error("quantize: '" + in_file + "' is already quantized");
+  const auto code = io::code_version_of(GLIDE_SOURCE_DIR);  // before this command changes any tracked file
   std::set<std::string> as_int8;
   std::size_t int8_values = 0, f32_values = 0;
   double worst = 0;
@@ -695,7 +696,7 @@ int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::siz
   io::append_run_session(out_dir, {{"started", io::utc_now()},
                                    {"command", command},
                                    {"cwd", fs::current_path().string()},
-                                   {"code", io::code_version_of(GLIDE_SOURCE_DIR).to_json()},
+                                   {"code", code.to_json()},
                                    {"data", {io::data_file_record("model", in_file), io::data_file_record("config", in_config)}}});
   std::printf("%zu tensors (%zu values) as int8, %zu values kept as float32; largest rounding error %.4f of a tensor's largest "
               "value\n%s: %ju bytes (was %ju)\n",
