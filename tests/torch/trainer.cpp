@@ -267,3 +267,48 @@ TEST_CASE("weights of another alphabet are adopted letter by letter (folded lett
   tg::swipe_model wide{other};
   REQUIRE_THROWS_WITH(wide->adopt_alphabet(w, from_cfg.alphabet), Catch::Contains("only the alphabet may differ"));
 }
+
+TEST_CASE("chunk hooks: a caller's hook runs after each chunk of steps with the chunk's loss and the weights", "[torch][trainer]") {
+  const auto dir = glide_test::temp_path("glide_trainer_hooks");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream words{dir / "words.txt"};
+    words << "the 100\nof 80\nand 70\nto 60\nin 50\nis 40\nthat 30\nfor 20\n";
+  }
+  const auto config = nlohmann::json::parse(R"({
+    "model": {"d_model": 16, "heads": 2, "encoder_layers": 1, "decoder_layers": 1, "ffn": 32,
+              "max_word_length": 10, "max_points": 40, "alphabet": "abcdefghijklmnopqrstuvwxyz"},
+    "grids_file": ")" + std::string(GLIDE_SOURCE_DIR) + R"(/data/grids/grids.json",
+    "grid": "qwerty_english", "valid_synthetic": 4, "batch_size": 4, "max_steps": 25, "validate_every": 10,
+    "snapshot_seconds": 1000, "threads": 1, "vocabulary": ")" + (dir / "words.txt").string() + R"("})");
+  std::vector<tg::chunk_event> seen;
+  std::size_t weight_tensors = 0;
+  std::ostringstream log;
+  tg::training_hooks hooks{.log = &log};
+  hooks.chunk_hooks.push_back({"every 4 steps", 4, 0, [&](const tg::chunk_event& e) {
+                                 seen.push_back(e);
+                                 weight_tensors = e.weights().size();
+                               }});
+  REQUIRE(tg::train(config, "hooks.json", dir / "run", hooks) == tg::training_result::finished);
+  REQUIRE(seen.size() == 6);  // after steps 4, 8, ..., 24
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    REQUIRE(seen[i].step == 4 * (i + 1));
+    REQUIRE(seen[i].steps == 4);
+    REQUIRE(std::isfinite(seen[i].loss));
+    REQUIRE(seen[i].loss > 0);
+    REQUIRE(seen[i].learning_rate > 0);
+    REQUIRE(seen[i].model_dir == dir / "run");
+  }
+  REQUIRE(weight_tensors > 0);
+  // Validation stayed a hook of its own: every 10 steps and at the last.
+  std::ifstream csv{dir / "run" / "metrics.csv"};
+  std::string line, steps;
+  std::getline(csv, line);
+  while (std::getline(csv, line)) steps += line.substr(0, line.find(',')) + " ";
+  REQUIRE(steps == "10 20 25 ");
+  // A hook without a schedule is refused, naming it.
+  tg::training_hooks bad{.log = &log};
+  bad.chunk_hooks.push_back({"never", 0, 0, [](const tg::chunk_event&) {}});
+  REQUIRE_THROWS_WITH(tg::train(config, "hooks.json", dir / "run2", bad), Catch::Contains("'never'"));
+}

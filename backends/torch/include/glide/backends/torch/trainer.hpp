@@ -11,7 +11,8 @@
 // (the weights with the best validation MRR so far), metrics.csv (a row per validation), snapshot/
 // (model, optimiser and trainer state, rewritten every snapshot_seconds and when `stop` is raised) and,
 // at the end, `finished`; record.json (io/run_record.hpp) gets a session at every start: the command,
-// the code version and each input file's content hash. A rerun resumes from the snapshot and sees the batches the run would have
+// the code version and each input file's content hash. The loop calls chunk hooks after each chunk
+// of steps (validation, the snapshotter, then the caller's training_hooks::chunk_hooks). A rerun resumes from the snapshot and sees the batches the run would have
 // seen; a rerun of a finished model does nothing.
 
 #include <dlfcn.h>
@@ -542,6 +543,30 @@ class training_data {
   swipe::input_builder inputs_{grids_, tokenizer_, cfg_.model.max_points, swipe::feature_options_for(cfg_.model)};
 };
 
+/// What a chunk hook is told after its chunk of training steps.
+struct chunk_event {
+  std::size_t step = 0;         ///< steps done
+  double elapsed_s = 0;         ///< training seconds, over every session of the run
+  double learning_rate = 0;     ///< of the last step
+  double loss = 0;              ///< mean training loss over the steps since this hook's last call
+  std::size_t steps = 0;        ///< steps since this hook's last call (its chunk)
+  std::filesystem::path model_dir;
+  /// The current (raw) weights, exported when asked (a copy: the hook may keep them).
+  std::function<std::map<std::string, io::tensor>()> weights;
+};
+
+/// A hook the training loop calls after each chunk of data: every `every_steps` steps, or after
+/// `every_seconds` of training since its last call, or both (whichever comes first). Validation and
+/// the snapshotter are such hooks; a caller adds its own (e.g. to log, export or stop on a
+/// condition) in training_hooks::chunk_hooks without editing the trainer. An exception thrown by a
+/// hook ends the run with it (the last snapshot stays).
+struct chunk_hook {
+  std::string name;
+  std::size_t every_steps = 0;
+  double every_seconds = 0;
+  std::function<void(const chunk_event&)> call;
+};
+
 /// How `train` talks to its caller.
 struct training_hooks {
   std::ostream* log = &std::cout;  ///< progress lines
@@ -553,13 +578,17 @@ struct training_hooks {
   /// this command line, the code version of `source_dir` and every input file's content hash.
   std::vector<std::string> command;
   std::string source_dir;  ///< the source tree whose git commit the record names (empty: none asked)
+  /// Called after the run's own hooks (validation, then the snapshotter), in this order.
+  std::vector<chunk_hook> chunk_hooks;
 };
 
 /// The input files a run reads (config, JSONL data, grids, vocabularies, initial weights), for its
 /// record, each as (role, path).
 [[nodiscard]] inline std::vector<std::pair<std::string, std::string>> run_inputs(const training_config& cfg, const std::string& source) {
   namespace fs = std::filesystem;
-  std::vector<std::pair<std::string, std::string>> files{{"config", source}};
+  // (A config given in memory, not read from a file, is in MODEL_DIR/config.json alone.)
+  std::vector<std::pair<std::string, std::string>> files;
+  if (fs::is_regular_file(source)) files.emplace_back("config", source);
   for (const auto& g : cfg.grids_files) files.emplace_back("grids_file", g);
   // A config without `sources` has one made of its vocabulary: each vocabulary once.
   std::set<std::string> vocabularies;
@@ -735,15 +764,86 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
   const auto t0 = std::chrono::steady_clock::now();
   const double elapsed_before = st.elapsed_s;
   auto elapsed = [&] { return elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  double last_snapshot = elapsed();
-  double loss_sum = 0;
-  std::size_t loss_n = 0;
+  // Validation, a chunk hook: the event's loss is the mean since the last validation.
+  auto validate = [&](const chunk_event& chunk) {
+    net->eval();
+    auto m = eg::make_model(cfg.model, io::safetensors_file::from_tensors(net->export_weights()));
+    const auto syn = evaluate(m, valid_syn, valid_syn_sources);
+    double real_mrr = std::nan(""), real_acc1 = std::nan("");
+    if (!valid_real.empty()) {
+      const auto r = evaluate(m, valid_real, {});
+      real_mrr = r.mrr();
+      real_acc1 = r.accuracy_at_1();
+    }
+    double score = valid_real.empty() ? syn.mrr() : real_mrr;
+    // The averaged weights, scored on the same validation set; kept when they score better.
+    double ema_mrr = std::nan(""), ema_acc1 = std::nan("");
+    bool keep_ema = false;
+    if (ema_net) {
+      auto em = eg::make_model(cfg.model, io::safetensors_file::from_tensors(ema_net->export_weights()));
+      const auto e = valid_real.empty() ? evaluate(em, valid_syn, valid_syn_sources) : evaluate(em, valid_real, {});
+      ema_mrr = e.mrr();
+      ema_acc1 = e.accuracy_at_1();
+      if (ema_mrr > score) {
+        score = ema_mrr;
+        keep_ema = true;
+      }
+    }
+    if (score > st.best_mrr) {
+      st.best_mrr = score;
+      st.bad_validations = 0;
+      // save_safetensors replaces the file durably (a temporary beside it, renamed): readers never
+      // see half a model.
+      io::save_safetensors((dir / "model.safetensors").string(), (keep_ema ? ema_net : net)->export_weights(),
+                           {{"format", "glide"}, {"step", std::to_string(st.step)}, {"weights", keep_ema ? "ema" : "raw"}});
+    } else if (!decaying_at(cfg, st.step - 1) && ++st.bad_validations >= cfg.plateau_patience) {
+      st.lr = std::max(cfg.min_lr, st.lr * cfg.lr_factor);
+      st.bad_validations = 0;
+    }
+    std::ofstream row{csv, std::ios::app};
+    row << st.step << ',' << elapsed() << ',' << chunk.learning_rate << ',' << chunk.loss
+                                      << ',' << syn.mrr() << ',' << syn.accuracy_at_1() << ','
+                                      << (std::isnan(real_mrr) ? std::string{} : std::to_string(real_mrr)) << ','
+                                      << (std::isnan(real_acc1) ? std::string{} : std::to_string(real_acc1)) << ','
+                                      << (std::isnan(ema_mrr) ? std::string{} : std::to_string(ema_mrr)) << ','
+                                      << (std::isnan(ema_acc1) ? std::string{} : std::to_string(ema_acc1)) << '\n';
+    if (!row.flush()) throw io_error("cannot append to '" + csv.string() + "': " + io::detail::system_reason(errno));
+    if (hooks.on_validation) hooks.on_validation(dir);
+    detail::print(log, "step %zu  %.0fs  lr %.2e  loss %.4f  valid MRR %.4f acc@1 %.4f  real MRR %.4f  averaged %.4f\n", st.step, elapsed(),
+                  chunk.learning_rate, chunk.loss, syn.mrr(), syn.accuracy_at_1(), real_mrr, ema_mrr);
+    net->train();
+  };
+  double step_lr = st.lr;
+  // The run's chunk hooks: validation (every validate_every steps and at max_steps), the snapshotter
+  // (every snapshot_seconds), then the caller's. Each keeps the loss of its own chunk.
+  struct scheduled {
+    chunk_hook hook;
+    double last_s = 0;
+    std::size_t last_step = 0;
+    double loss_sum = 0;
+    std::size_t loss_n = 0;
+  };
+  std::vector<scheduled> chunk_hooks;
+  chunk_hooks.push_back({{"validation", cfg.validate_every, 0, [&](const chunk_event& e) { validate(e); }}});
+  // (snapshot_seconds 0: after every step.)
+  chunk_hooks.push_back({{"snapshot", cfg.snapshot_seconds > 0 ? 0 : std::size_t{1}, cfg.snapshot_seconds, [&](const chunk_event& e) {
+                            st.elapsed_s = e.elapsed_s;
+                            save_snapshot();
+                          }}});
+  for (const auto& h : hooks.chunk_hooks) {
+    if (!h.call || (h.every_steps == 0 && !(h.every_seconds > 0)))
+      throw config_error("training hook '" + h.name + "': needs a function and every_steps or every_seconds");
+    chunk_hooks.push_back({h});
+  }
+  for (auto& h : chunk_hooks) {
+    h.last_s = elapsed();
+    h.last_step = st.step;
+  }
   net->train();
   while (st.step < cfg.max_steps && elapsed() < cfg.max_minutes * 60 && !stopped()) {
     // Each step's batch comes from its own seed, so a resumed run sees the batches it would have seen.
     const auto b = data.batch(st.step);
-    const bool decaying = decaying_at(cfg, st.step);
-    const double step_lr = learning_rate_at(cfg, st.lr, st.step);
+    step_lr = learning_rate_at(cfg, st.lr, st.step);
     for (auto& g : opt.param_groups()) static_cast<::torch::optim::AdamWOptions&>(g.options()).lr(step_lr);
     auto logits = net->forward(b.input.kinematics, b.input.keys, b.input.mask, b.tokens_in, b.input.key_weights);
     auto loss = ::torch::nn::functional::cross_entropy(
@@ -759,68 +859,31 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
       auto from = net->parameters();
       for (std::size_t i = 0; i < to.size(); ++i) to[i].mul_(cfg.ema_decay).add_(from[i], 1 - cfg.ema_decay);
     }
-    loss_sum += loss.item<double>();
-    ++loss_n;
+    const double step_loss = loss.item<double>();
+    for (auto& h : chunk_hooks) {
+      h.loss_sum += step_loss;
+      ++h.loss_n;
+    }
     ++st.step;
     if (st.step % 50 == 0) {
       detail::print(log, "step %zu  %.0fs  loss %.4f  (batch of %lld x %lld points)\n", st.step, elapsed(), loss.item<double>(),
                   static_cast<long long>(b.input.kinematics.size(0)), static_cast<long long>(b.input.kinematics.size(1)));
     }
 
-    if (st.step % cfg.validate_every == 0 || st.step == cfg.max_steps) {
-      net->eval();
-      auto m = eg::make_model(cfg.model, io::safetensors_file::from_tensors(net->export_weights()));
-      const auto syn = evaluate(m, valid_syn, valid_syn_sources);
-      double real_mrr = std::nan(""), real_acc1 = std::nan("");
-      if (!valid_real.empty()) {
-        const auto r = evaluate(m, valid_real, {});
-        real_mrr = r.mrr();
-        real_acc1 = r.accuracy_at_1();
-      }
-      double score = valid_real.empty() ? syn.mrr() : real_mrr;
-      // The averaged weights, scored on the same validation set; kept when they score better.
-      double ema_mrr = std::nan(""), ema_acc1 = std::nan("");
-      bool keep_ema = false;
-      if (ema_net) {
-        auto em = eg::make_model(cfg.model, io::safetensors_file::from_tensors(ema_net->export_weights()));
-        const auto e = valid_real.empty() ? evaluate(em, valid_syn, valid_syn_sources) : evaluate(em, valid_real, {});
-        ema_mrr = e.mrr();
-        ema_acc1 = e.accuracy_at_1();
-        if (ema_mrr > score) {
-          score = ema_mrr;
-          keep_ema = true;
-        }
-      }
-      if (score > st.best_mrr) {
-        st.best_mrr = score;
-        st.bad_validations = 0;
-        // save_safetensors replaces the file durably (a temporary beside it, renamed): readers never
-        // see half a model.
-        io::save_safetensors((dir / "model.safetensors").string(), (keep_ema ? ema_net : net)->export_weights(),
-                             {{"format", "glide"}, {"step", std::to_string(st.step)}, {"weights", keep_ema ? "ema" : "raw"}});
-      } else if (!decaying && ++st.bad_validations >= cfg.plateau_patience) {
-        st.lr = std::max(cfg.min_lr, st.lr * cfg.lr_factor);
-        st.bad_validations = 0;
-      }
-      std::ofstream row{csv, std::ios::app};
-      row << st.step << ',' << elapsed() << ',' << step_lr << ',' << loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n))
-                                        << ',' << syn.mrr() << ',' << syn.accuracy_at_1() << ','
-                                        << (std::isnan(real_mrr) ? std::string{} : std::to_string(real_mrr)) << ','
-                                        << (std::isnan(real_acc1) ? std::string{} : std::to_string(real_acc1)) << ','
-                                        << (std::isnan(ema_mrr) ? std::string{} : std::to_string(ema_mrr)) << ','
-                                        << (std::isnan(ema_acc1) ? std::string{} : std::to_string(ema_acc1)) << '\n';
-      if (!row.flush()) throw io_error("cannot append to '" + csv.string() + "': " + io::detail::system_reason(errno));
-      if (hooks.on_validation) hooks.on_validation(dir);
-      detail::print(log, "step %zu  %.0fs  lr %.2e  loss %.4f  valid MRR %.4f acc@1 %.4f  real MRR %.4f  averaged %.4f\n", st.step, elapsed(), step_lr,
-                  loss_sum / static_cast<double>(std::max<std::size_t>(1, loss_n)), syn.mrr(), syn.accuracy_at_1(), real_mrr, ema_mrr);
-      loss_sum = 0;
-      loss_n = 0;
-      net->train();
-    }
-    if (elapsed() - last_snapshot >= cfg.snapshot_seconds) {
-      st.elapsed_s = elapsed();
-      save_snapshot();
-      last_snapshot = elapsed();
+    for (auto& h : chunk_hooks) {
+      const bool due = (h.hook.every_steps != 0 && st.step % h.hook.every_steps == 0) ||
+                       (h.hook.every_seconds > 0 && elapsed() - h.last_s >= h.hook.every_seconds) ||
+                       (&h == &chunk_hooks.front() && st.step == cfg.max_steps);  // validation, at the last step too
+      if (!due) continue;
+      const chunk_event e{.step = st.step, .elapsed_s = elapsed(), .learning_rate = step_lr,
+                          .loss = h.loss_sum / static_cast<double>(std::max<std::size_t>(1, h.loss_n)),
+                          .steps = st.step - h.last_step, .model_dir = dir,
+                          .weights = [&] { return net->export_weights(); }};
+      h.hook.call(e);
+      h.last_s = elapsed();
+      h.last_step = st.step;
+      h.loss_sum = 0;
+      h.loss_n = 0;
     }
   }
   st.elapsed_s = elapsed();
