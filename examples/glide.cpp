@@ -643,25 +643,29 @@ std::string file_text(const std::string& path) {
 // `glide quantize`: the model in `in_dir` with its matrices (tensors of two or more dimensions and at
 // least `min_elements` values) stored as per-output-channel int8, written to `out_dir` with its
 // config; the reader dequantizes on load. Prints each tensor's largest rounding error and the sizes.
-int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::size_t min_elements, const std::vector<std::string>& command) {
+// With `to_float32`, the other way: an int8 model's weights written as float32 (to train on from
+// exactly these values, or for a runtime that reads float32 alone).
+int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::size_t min_elements, bool to_float32,
+                 const std::vector<std::string>& command) {
   const auto in_file = (fs::path(in_dir) / "model.safetensors").string();
   const auto in_config = (fs::path(in_dir) / "config.json").string();
   if (!fs::is_regular_file(in_file) || !fs::is_regular_file(in_config))
     throw io_error("quantize: '" + in_dir + "' is not a model directory (config.json and model.safetensors)");
   if (fs::exists(out_dir) && fs::equivalent(in_dir, out_dir))
-    throw config_error("quantize: --out '" + out_dir + "' is the model directory itself; write the int8 model elsewhere");
+    throw config_error("quantize: --out '" + out_dir + "' is the model directory itself; write the new model elsewhere");
   {
     const auto model = eg::load_model(in_dir);  // the model must load before it is quantized
     (void)model;
   }
   const auto weights = io::safetensors_file::load(in_file);
-  if (!weights.quantized().empty()) throw config_error("quantize: '" + in_file + "' is already quantized");
+  if (!to_float32 && !weights.quantized().empty()) throw config_error("quantize: '" + in_file + "' is already quantized");
+  if (to_float32 && weights.quantized().empty()) throw config_error("quantize --float32: '" + in_file + "' is float32 already");
   const auto code = io::code_version_of(GLIDE_SOURCE_DIR);  // before this command changes any tracked file
   std::set<std::string> as_int8;
   std::size_t int8_values = 0, f32_values = 0;
   double worst = 0;
   for (const auto& [name, t] : weights.tensors()) {
-    if (t.shape.size() >= 2 && t.numel() >= min_elements) {
+    if (!to_float32 && t.shape.size() >= 2 && t.numel() >= min_elements) {
       as_int8.insert(name);
       int8_values += t.numel();
       const auto q = io::quantize_rows(t);
@@ -677,8 +681,13 @@ int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::siz
     }
   }
   auto metadata = weights.metadata();
-  metadata["glide.quantization"] = "int8, one scale an output channel, for matrices of at least " + std::to_string(min_elements) + " values";
-  metadata["glide.quantized_from"] = in_file;
+  if (to_float32) {
+    metadata.erase("glide.quantization");
+    metadata["glide.dequantized_from"] = in_file;
+  } else {
+    metadata["glide.quantization"] = "int8, one scale an output channel, for matrices of at least " + std::to_string(min_elements) + " values";
+    metadata["glide.quantized_from"] = in_file;
+  }
   fs::create_directories(out_dir);
   const auto out_file = (fs::path(out_dir) / "model.safetensors").string();
   io::save_safetensors(out_file, weights.tensors(), metadata, as_int8);
@@ -1167,6 +1176,8 @@ int main(int argc, char** argv) try {
   quantize->add_option("--model", q_model, "model directory (config.json + model.safetensors)")->required();
   quantize->add_option("--out", q_out, "the int8 model's directory")->required();
   quantize->add_option("--min-elements", q_min, "matrices with fewer values stay float32")->check(count_check);
+  bool q_float32 = false;
+  quantize->add_flag("--float32", q_float32, "the other way: write an int8 model's weights as float32");
 
   std::vector<std::string> run_roots{"models"};
   bool runs_json = false;
@@ -1204,7 +1215,7 @@ int main(int argc, char** argv) try {
     return 0;
   }
   if (*synth) return cmd_synth(sr, synth);
-  if (*quantize) return cmd_quantize(q_model, q_out, q_min, std::vector<std::string>(argv, argv + argc));
+  if (*quantize) return cmd_quantize(q_model, q_out, q_min, q_float32, std::vector<std::string>(argv, argv + argc));
   if (*runs) return cmd_runs(run_roots, runs_json);
   return 0;
 } catch (const std::exception& e) {

@@ -160,18 +160,25 @@ cp "$src/data/grids/grids.json" "$work/grids-copy.json"
 "$glide" predict --model "$work/c/en-qwerty" --data "$work/data.jsonl" --out "$work/pc.jsonl" --table "$work/keys.csv" > /dev/null
 [[ $(wc -l < "$work/keys.csv") == 3 ]] || { cat "$work/keys.csv"; fail "weights differing in one bit share a table key"; }
 grep -q "fnv1a64:" "$work/keys.csv" || fail "table keys carry no content hashes"
-# quantize: a float32 model (the layout-conditioned one) to int8, about 4x smaller, decoding the
-# German samples to the same top words; the shipped English model is int8 already.
-"$glide" quantize --model "$src/models/multi-layout" --out "$work/ml-int8" > "$work/quantize.out"
+# quantize: the shipped English model (int8) back to float32 and to int8 again: about 4x larger, then
+# the same size, decoding the samples to the same top words; each refusal named.
+"$glide" quantize --float32 --model "$src/models/en-qwerty" --out "$work/en-f32" > /dev/null
+"$glide" quantize --model "$work/en-f32" --out "$work/en-int8" > "$work/quantize.out"
 matches "as int8" < "$work/quantize.out" || fail "quantize did not report its tensors"
-f32_bytes=$(stat -c %s "$src/models/multi-layout/model.safetensors")
-int8_bytes=$(stat -c %s "$work/ml-int8/model.safetensors")
-((int8_bytes * 3 < f32_bytes)) || fail "the int8 model is $int8_bytes bytes, the float32 one $f32_bytes"
-"$glide" decode --language de --model "$src/models/multi-layout" 2> /dev/null | grep -- " -> " | sed "s/ (.*//" > "$work/de-f32.txt"
-"$glide" decode --language de --model "$work/ml-int8" 2> /dev/null | grep -- " -> " | sed "s/ (.*//" > "$work/de-int8.txt"
-[[ $(wc -l < "$work/de-f32.txt") -ge 5 ]] || fail "the German samples did not decode"
-cmp -s "$work/de-f32.txt" "$work/de-int8.txt" || { diff "$work/de-f32.txt" "$work/de-int8.txt"; fail "int8 weights changed the German top words"; }
+int8_bytes=$(stat -c %s "$src/models/en-qwerty/model.safetensors")
+f32_bytes=$(stat -c %s "$work/en-f32/model.safetensors")
+again_bytes=$(stat -c %s "$work/en-int8/model.safetensors")
+((int8_bytes * 3 < f32_bytes)) || fail "the float32 model is $f32_bytes bytes, the int8 one $int8_bytes"
+((again_bytes * 3 < f32_bytes)) || fail "the requantized model is $again_bytes bytes, the float32 one $f32_bytes"
+for m in "$src/models/en-qwerty" "$work/en-f32" "$work/en-int8"; do
+  "$glide" decode --model "$m" 2> /dev/null | grep -- " -> " | sed "s/ (.*//" > "$work/top-$(basename "$m").txt"
+done
+[[ $(wc -l < "$work/top-en-qwerty.txt") -ge 5 ]] || fail "the samples did not decode"
+cmp -s "$work/top-en-qwerty.txt" "$work/top-en-f32.txt" || { diff "$work/top-en-qwerty.txt" "$work/top-en-f32.txt"; fail "float32 weights changed the top words"; }
+cmp -s "$work/top-en-qwerty.txt" "$work/top-en-int8.txt" || { diff "$work/top-en-qwerty.txt" "$work/top-en-int8.txt"; fail "requantized weights changed the top words"; }
+matches '"command"' < "$work/en-int8/record.json" || fail "quantize wrote no run record"
 expect_error "is already quantized" "$glide" quantize --model "$src/models/en-qwerty" --out "$work/again"
-expect_error "is the model directory itself" "$glide" quantize --model "$work/ml-int8" --out "$work/ml-int8"
+expect_error "is float32 already" "$glide" quantize --float32 --model "$work/en-f32" --out "$work/again"
+expect_error "is the model directory itself" "$glide" quantize --model "$work/en-f32" --out "$work/en-f32"
 expect_error "is not a model directory" "$glide" quantize --model "$work" --out "$work/none"
 echo "glide CLI test passed"
