@@ -149,6 +149,45 @@ int main(int argc, char** argv) try {
   std::printf("  decoder: %.1f steps and %.1f rows a swipe (%.1f rows a step)\n", static_cast<double>(dec.steps) / n,
               static_cast<double>(dec.rows) / n, static_cast<double>(dec.rows) / static_cast<double>(dec.steps));
   std::printf("encoder share of measured peak (512 GEMM): %.1f%%\n", 100 * enc_gf / peak_large);
+
+  // The int8 kernel (GLIDE_INT8_KERNELS=1, an int8 model file, a CPU with AVX-512 VNNI) against
+  // float32 products of the same weights, alternating, best of 3 rounds each.
+  if (!eg::int8_kernels_enabled()) {
+#ifdef GLIDE_INT8_VNNI
+    ::setenv("GLIDE_INT8_KERNELS", "1", 1);
+    auto loaded_int8 = eg::load_model(model_dir);
+    ::unsetenv("GLIDE_INT8_KERNELS");
+    auto* int8_model = std::get_if<eg::transformer_model>(&loaded_int8);
+    if (int8_model == nullptr) return 0;
+    auto time_model = [&](auto& m, double& enc, double& decode, std::vector<std::string>& top) {
+      std::vector<eg::encoded_swipe> mem;
+      auto t = clock_type::now();
+      for (const auto& in : inputs) mem.push_back(m.encoder().encode(in));
+      enc = std::min(enc, seconds_since(t));
+      bench::timed_decoder timed{m.decoder(), [](const eg::encoded_swipe&, const auto&, std::size_t) {}};
+      top.clear();
+      for (const auto& mm : mem) {
+        const auto r = run_search(timed, mm, &trie, cfg);
+        top.push_back(r.hypotheses.empty() ? std::string{} : setup.loaded->tokenizer().decode(r.hypotheses.front().tokens));
+      }
+      decode = std::min(decode, timed.seconds);
+    };
+    double f_enc = 1e300, f_dec = 1e300, q_enc = 1e300, q_dec = 1e300;
+    std::vector<std::string> f_top, q_top;
+    for (int round = 0; round < 3; ++round) {
+      time_model(model, f_enc, f_dec, f_top);
+      time_model(*int8_model, q_enc, q_dec, q_top);
+    }
+    std::size_t agree = 0;
+    for (std::size_t i = 0; i < f_top.size(); ++i) agree += f_top[i] == q_top[i] ? 1 : 0;
+    std::printf("\nint8 kernel (AVX-512 VNNI, GLIDE_INT8_KERNELS=1) against float32 products, ms/swipe, best of 3 alternating rounds:\n");
+    std::printf("%-10s %10s %10s %8s\n", "part", "float32", "int8", "ratio");
+    std::printf("%-10s %10.3f %10.3f %7.2fx\n", "encoder", 1000 * f_enc / n, 1000 * q_enc / n, f_enc / q_enc);
+    std::printf("%-10s %10.3f %10.3f %7.2fx\n", "decoder", 1000 * f_dec / n, 1000 * q_dec / n, f_dec / q_dec);
+    std::printf("top-1 words of the search agreeing: %zu of %zu\n", agree, f_top.size());
+    std::printf("int8/float32 speed ratio (encoder + decoder): %.2fx\n", (f_enc + f_dec) / (q_enc + q_dec));
+#endif
+  }
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "glide_bench_kernels: %s\n", e.what());

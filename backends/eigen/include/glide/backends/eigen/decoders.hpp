@@ -93,8 +93,8 @@ class transformer_decoder {
       l.cross_ln = layer_norm::load(w, p + ".cross_ln", d);
       const auto cross = attention::load(w, p + ".cross_attn", d, c.heads);
       const auto dd = static_cast<Eigen::Index>(d);
-      l.cross_q = {cross.in_proj.wt.leftCols(dd), cross.in_proj.b.leftCols(dd)};
-      l.cross_kv = {cross.in_proj.wt.rightCols(2 * dd), cross.in_proj.b.rightCols(2 * dd)};
+      l.cross_q = cross.in_proj.columns(0, dd);
+      l.cross_kv = cross.in_proj.columns(dd, 2 * dd);
       l.cross_out = cross.out_proj;
       l.ffn_ln = layer_norm::load(w, p + ".ffn_ln", d);
       l.ffn = feed_forward::load(w, p + ".ffn", d, c.ffn);

@@ -1,0 +1,68 @@
+// Kernels compiled for this machine's CPU (-march=native, as Glide's programs are): the int8
+// product's VNNI kernel where the CPU has AVX-512 VNNI (elsewhere the portable one, the same test).
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <tuple>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <glide/backends/eigen/layers.hpp>
+
+TEST_CASE("int8 products: within the quantization error of the float product, the VNNI kernel equal to the portable one",
+          "[unit][eigen][int8]") {
+  namespace eg = glide::backends::eigen;
+  std::mt19937 rng{5};
+  std::normal_distribution<float> normal{0.0F, 1.0F};
+  // Shapes with inputs not a multiple of 4 and outputs not a multiple of 16 (padding), and rows not a
+  // multiple of 4 (the kernel's row blocks).
+  for (const auto [in, out, rows] : {std::tuple{96, 288, 65}, std::tuple{37, 29, 7}, std::tuple{5, 3, 1}}) {
+    eg::matrix wt(in, out), x(rows, in);
+    for (auto* m : {&wt, &x})
+      for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = normal(rng);
+    // Weights that are int8 values times a column scale, as a quantized file holds them.
+    for (Eigen::Index n = 0; n < out; ++n) {
+      const float scale = wt.col(n).cwiseAbs().maxCoeff() / 127.0F;
+      for (Eigen::Index k = 0; k < in; ++k) wt(k, n) = std::nearbyint(wt(k, n) / scale) * scale;
+    }
+    const eg::int8_weights q{wt};
+    REQUIRE(q.in() == in);
+    REQUIRE(q.out() == out);
+    eg::matrix y;
+    q.multiply(x, y);
+    const eg::matrix exact = x * wt;
+    REQUIRE(y.rows() == rows);
+    REQUIRE(y.cols() == out);
+    for (Eigen::Index r = 0; r < rows; ++r) {
+      // Only the activations are rounded: at most half a step of the row's scale per input.
+      const float step = x.row(r).cwiseAbs().maxCoeff() / 127.0F;
+      for (Eigen::Index n = 0; n < out; ++n) {
+        const float bound = 0.5F * step * wt.col(n).cwiseAbs().sum() * 1.001F + 1e-4F;
+        REQUIRE(std::abs(y(r, n) - exact(r, n)) <= bound);
+      }
+    }
+    // Accumulating adds the product.
+    eg::matrix acc = eg::matrix::Ones(rows, out);
+    q.multiply(x, acc, true);
+    REQUIRE((acc - (y + eg::matrix::Ones(rows, out))).cwiseAbs().maxCoeff() < 1e-5F);
+    // The portable kernel computes the same integer sums and scaling.
+    std::vector<std::uint8_t> xq(static_cast<std::size_t>(rows * ((in + 3) / 4 * 4)), 128);
+    std::vector<float> xs(static_cast<std::size_t>(rows));
+    for (Eigen::Index r = 0; r < rows; ++r) {
+      xs[static_cast<std::size_t>(r)] = x.row(r).cwiseAbs().maxCoeff() / 127.0F;
+      for (Eigen::Index k = 0; k < in; ++k)
+        xq[static_cast<std::size_t>(r * ((in + 3) / 4 * 4) + k)] = static_cast<std::uint8_t>(
+            static_cast<int>(std::clamp(std::nearbyint(x(r, k) * (1.0F / xs[static_cast<std::size_t>(r)])), -127.0F, 127.0F)) + 128);
+    }
+    eg::matrix portable(rows, out);
+    q.multiply_scalar(xq.data(), xs.data(), rows, portable, false);
+    REQUIRE(portable == y);
+  }
+  // A zero row gives zeros (no division by a zero scale).
+  const eg::int8_weights q{eg::matrix::Ones(8, 16)};
+  eg::matrix y;
+  q.multiply(eg::matrix::Zero(2, 8), y);
+  REQUIRE(y.isZero());
+}
