@@ -26,6 +26,19 @@ using clock_type = std::chrono::steady_clock;
 
 inline double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
 
+/// `s` in single quotes for a shell command line (the peer benchmarks run other programs).
+inline std::string shell_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
+  return out + "'";
+}
+/// Tokens as space-separated numbers (what the peer scripts read).
+inline std::string token_string(std::span<const token_id> t) {
+  std::string s;
+  for (auto x : t) s += (s.empty() ? "" : " ") + std::to_string(x);
+  return s;
+}
+
 /// --model DIR, --vocab FILE, --grids FILE (repeatable), --data FILE (repeatable), --limit N, parsed
 /// with CLI11 like the CLI.
 struct common_options {

@@ -46,18 +46,10 @@ using namespace glide;
 namespace eg = glide::backends::eigen;
 namespace fs = std::filesystem;
 using bench::clock_type;
+using bench::shell_quoted;
+using bench::token_string;
 
 namespace {
-std::string shell_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
-  return out + "'";
-}
-std::string token_string(std::span<const token_id> t) {
-  std::string s;
-  for (auto x : t) s += (s.empty() ? "" : " ") + std::to_string(x);
-  return s;
-}
 bool succeeds(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
 
 /// Decoder steps by batch size: how many, and their seconds.

@@ -34,19 +34,8 @@ using namespace glide;
 namespace eg = glide::backends::eigen;
 namespace fs = std::filesystem;
 using bench::clock_type;
-
-namespace {
-std::string shell_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
-  return out + "'";
-}
-std::string token_string(std::span<const token_id> t) {
-  std::string s;
-  for (auto x : t) s += (s.empty() ? "" : " ") + std::to_string(x);
-  return s;
-}
-}  // namespace
+using bench::shell_quoted;
+using bench::token_string;
 
 int main(int argc, char** argv) try {
   bench::common_options opt;

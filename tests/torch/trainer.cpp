@@ -18,20 +18,21 @@ namespace tg = glide::backends::torch;
 
 namespace {
 
-tg::training_config tiny_config(const std::filesystem::path& dir) {
+// A tiny model's training config over 8 words (written to `dir`/words.txt).
+nlohmann::json tiny_config_json(const std::filesystem::path& dir) {
   {
     std::ofstream words{dir / "words.txt"};
     words << "the 100\nof 80\nand 70\nto 60\nin 50\nis 40\nthat 30\nfor 20\n";
   }
-  const auto j = nlohmann::json::parse(R"({
+  return nlohmann::json::parse(R"({
     "model": {"d_model": 16, "heads": 2, "encoder_layers": 1, "decoder_layers": 1, "ffn": 32,
               "max_word_length": 10, "max_points": 40, "alphabet": "abcdefghijklmnopqrstuvwxyz"},
     "grids_file": ")" + std::string(GLIDE_SOURCE_DIR) + R"(/data/grids/grids.json",
     "grid": "qwerty_english", "valid_synthetic": 4, "batch_size": 5,
     "augment_synthetic": {"affine": {"probability": 0.5, "scale": 0.1, "offset": 0.1, "rotation_deg": 3}},
     "vocabulary": ")" + (dir / "words.txt").string() + R"("})");
-  return tg::training_config::from_json(j, "tiny");
 }
+tg::training_config tiny_config(const std::filesystem::path& dir) { return tg::training_config::from_json(tiny_config_json(dir), "tiny"); }
 
 }  // namespace
 
@@ -272,16 +273,8 @@ TEST_CASE("chunk hooks: a caller's hook runs after each chunk of steps with the 
   const auto dir = glide_test::temp_path("glide_trainer_hooks");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  {
-    std::ofstream words{dir / "words.txt"};
-    words << "the 100\nof 80\nand 70\nto 60\nin 50\nis 40\nthat 30\nfor 20\n";
-  }
-  const auto config = nlohmann::json::parse(R"({
-    "model": {"d_model": 16, "heads": 2, "encoder_layers": 1, "decoder_layers": 1, "ffn": 32,
-              "max_word_length": 10, "max_points": 40, "alphabet": "abcdefghijklmnopqrstuvwxyz"},
-    "grids_file": ")" + std::string(GLIDE_SOURCE_DIR) + R"(/data/grids/grids.json",
-    "grid": "qwerty_english", "valid_synthetic": 4, "batch_size": 4, "max_steps": 25, "validate_every": 10,
-    "snapshot_seconds": 1000, "threads": 1, "vocabulary": ")" + (dir / "words.txt").string() + R"("})");
+  auto config = tiny_config_json(dir);
+  config.update({{"batch_size", 4}, {"max_steps", 25}, {"validate_every", 10}, {"snapshot_seconds", 1000}, {"threads", 1}});
   std::vector<tg::chunk_event> seen;
   std::size_t weight_tensors = 0;
   std::ostringstream log;
