@@ -35,8 +35,8 @@ using row_vector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 /// environment variable GLIDE_INT8_KERNELS=1. Otherwise (the default) the weights are dequantized to
 /// float32 on load and multiplied as float32. The kernel quantizes activations too: on the
 /// How-We-Swipe swipes it costs 0.2 points of valid top-1 (0.8523 against 0.8543) and 0.16 of test
-/// for 1.2x faster encoder and 1.4x faster decoder products (glide_bench_kernels), about 10% of a
-/// whole decode; so it is not the default.
+/// for 1.2x faster encoder and 1.4x faster decoder products (glide_bench_kernels), a whole decode
+/// with the CLI's defaults 1.25x faster (glide_bench_pipelines); so it is not the default yet.
 [[nodiscard]] inline bool int8_kernels_enabled() {
 #ifdef GLIDE_INT8_VNNI
   const char* v = std::getenv("GLIDE_INT8_KERNELS");
