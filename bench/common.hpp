@@ -8,9 +8,11 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +20,7 @@
 #include <glide/backends/eigen/recognizer.hpp>
 #include <glide/concepts/decoder.hpp>
 #include <glide/core/error.hpp>
+#include <glide/io/shell.hpp>
 #include <glide/swipe/dataset.hpp>
 
 namespace glide::bench {
@@ -26,12 +29,7 @@ using clock_type = std::chrono::steady_clock;
 
 inline double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
 
-/// `s` in single quotes for a shell command line (the peer benchmarks run other programs).
-inline std::string shell_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
-  return out + "'";
-}
+using io::shell_quoted;  // the peer benchmarks start other programs
 /// Tokens as space-separated numbers (what the peer scripts read).
 inline std::string token_string(std::span<const token_id> t) {
   std::string s;
@@ -117,8 +115,12 @@ struct transformer_setup {
   }
 };
 
-/// Wraps a Decoder: adds up the time of its calls, counts steps and rows, and calls `on_step(memory,
-/// state, rows)` after every step (e.g. to count FLOPs).
+/// Decoder steps by batch size: how many, and their seconds.
+using step_times = std::map<std::size_t, std::pair<std::size_t, double>>;
+
+/// Wraps a Decoder: adds up the time of its calls (init_state's apart too, and the steps by batch
+/// size), counts steps and rows, and calls `on_step(memory, state, rows)` after every step (e.g. to
+/// count FLOPs).
 template <Decoder D>
 class timed_decoder {
  public:
@@ -134,13 +136,19 @@ class timed_decoder {
   state_type init_state(const memory_type& m, std::size_t b) {
     const auto t0 = clock_type::now();
     auto s = d_->init_state(m, b);
-    seconds += seconds_since(t0);
+    const double t = seconds_since(t0);
+    seconds += t;
+    init_seconds += t;
     return s;
   }
   logits_view step(const memory_type& m, state_type& s, std::span<const token_id> last) {
     const auto t0 = clock_type::now();
     auto v = d_->step(m, s, last);
-    seconds += seconds_since(t0);
+    const double t = seconds_since(t0);
+    seconds += t;
+    auto& batch = by_batch[last.size()];
+    ++batch.first;
+    batch.second += t;
     ++steps;
     rows += last.size();
     if (on_step_) on_step_(m, s, last.size());
@@ -151,8 +159,9 @@ class timed_decoder {
     d_->reorder(s, r);
     seconds += seconds_since(t0);
   }
-  double seconds = 0;
+  double seconds = 0, init_seconds = 0;
   std::size_t steps = 0, rows = 0;
+  step_times by_batch;
 
  private:
   D* d_;

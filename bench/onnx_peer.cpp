@@ -52,43 +52,7 @@ using bench::token_string;
 namespace {
 bool succeeds(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
 
-/// Decoder steps by batch size: how many, and their seconds.
-using step_times = std::map<std::size_t, std::pair<std::size_t, double>>;
-
-/// Wraps the Eigen decoder: times init_state (the cross-attention keys and values) and every step by
-/// its batch size.
-class step_timer {
- public:
-  using memory_type = eg::transformer_decoder::memory_type;
-  using state_type = eg::transformer_decoder::state_type;
-  explicit step_timer(const eg::transformer_decoder& d) : d_{&d} {}
-  [[nodiscard]] std::size_t vocab_size() const { return d_->vocab_size(); }
-  [[nodiscard]] std::size_t max_length() const { return d_->max_length(); }
-  [[nodiscard]] token_id bos_id() const { return d_->bos_id(); }
-  [[nodiscard]] token_id eos_id() const { return d_->eos_id(); }
-  [[nodiscard]] std::size_t batch_size(const state_type& s) const { return d_->batch_size(s); }
-  state_type init_state(const memory_type& m, std::size_t b) {
-    const auto t0 = clock_type::now();
-    auto s = d_->init_state(m, b);
-    init_seconds += bench::seconds_since(t0);
-    return s;
-  }
-  logits_view step(const memory_type& m, state_type& s, std::span<const token_id> last) {
-    const auto t0 = clock_type::now();
-    auto v = d_->step(m, s, last);
-    auto& slot = steps[last.size()];
-    slot.second += bench::seconds_since(t0);
-    ++slot.first;
-    return v;
-  }
-  void reorder(state_type& s, std::span<const std::size_t> r) { d_->reorder(s, r); }
-  double init_seconds = 0;
-  step_times steps;
-
- private:
-  const eg::transformer_decoder* d_;
-};
-static_assert(BoundedDecoder<step_timer>);
+using bench::step_times;
 
 /// One side's figures: encoder (+ cross keys/values), decoder steps by batch size and whole decode
 /// seconds of all swipes, in one pass.
@@ -209,7 +173,7 @@ int main(int argc, char** argv) try {
     (void)run_search(model.decoder(), model.encoder().encode(inputs[i]), &trie, cfg);
   for (int round = 0; round < rounds; ++round) {
     // Glide: the encoder, then the trie beam on the decoder, the encoder and each step timed.
-    step_timer timer{model.decoder()};
+    bench::timed_decoder timer{model.decoder()};
     figures g{.encoder_s = 0, .decode_s = 0, .steps = {}};
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const auto t0 = clock_type::now();
@@ -224,7 +188,7 @@ int main(int argc, char** argv) try {
       }
     }
     g.encoder_s += timer.init_seconds;
-    g.steps = timer.steps;
+    g.steps = timer.by_batch;
     glide_fig.keep_best(g);
 
     // ONNX Runtime.

@@ -10,12 +10,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,7 +22,9 @@
 #include <glide/core/charconv.hpp>
 #include <glide/core/error.hpp>
 #include <glide/io/content_hash.hpp>
+#include <glide/io/csv.hpp>
 #include <glide/io/durable_file.hpp>
+#include <glide/io/shell.hpp>
 
 namespace glide::io {
 
@@ -39,34 +39,16 @@ struct code_version {
   }
 };
 
-namespace detail {
-inline std::string shell_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-// The standard output of a shell command (empty when it fails).
-inline std::string command_output(const std::string& command) {
-  std::string out;
-  if (FILE* p = ::popen(command.c_str(), "r")) {
-    char buf[256];
-    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-    if (::pclose(p) != 0) out.clear();
-  }
-  return out;
-}
-}  // namespace detail
-
 /// The git commit of `source_dir` and whether its tracked files have uncommitted changes.
 [[nodiscard]] inline code_version code_version_of(const std::string& source_dir) {
   code_version v;
   v.source = source_dir;
-  const std::string git = "git -C " + detail::shell_quoted(source_dir) + " ";
-  auto commit = detail::command_output(git + "rev-parse HEAD 2> /dev/null");
+  const std::string git = "git -C " + shell_quoted(source_dir) + " ";
+  auto commit = command_output(git + "rev-parse HEAD 2> /dev/null");
   while (!commit.empty() && (commit.back() == '\n' || commit.back() == '\r')) commit.pop_back();
   if (commit.size() != 40) return v;
   v.commit = commit;
-  v.dirty = !detail::command_output(git + "status --porcelain --untracked-files=no 2> /dev/null").empty();
+  v.dirty = !command_output(git + "status --porcelain --untracked-files=no 2> /dev/null").empty();
   return v;
 }
 
@@ -87,21 +69,26 @@ inline std::string command_output(const std::string& command) {
   return buf;
 }
 
+/// The run record at `path`; an error naming it when it is not JSON or has no 'sessions' list.
+[[nodiscard]] inline nlohmann::json read_run_record(const std::filesystem::path& path) {
+  std::ifstream in{path};
+  nlohmann::json record;
+  try {
+    record = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw parse_error(path.string() + ": not JSON (" + e.what() + ")");
+  }
+  if (!record.is_object() || !record.contains("sessions") || !record["sessions"].is_array())
+    throw parse_error(path.string() + ": not a run record (no 'sessions' list)");
+  return record;
+}
+
 /// Appends `session` to `model_dir`/record.json (made when absent), durably. A record.json that is
 /// not a run record is an error naming it (it is never overwritten).
 inline void append_run_session(const std::filesystem::path& model_dir, const nlohmann::json& session) {
   const auto path = model_dir / "record.json";
-  nlohmann::json record = {{"format", "glide run record 1"}, {"sessions", nlohmann::json::array()}};
-  if (std::filesystem::exists(path)) {
-    std::ifstream in{path};
-    try {
-      record = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      throw parse_error(path.string() + ": not JSON (" + e.what() + ")");
-    }
-    if (!record.is_object() || !record.contains("sessions") || !record["sessions"].is_array())
-      throw parse_error(path.string() + ": not a run record (no 'sessions' list)");
-  }
+  auto record = std::filesystem::exists(path) ? read_run_record(path)
+                                              : nlohmann::json{{"format", "glide run record 1"}, {"sessions", nlohmann::json::array()}};
   record["sessions"].push_back(session);
   write_file_durably(path.string(), record.dump(2) + "\n", "run record");
 }
@@ -130,35 +117,29 @@ struct run_summary {
   s.finished = fs::exists(dir / "finished");
   if (fs::is_regular_file(dir / "model.safetensors")) s.model_bytes = fs::file_size(dir / "model.safetensors");
   if (std::ifstream in{dir / "metrics.csv"}) {
-    std::string line;
-    std::getline(in, line);
-    std::vector<std::string> header;
-    {
-      std::stringstream ss{line};
-      for (std::string cell; std::getline(ss, cell, ',');) header.push_back(cell);
-    }
+    const auto csv = (dir / "metrics.csv").string();
+    std::size_t n = 0;  // the line read last
+    const auto header = read_csv_row(in, n, csv).value_or(std::vector<std::string>{});
     auto column = [&](const char* name) -> std::ptrdiff_t {
       const auto it = std::find(header.begin(), header.end(), name);
       return it == header.end() ? -1 : it - header.begin();
     };
     const auto c_step = column("step"), c_syn = column("valid_mrr"), c_real = column("real_mrr"), c_ema = column("ema_mrr");
-    if (c_step < 0) throw parse_error((dir / "metrics.csv").string() + ": no 'step' column");
-    for (std::size_t n = 2; std::getline(in, line); ++n) {
-      if (line.empty()) continue;
-      std::vector<std::string> cells;
-      std::stringstream ss{line};
-      for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
+    if (c_step < 0) throw parse_error(csv + ": no 'step' column");
+    while (const auto row = read_csv_row(in, n, csv)) {
+      const auto& cells = *row;
+      if (cells.size() == 1 && cells[0].empty()) continue;  // a blank line
       auto value = [&](std::ptrdiff_t c) -> std::optional<double> {
         if (c < 0 || static_cast<std::size_t>(c) >= cells.size() || cells[static_cast<std::size_t>(c)].empty()) return std::nullopt;
         double v = 0;
         if (!glide::detail::parse_number(std::string_view{cells[static_cast<std::size_t>(c)]}, v))
-          throw parse_error((dir / "metrics.csv").string() + ":" + std::to_string(n) + ": '" + excerpt(cells[static_cast<std::size_t>(c)]) +
+          throw parse_error(csv + ":" + std::to_string(n) + ": '" + excerpt(cells[static_cast<std::size_t>(c)]) +
                             "' is not a number");
         if (std::isnan(v)) return std::nullopt;
         return v;
       };
       const auto step = value(c_step);
-      if (!step) throw parse_error((dir / "metrics.csv").string() + ":" + std::to_string(n) + ": no step");
+      if (!step) throw parse_error(csv + ":" + std::to_string(n) + ": no step");
       ++s.validations;
       s.last_step = static_cast<std::size_t>(*step);
       // The averaged weights are scored on what decides the run: the real swipes when there are any.
@@ -173,15 +154,7 @@ struct run_summary {
     }
   }
   if (fs::exists(dir / "record.json")) {
-    std::ifstream in{dir / "record.json"};
-    nlohmann::json r;
-    try {
-      r = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      throw parse_error((dir / "record.json").string() + ": not JSON (" + e.what() + ")");
-    }
-    if (!r.is_object() || !r.contains("sessions") || !r["sessions"].is_array())
-      throw parse_error((dir / "record.json").string() + ": not a run record (no 'sessions' list)");
+    const auto r = read_run_record(dir / "record.json");
     s.sessions = r["sessions"].size();
     if (s.sessions > 0) {
       const auto& code = r["sessions"].back().value("code", nlohmann::json::object());
