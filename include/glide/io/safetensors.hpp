@@ -249,8 +249,16 @@ class safetensors_file {
   std::set<std::string> quantized_;
 };
 
+/// The symmetric int8 rule of Glide's weights (save_safetensors writes it, the Eigen backend's int8
+/// kernel rebuilds it): a row's scale is its largest magnitude / 127 (1 for a row of zeros), a value
+/// is rounded to the nearest step and clamped to [-127, 127].
+[[nodiscard]] inline float int8_scale(float max_abs) noexcept { return max_abs > 0 ? max_abs / 127.0F : 1.0F; }
+[[nodiscard]] inline std::int8_t to_int8(float v, float scale) noexcept {
+  return static_cast<std::int8_t>(std::clamp(std::nearbyint(v / scale), -127.0F, 127.0F));
+}
+
 /// Per-output-channel symmetric int8 of a tensor (rows = its first dimension): the int8 values and
-/// one scale a row (max |w| / 127; 1 for a row of zeros), as save_safetensors writes them.
+/// one scale a row, as save_safetensors writes them.
 struct int8_tensor {
   std::vector<std::int8_t> q;
   std::vector<float> scale;
@@ -258,15 +266,12 @@ struct int8_tensor {
 inline int8_tensor quantize_rows(const tensor& t) {
   const std::size_t rows = t.shape.empty() ? 1 : static_cast<std::size_t>(t.shape[0]);
   const std::size_t per_row = rows == 0 ? 0 : t.data.size() / rows;
-  int8_tensor out{std::vector<std::int8_t>(t.data.size()), std::vector<float>(rows, 1.0F)};
+  int8_tensor out{std::vector<std::int8_t>(t.data.size()), std::vector<float>(rows)};
   for (std::size_t r = 0; r < rows; ++r) {
     float m = 0;
     for (std::size_t c = 0; c < per_row; ++c) m = std::max(m, std::abs(t.data[r * per_row + c]));
-    if (m > 0) out.scale[r] = m / 127.0F;
-    for (std::size_t c = 0; c < per_row; ++c) {
-      const float v = std::nearbyint(t.data[r * per_row + c] / out.scale[r]);
-      out.q[r * per_row + c] = static_cast<std::int8_t>(std::clamp(v, -127.0F, 127.0F));
-    }
+    out.scale[r] = int8_scale(m);
+    for (std::size_t c = 0; c < per_row; ++c) out.q[r * per_row + c] = to_int8(t.data[r * per_row + c], out.scale[r]);
   }
   return out;
 }

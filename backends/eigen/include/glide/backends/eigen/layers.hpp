@@ -59,13 +59,11 @@ class int8_weights {
     scale_.assign(static_cast<std::size_t>(np_), 0.0F);
     comp_.assign(static_cast<std::size_t>(np_), 0);
     for (Eigen::Index n = 0; n < out_; ++n) {
-      float m = 0;
-      for (Eigen::Index k = 0; k < in_; ++k) m = std::max(m, std::abs(wt(k, n)));
-      const float scale = m > 0 ? m / 127.0F : 1.0F;
+      const float scale = io::int8_scale(in_ > 0 ? wt.col(n).cwiseAbs().maxCoeff() : 0.0F);
       scale_[static_cast<std::size_t>(n)] = scale;
       std::int32_t sum = 0;
       for (Eigen::Index k = 0; k < in_; ++k) {
-        const auto q = static_cast<std::int8_t>(std::clamp(std::nearbyint(wt(k, n) / scale), -127.0F, 127.0F));
+        const auto q = io::to_int8(wt(k, n), scale);
         packed_[index(k, n)] = q;
         sum += q;
       }
@@ -85,8 +83,7 @@ class int8_weights {
     xq.assign(static_cast<std::size_t>(rows * kp_), 128);  // padding reads as zero
     xs.resize(static_cast<std::size_t>(rows));
     for (Eigen::Index r = 0; r < rows; ++r) {
-      const float m = x.row(r).cwiseAbs().maxCoeff();
-      const float s = m > 0 ? m / 127.0F : 1.0F;
+      const float s = io::int8_scale(x.row(r).cwiseAbs().maxCoeff());
       xs[static_cast<std::size_t>(r)] = s;
       const float inv = 1.0F / s;
       std::uint8_t* q = xq.data() + r * kp_;
