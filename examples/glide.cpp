@@ -653,29 +653,18 @@ int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::siz
     throw io_error("quantize: '" + in_dir + "' is not a model directory (config.json and model.safetensors)");
   if (fs::exists(out_dir) && fs::equivalent(in_dir, out_dir))
     throw config_error("quantize: --out '" + out_dir + "' is the model directory itself; write the new model elsewhere");
-  {
-    const auto model = eg::load_model(in_dir);  // the model must load before it is quantized
-    (void)model;
-  }
+  const auto config = glide::model::model_config::load(in_config);
   const auto weights = io::safetensors_file::load(in_file);
+  (void)eg::make_model(config, weights, in_file);  // the model must load before it is quantized
   if (!to_float32 && !weights.quantized().empty()) throw config_error("quantize: '" + in_file + "' is already quantized");
   if (to_float32 && weights.quantized().empty()) throw config_error("quantize --float32: '" + in_file + "' is float32 already");
   const auto code = io::code_version_of(GLIDE_SOURCE_DIR);  // before this command changes any tracked file
   std::set<std::string> as_int8;
   std::size_t int8_values = 0, f32_values = 0;
-  double worst = 0;
   for (const auto& [name, t] : weights.tensors()) {
     if (!to_float32 && t.shape.size() >= 2 && t.numel() >= min_elements) {
       as_int8.insert(name);
       int8_values += t.numel();
-      const auto q = io::quantize_rows(t);
-      const std::size_t per_row = t.numel() / q.scale.size();
-      double err = 0, peak = 0;
-      for (std::size_t i = 0; i < t.numel(); ++i) {
-        err = std::max(err, static_cast<double>(std::abs(t.data[i] - static_cast<float>(q.q[i]) * q.scale[i / per_row])));
-        peak = std::max(peak, static_cast<double>(std::abs(t.data[i])));
-      }
-      worst = std::max(worst, peak > 0 ? err / peak : 0.0);
     } else {
       f32_values += t.numel();
     }
@@ -695,8 +684,20 @@ int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::siz
   for (const char* extra : {"metrics.csv", "metrics.svg"})
     if (fs::is_regular_file(fs::path(in_dir) / extra))
       io::write_file_durably((fs::path(out_dir) / extra).string(), file_text((fs::path(in_dir) / extra).string()), extra);
-  const auto check = eg::load_model(out_dir);  // and the int8 model loads too
-  (void)check;
+  // The new model loads, and each int8 tensor as written is within its rounding of the source.
+  const auto written = io::safetensors_file::load(out_file);
+  (void)eg::make_model(config, written, out_file);
+  double worst = 0;
+  for (const auto& name : as_int8) {
+    const auto& a = weights.tensors().at(name).data;
+    const auto& b = written.tensors().at(name).data;
+    double err = 0, peak = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      err = std::max(err, static_cast<double>(std::abs(a[i] - b[i])));
+      peak = std::max(peak, static_cast<double>(std::abs(a[i])));
+    }
+    worst = std::max(worst, peak > 0 ? err / peak : 0.0);
+  }
   // The run's record: the source's sessions, then this command.
   if (fs::is_regular_file(fs::path(in_dir) / "record.json"))
     io::write_file_durably((fs::path(out_dir) / "record.json").string(), file_text((fs::path(in_dir) / "record.json").string()), "run record");
