@@ -65,11 +65,10 @@ class vocabulary_trie {
       else if (kept++ != i) words[kept - 1] = std::move(words[i]);
     }
     words.resize(kept);
-    const auto& unique = words;
 
-    vocabulary_trie t{unique};
+    vocabulary_trie t{words};
     double total = 0.0;
-    for (const auto& w : unique) total += w.count;
+    for (const auto& w : words) total += w.count;
     t.total_count_ = total * largest;
     return t;
   }

@@ -818,13 +818,14 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
   // (every snapshot_seconds), then the caller's. Each keeps the loss of its own chunk.
   struct scheduled {
     chunk_hook hook;
+    bool at_last_step = false;  // due at max_steps too (validation)
     double last_s = 0;
     std::size_t last_step = 0;
     double loss_sum = 0;
     std::size_t loss_n = 0;
   };
   std::vector<scheduled> chunk_hooks;
-  chunk_hooks.push_back({{"validation", cfg.validate_every, 0, [&](const chunk_event& e) { validate(e); }}});
+  chunk_hooks.push_back({{"validation", cfg.validate_every, 0, [&](const chunk_event& e) { validate(e); }}, true});
   // (snapshot_seconds 0: after every step.)
   chunk_hooks.push_back({{"snapshot", cfg.snapshot_seconds > 0 ? 0 : std::size_t{1}, cfg.snapshot_seconds, [&](const chunk_event& e) {
                             st.elapsed_s = e.elapsed_s;
@@ -873,7 +874,7 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     for (auto& h : chunk_hooks) {
       const bool due = (h.hook.every_steps != 0 && st.step % h.hook.every_steps == 0) ||
                        (h.hook.every_seconds > 0 && elapsed() - h.last_s >= h.hook.every_seconds) ||
-                       (&h == &chunk_hooks.front() && st.step == cfg.max_steps);  // validation, at the last step too
+                       (h.at_last_step && st.step == cfg.max_steps);
       if (!due) continue;
       const chunk_event e{.step = st.step, .elapsed_s = elapsed(), .learning_rate = step_lr,
                           .loss = h.loss_sum / static_cast<double>(std::max<std::size_t>(1, h.loss_n)),
