@@ -6,6 +6,12 @@
 //        glide_train --plot MODEL_DIR                 (redraw metrics.svg from metrics.csv)
 //
 // SIGINT or SIGTERM writes a snapshot and exits 130; a rerun resumes from it.
+//
+// glide_train_mpi (built with GLIDE_WITH_MPI=ON) is the same program over MPI ranks, data-parallel:
+//   mpirun -np 2 glide_train_mpi CONFIG.json MODEL_DIR
+// each rank trains on its part of every step's batch and the gradients are summed over the ranks
+// (MPI_Allreduce); rank 0 writes MODEL_DIR, which every rank must see (one machine, or a shared file
+// system). The config needs "stream".
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -20,6 +27,9 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#ifdef GLIDE_WITH_MPI
+#include <mpi.h>
+#endif
 
 #include <glide/backends/torch/trainer.hpp>
 #include <glide/core/charconv.hpp>
@@ -67,9 +77,48 @@ void plot(const fs::path& csv, const fs::path& svg) {
 
 volatile std::sig_atomic_t interrupted = 0;
 
+// This process's rank, and the sum over the ranks, from MPI (one rank without it).
+tg::rank_group mpi_ranks() {
+  tg::rank_group g;
+#ifdef GLIDE_WITH_MPI
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  g.rank = static_cast<std::size_t>(rank);
+  g.size = static_cast<std::size_t>(size);
+  g.sum = [](std::span<float> values) {
+    // MPI counts are ints: a model of more than 2^31 - 1 parameters goes in pieces.
+    constexpr std::size_t piece = 1U << 30;
+    for (std::size_t at = 0; at < values.size(); at += piece) {
+      const int n = static_cast<int>(std::min(piece, values.size() - at));
+      if (MPI_Allreduce(MPI_IN_PLACE, values.data() + at, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
+        throw glide::error("MPI_Allreduce of the gradients failed");
+    }
+  };
+#endif
+  return g;
+}
+
+int run(int argc, char** argv);
+
 }  // namespace
 
-int main(int argc, char** argv) try {
+int main(int argc, char** argv) {
+#ifdef GLIDE_WITH_MPI
+  MPI_Init(&argc, &argv);
+  const int code = run(argc, argv);
+  // A failed rank cannot leave the others waiting in the next all-reduce.
+  if (code == 1) MPI_Abort(MPI_COMM_WORLD, 1);
+  MPI_Finalize();
+  return code;
+#else
+  return run(argc, argv);
+#endif
+}
+
+namespace {
+
+int run(int argc, char** argv) try {
   std::string config_path, model_dir, plot_dir;
   CLI::App app{"glide_train: trains a swipe model with LibTorch (train, or resume from MODEL_DIR's snapshot)"};
   app.add_option("config", config_path, "training configuration (JSON)");
@@ -87,13 +136,20 @@ int main(int argc, char** argv) try {
   }
   std::signal(SIGINT, [](int) { interrupted = 1; });
   std::signal(SIGTERM, [](int) { interrupted = 1; });
-  const tg::training_hooks hooks{.on_validation = [](const fs::path& dir) { plot(dir / "metrics.csv", dir / "metrics.svg"); },
+  const auto ranks = mpi_ranks();
+  // Ranks after the first train quietly (their progress is rank 0's).
+  std::ostringstream quiet;
+  const tg::training_hooks hooks{.log = ranks.rank == 0 ? &std::cout : &quiet,
+                                 .on_validation = [](const fs::path& dir) { plot(dir / "metrics.csv", dir / "metrics.svg"); },
                                  .stop = &interrupted,
                                  .command = std::vector<std::string>(argv, argv + argc),
-                                 .source_dir = GLIDE_SOURCE_DIR};
+                                 .source_dir = GLIDE_SOURCE_DIR,
+                                 .ranks = ranks};
   const auto result = tg::train(io::read_json_file(config_path, "training config"), config_path, model_dir, hooks);
   return result == tg::training_result::interrupted ? 130 : 0;
 } catch (const std::exception& e) {
   std::cerr << "glide_train: " << e.what() << '\n';
   return 1;
 }
+
+}  // namespace

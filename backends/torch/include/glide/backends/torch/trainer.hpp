@@ -28,10 +28,12 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <memory>
 #include <numbers>
 #include <random>
 #include <sstream>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -45,6 +47,7 @@
 #include <glide/backends/torch/modules.hpp>
 #include <glide/core/charconv.hpp>
 #include <glide/core/memory.hpp>
+#include <glide/core/prefetch.hpp>
 #include <glide/glide.hpp>
 #include <glide/io/json_file.hpp>
 #include <glide/io/durable_file.hpp>
@@ -52,6 +55,7 @@
 #include <glide/metrics/swipe_metrics.hpp>
 #include <glide/search/search_config.hpp>
 #include <glide/swipe/augment.hpp>
+#include <glide/swipe/example_stream.hpp>
 #include <glide/swipe/model_input.hpp>
 #include <glide/swipe/recognizer.hpp>
 
@@ -176,6 +180,22 @@ struct training_config {
   bool init_grow = false;
   swipe::augment_options augment_real, augment_synthetic;
   swipe::synthesizer_options synthesizer;  ///< "synthesizer": options, or the path of a JSON file of them (glide synth-fit)
+  /// "stream": the real swipes of train_jsonl are read while training runs instead of into memory first
+  /// (swipe/example_stream.hpp: any number of files of any size; an epoch is one pass over every
+  /// line, in a seeded order of windows), and each step's batch is built ahead by `threads` worker
+  /// threads while at most `buffer_mb` megabytes of batches wait. Each example of a step draws from its
+  /// own seed, and the real ones are spread evenly over the batch (round(batch x real_fraction) a
+  /// step), so the batches of a run over several ranks (training_hooks::ranks) are the same as one
+  /// rank's with the batches put together. Configs without it keep the in-memory sampler (each real
+  /// swipe drawn at random) their shipped models were trained with.
+  struct stream_options {
+    bool on = false;
+    std::size_t window_lines = 4096;
+    std::size_t buffer_mb = 64;
+    std::size_t threads = 1;
+  } stream;
+  /// Passes over the streamed real swipes (instead of max_steps; needs "stream" and real_fraction > 0).
+  double epochs = 0;
 
   static training_config from_json(const nlohmann::json& j, const std::string& src) {
     training_config c;
@@ -186,7 +206,7 @@ struct training_config {
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
           "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "decay_from_step", "decay_steps", "label_smoothing", "ema_decay", "seed",
           "threads", "valid_search", "init_weights", "init_grow", "augment_real", "augment_synthetic", "synthesizer", "sources",
-          "layout_variants", "fold_words"};
+          "layout_variants", "fold_words", "stream", "epochs"};
       if (std::find(known.begin(), known.end(), k) == known.end())
         throw parse_error(src + ": unknown training option '" + k + "'");
     }
@@ -274,6 +294,21 @@ struct training_config {
           throw config_error(where + ": need key_scale and aspect in [0, 0.9), row_shift in [0, 2]");
         if (lv.count > 1000) throw config_error(where + ": 'count' " + std::to_string(lv.count) + " is above 1000");
       }
+      if (j.contains("stream")) {
+        const auto& sj = j["stream"];
+        const auto where = src + ": stream";
+        if (!sj.is_object()) throw config_error(where + " is not an object");
+        for (const auto& [k, v] : sj.items())
+          if (k != "window_lines" && k != "buffer_mb" && k != "threads") throw parse_error(where + ": unknown key '" + k + "'");
+        c.stream.on = true;
+        if (sj.contains("window_lines")) c.stream.window_lines = io::json_count(sj["window_lines"], where + ": 'window_lines'");
+        if (sj.contains("buffer_mb")) c.stream.buffer_mb = io::json_count(sj["buffer_mb"], where + ": 'buffer_mb'");
+        if (sj.contains("threads")) c.stream.threads = io::json_count(sj["threads"], where + ": 'threads'");
+        if (c.stream.window_lines == 0 || c.stream.window_lines > (1U << 24)) throw config_error(where + ": 'window_lines' must be in [1, 16777216]");
+        if (c.stream.buffer_mb == 0 || c.stream.buffer_mb > (1U << 20)) throw config_error(where + ": 'buffer_mb' must be in [1, 1048576]");
+        if (c.stream.threads == 0 || c.stream.threads > 256) throw config_error(where + ": 'threads' must be in [1, 256]");
+      }
+      get("epochs", c.epochs);
       if (j.contains("augment_real")) c.augment_real = swipe::augment_options::from_json(j["augment_real"], src);
       if (j.contains("augment_synthetic")) c.augment_synthetic = swipe::augment_options::from_json(j["augment_synthetic"], src);
       if (j.contains("synthesizer")) {
@@ -301,6 +336,12 @@ struct training_config {
       throw config_error(src + ": need 0 <= min_lr <= learning_rate and learning_rate > 0");
     if (c.init_grow && c.init_weights.empty()) throw config_error(src + ": init_grow needs init_weights");
     if (!(c.ema_decay >= 0 && c.ema_decay < 1)) throw config_error(src + ": ema_decay must be in [0, 1)");
+    if (!(c.epochs >= 0) || !std::isfinite(c.epochs)) throw config_error(src + ": 'epochs' must be a finite number >= 0");
+    if (c.epochs > 0) {
+      if (!c.stream.on || c.train_jsonl.empty() || !(c.real_fraction > 0))
+        throw config_error(src + ": 'epochs' counts passes over streamed real swipes: it needs 'stream', train_jsonl and real_fraction > 0");
+      if (j.contains("max_steps")) throw config_error(src + ": give 'epochs' or 'max_steps', not both");
+    }
     return c;
   }
 };
@@ -314,10 +355,12 @@ struct trainer_state {
   double best_mrr = -1;
   std::size_t bad_validations = 0;
   double elapsed_s = 0;
+  std::size_t ranks = 1;  ///< the processes the run trained over (training_hooks::ranks)
   std::map<std::string, std::string> files;  ///< "model", "optimizer", "ema" -> file name in the snapshot folder
 
   [[nodiscard]] nlohmann::json to_json() const {
-    nlohmann::json j{{"step", step}, {"lr", lr}, {"best_mrr", best_mrr}, {"bad_validations", bad_validations}, {"elapsed_s", elapsed_s}};
+    nlohmann::json j{{"step", step}, {"lr", lr}, {"best_mrr", best_mrr}, {"bad_validations", bad_validations}, {"elapsed_s", elapsed_s},
+                     {"ranks", ranks}};
     if (!files.empty()) j["files"] = files;
     return j;
   }
@@ -332,6 +375,7 @@ struct trainer_state {
       s.bad_validations = io::json_count(j.at("bad_validations"), source + ": 'bad_validations'");
       s.elapsed_s = j.at("elapsed_s").get<double>();
       if (j.contains("files")) s.files = j.at("files").get<std::map<std::string, std::string>>();
+      if (j.contains("ranks")) s.ranks = io::json_count(j.at("ranks"), source + ": 'ranks'");
     } catch (const nlohmann::json::exception& e) {
       throw parse_error(source + ": " + e.what());
     }
@@ -443,7 +487,15 @@ class training_data {
       shares.push_back(source.share);
     }
     pick_source_ = std::discrete_distribution<std::size_t>{shares.begin(), shares.end()};
-    for (const auto& path : cfg.train_jsonl) read_real(path, real_train_, log);
+    if (cfg.stream.on && !cfg.train_jsonl.empty()) {
+      stream_ = std::make_unique<swipe::example_stream>(
+          cfg.train_jsonl, grids_, swipe::example_stream_options{.window_lines = cfg.stream.window_lines, .seed = cfg.seed},
+          [this](const swipe::swipe_example& ex) { return unusable(ex); });
+      log << "glide_train: streaming " << stream_->lines() << " lines of " << cfg.train_jsonl.size() << " file(s) in "
+          << stream_->windows() << " windows of " << cfg.stream.window_lines << " lines" << std::endl;
+    } else {
+      for (const auto& path : cfg.train_jsonl) read_real(path, real_train_, log);
+    }
     // Validation sets: synthetic (fixed seed, the grids as given) and real, if given.
     std::mt19937 vr{cfg.seed + 1000003U};
     for (std::size_t i = 0; i < cfg.valid_synthetic; ++i) {
@@ -482,6 +534,86 @@ class training_data {
     return make_training_batch(inputs, targets);
   }
 
+  /// With "stream": the real swipes of each step's whole batch (over `ranks` ranks of batch_size).
+  [[nodiscard]] std::size_t real_per_step(std::size_t ranks) const {
+    if (!stream_) return 0;
+    return static_cast<std::size_t>(std::llround(static_cast<double>(cfg_.batch_size * ranks) * cfg_.real_fraction));
+  }
+  /// The streamed real swipes (null without "stream" or train_jsonl).
+  [[nodiscard]] const swipe::example_stream* stream() const noexcept { return stream_.get(); }
+
+  /// What one thread building batches keeps (its stream cursor, feature extractors, samplers).
+  struct batch_worker {
+    swipe::example_stream::cursor cursor;
+    std::unique_ptr<swipe::input_builder> inputs;
+    std::vector<std::discrete_distribution<std::size_t>> pick_word;
+    std::discrete_distribution<std::size_t> pick_source;
+  };
+  [[nodiscard]] std::unique_ptr<batch_worker> make_worker() const {
+    auto w = std::make_unique<batch_worker>();
+    w->inputs = std::make_unique<swipe::input_builder>(grids_, tokenizer_, cfg_.model.max_points, swipe::feature_options_for(cfg_.model));
+    for (const auto& d : sources_) w->pick_word.push_back(d.pick);
+    w->pick_source = pick_source_;
+    return w;
+  }
+
+  /// With "stream": part `rank` of `ranks` of step `step`'s batch, examples rank x B to (rank + 1) x B - 1
+  /// of its ranks x B (B = batch_size). Example i draws from a seed of (seed, step, i) alone; it is real
+  /// when the batch's real swipes, spread evenly, fall on it, and the real ones take the stream's
+  /// examples in order (step x R + the number of real examples before it).
+  [[nodiscard]] training_batch batch_part(std::size_t step, std::size_t rank, std::size_t ranks, batch_worker& w) const {
+    const std::size_t whole = cfg_.batch_size * ranks, real = real_per_step(ranks);
+    std::vector<swipe::model_input> inputs;
+    std::vector<std::vector<token_id>> targets;
+    for (std::size_t i = rank * cfg_.batch_size; i < (rank + 1) * cfg_.batch_size; ++i) {
+      std::seed_seq seq{cfg_.seed, static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(step >> 32), static_cast<std::uint32_t>(i), 0x5EEDU};
+      std::mt19937 rng{seq};
+      const std::size_t before = i * real / whole;
+      const bool is_real = (i + 1) * real / whole > before;
+      swipe::swipe_example ex;
+      if (is_real) {
+        ex = stream_->at(step * real + before, w.cursor);
+      } else {
+        const std::size_t s = sources_.size() == 1 ? 0 : w.pick_source(rng);
+        ex = synthesize(s, w.pick_word[s](rng), rng, false);
+      }
+      if (const auto& aug = is_real ? cfg_.augment_real : cfg_.augment_synthetic; aug.any()) {
+        const auto& g = ex.curve.grid ? *ex.curve.grid : grids_.at(ex.curve.grid_name);
+        ex.curve = swipe::augment(ex.curve, g, aug, rng);
+      }
+      inputs.push_back((*w.inputs)(ex.curve));
+      targets.push_back(tokenizer_.encode(ex.word));
+    }
+    return make_training_batch(inputs, targets);
+  }
+
+  /// The batches of steps first, first + 1, ... for this rank: with "stream", built ahead by worker
+  /// threads (at most buffer_mb of them waiting); without, batch(step) on the calling thread.
+  void start_batches(std::size_t first_step, std::size_t rank, std::size_t ranks) {
+    next_step_ = first_step;
+    if (!cfg_.stream.on) {
+      if (ranks != 1) throw config_error("training over " + std::to_string(ranks) + " ranks needs a config with 'stream'");
+      return;
+    }
+    workers_.clear();
+    for (std::size_t t = 0; t < cfg_.stream.threads; ++t) workers_.push_back(make_worker());
+    prefetch_.reset();
+    prefetch_ = std::make_unique<ordered_prefetcher<training_batch>>(
+        [this, rank, ranks](std::size_t step, std::size_t worker) { return batch_part(step, rank, ranks, *workers_[worker]); },
+        [](const training_batch& b) {
+          std::size_t n = 0;
+          for (const auto* t : {&b.input.kinematics, &b.input.keys, &b.input.mask, &b.input.key_weights, &b.tokens_in, &b.targets})
+            if (t->defined()) n += static_cast<std::size_t>(t->numel()) * t->element_size();
+          return n;
+        },
+        first_step, cfg_.stream.buffer_mb << 20, cfg_.stream.threads);
+  }
+  /// The next step's batch (see start_batches).
+  [[nodiscard]] training_batch next_batch() {
+    const std::size_t step = next_step_++;
+    return prefetch_ ? prefetch_->take() : batch(step);
+  }
+
   [[nodiscard]] const swipe::grid_set& grids() const noexcept { return grids_; }
   [[nodiscard]] const char_tokenizer& tokenizer() const noexcept { return tokenizer_; }
   /// The trie of source `s`'s words (the first decodes valid_jsonl).
@@ -503,11 +635,19 @@ class training_data {
   // One source draws nothing from the generator (runs from before sources draw the same batches).
   std::size_t pick_source(std::mt19937& rng) { return sources_.size() == 1 ? 0 : pick_source_(rng); }
 
+  // Why a real swipe cannot be trained on (empty: it can).
+  [[nodiscard]] std::string unusable(const swipe::swipe_example& ex) const {
+    if (ex.word.empty()) return "no word";
+    if (!tokenizer_.can_encode(ex.word)) return "the model cannot spell '" + ex.word + "'";
+    if (tokenizer_.encode(ex.word).size() > cfg_.model.max_word_length)
+      return "'" + ex.word + "' is longer than max_word_length " + std::to_string(cfg_.model.max_word_length);
+    return {};
+  }
   // Real swipes: every named grid must be in the grid files; words the model cannot spell are counted.
   void read_real(const std::string& path, std::vector<swipe::swipe_example>& out, std::ostream& log) {
     std::size_t skipped = 0, kept = 0;
     for (auto& ex : swipe::read_jsonl(path, grids_)) {
-      if (ex.word.empty() || !tokenizer_.can_encode(ex.word) || tokenizer_.encode(ex.word).size() > cfg_.model.max_word_length) {
+      if (!unusable(ex).empty()) {
         ++skipped;
         continue;
       }
@@ -541,6 +681,11 @@ class training_data {
   std::vector<swipe::swipe_example> real_train_, valid_syn_, valid_real_;
   std::vector<std::size_t> valid_syn_source_;
   swipe::input_builder inputs_{grids_, tokenizer_, cfg_.model.max_points, swipe::feature_options_for(cfg_.model)};
+  std::unique_ptr<swipe::example_stream> stream_;
+  std::size_t next_step_ = 0;
+  std::vector<std::unique_ptr<batch_worker>> workers_;
+  // Last: its threads stop before the workers and the stream they use are gone.
+  std::unique_ptr<ordered_prefetcher<training_batch>> prefetch_;
 };
 
 /// What a chunk hook is told after its chunk of training steps.
@@ -567,6 +712,17 @@ struct chunk_hook {
   std::function<void(const chunk_event&)> call;
 };
 
+/// The processes of a data-parallel run (e.g. MPI ranks, or LibTorch's c10d; examples/train.cpp
+/// wires MPI): each rank trains on its part of every step's batch (its own examples of the stream)
+/// and the gradients are summed over the ranks each step, so every rank takes the same step. Rank 0
+/// alone writes the run's directory (snapshots, validation, metrics, the record); the others read
+/// it to resume. Needs a config with "stream".
+struct rank_group {
+  std::size_t rank = 0, size = 1;
+  /// Sums `values` over the ranks, in place: every rank gets the sums. Called once a step by every rank.
+  std::function<void(std::span<float>)> sum;
+};
+
 /// How `train` talks to its caller.
 struct training_hooks {
   std::ostream* log = &std::cout;  ///< progress lines
@@ -580,6 +736,8 @@ struct training_hooks {
   std::string source_dir;  ///< the source tree whose git commit the record names (empty: none asked)
   /// Called after the run's own hooks (validation, then the snapshotter), in this order.
   std::vector<chunk_hook> chunk_hooks;
+  /// This process's place in a data-parallel run (one rank: none).
+  rank_group ranks;
 };
 
 /// The input files a run reads (config, JSONL data, grids, vocabularies, initial weights), for its
@@ -616,19 +774,35 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     log << "glide_train: " << dir.string() << " is finished; nothing to do\n";
     return training_result::was_finished;
   }
-  const auto cfg = training_config::from_json(raw_config, source);
+  auto cfg = training_config::from_json(raw_config, source);
+  const auto& ranks = hooks.ranks;
+  if (ranks.size == 0 || ranks.rank >= ranks.size) throw config_error("training: rank " + std::to_string(ranks.rank) + " of " + std::to_string(ranks.size));
+  if (ranks.size > 1 && !ranks.sum) throw config_error("training over " + std::to_string(ranks.size) + " ranks: no sum over the ranks given");
+  if (ranks.size > 1 && !cfg.stream.on) throw config_error(source + ": training over " + std::to_string(ranks.size) + " ranks needs 'stream'");
+  // Rank 0 alone writes the run's directory.
+  const bool lead = ranks.rank == 0;
   ::torch::set_num_threads(cfg.threads);
   // LibTorch parallelises with OpenMP; a multi-threaded BLAS underneath would fight it for the cores.
   if (auto set_blas_threads = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
     set_blas_threads(1);
   ::torch::manual_seed(cfg.seed);
-  fs::create_directories(dir / "snapshot");
-  {
+  if (lead) {
+    fs::create_directories(dir / "snapshot");
     auto j = cfg.model.to_json();
     j["training"] = raw_config;
     detail::write_atomically(dir / "config.json", j.dump(2) + "\n");
   }
   training_data data{cfg, log};
+  if (cfg.stream.on) {
+    const std::size_t real = data.real_per_step(ranks.size);
+    if (cfg.epochs > 0) {
+      if (real == 0) throw config_error(source + ": 'epochs' with no real swipe in a step (batch_size x real_fraction rounds to 0)");
+      cfg.max_steps = static_cast<std::size_t>(std::ceil(cfg.epochs * static_cast<double>(data.stream()->lines()) / static_cast<double>(real)));
+    }
+    if (real > 0)
+      detail::print(log, "glide_train: %zu real swipes a step over %zu rank(s): an epoch is %.1f steps; %zu steps\n", real, ranks.size,
+                    static_cast<double>(data.stream()->lines()) / static_cast<double>(real), cfg.max_steps);
+  }
   const auto& grids = data.grids();
   const auto& tokenizer = data.tokenizer();
   const auto& valid_syn = data.valid_synthetic();
@@ -676,13 +850,19 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     detail::load_snapshot_file(net, snapshot_file("model"));
     detail::load_snapshot_file(opt, snapshot_file("optimizer"));
     log << "glide_train: resumed from step " << st.step << " (best MRR " << st.best_mrr << ")" << std::endl;
+    if (st.ranks != ranks.size)
+      log << "glide_train: the snapshot was written by a run over " << st.ranks << " rank(s) and this one has " << ranks.size
+          << ": each step's batch is now " << ranks.size * cfg.batch_size << " swipes instead of " << st.ranks * cfg.batch_size
+          << ", so the steps from here differ from the ones the first run would have taken" << std::endl;
   }
-  {
+  st.ranks = ranks.size;
+  if (lead) {
     nlohmann::json session = {{"started", io::utc_now()},
                               {"command", hooks.command},
                               {"cwd", fs::current_path().string()},
                               {"resumed_from_step", resuming ? nlohmann::json(st.step) : nlohmann::json(nullptr)},
                               {"data", nlohmann::json::array()}};
+    if (ranks.size > 1) session["ranks"] = ranks.size;
     if (!hooks.source_dir.empty()) session["code"] = io::code_version_of(hooks.source_dir).to_json();
     for (const auto& [role, path] : run_inputs(cfg, source)) session["data"].push_back(io::data_file_record(role, path));
     io::append_run_session(dir, session);
@@ -702,7 +882,8 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     ema_net->eval();
   }
   const auto csv = dir / "metrics.csv";
-  if (!fs::exists(csv)) {
+  if (!lead) {
+  } else if (!fs::exists(csv)) {
     detail::write_atomically(csv, "step,elapsed_s,lr,train_loss,valid_mrr,valid_acc1,real_mrr,real_acc1,ema_mrr,ema_acc1\n");
   } else {
     // Validations after the snapshot will run again: drop their rows so every step appears once.
@@ -825,6 +1006,7 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     std::size_t loss_n = 0;
   };
   std::vector<scheduled> chunk_hooks;
+  if (lead) {
   chunk_hooks.push_back({{"validation", cfg.validate_every, 0, [&](const chunk_event& e) { validate(e); }}, true});
   // (snapshot_seconds 0: after every step.)
   chunk_hooks.push_back({{"snapshot", cfg.snapshot_seconds > 0 ? 0 : std::size_t{1}, cfg.snapshot_seconds, [&](const chunk_event& e) {
@@ -836,22 +1018,70 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
       throw config_error("training hook '" + h.name + "': needs a function and every_steps or every_seconds");
     chunk_hooks.push_back({h});
   }
+  }
   for (auto& h : chunk_hooks) {
     h.last_s = elapsed();
     h.last_step = st.step;
   }
   net->train();
-  while (st.step < cfg.max_steps && elapsed() < cfg.max_minutes * 60 && !stopped()) {
-    // Each step's batch comes from its own seed, so a resumed run sees the batches it would have seen.
-    const auto b = data.batch(st.step);
+  // Each step's batch comes from its own seed, so a resumed run sees the batches it would have seen.
+  data.start_batches(st.step, ranks.rank, ranks.size);
+  const auto params = net->parameters();
+  std::vector<float> summed;  // over the ranks: every gradient, then the loss, the target count, the stop votes
+  bool all_stop = false, any_signalled = false;
+  auto time_to_stop = [&] { return elapsed() >= cfg.max_minutes * 60 || stopped(); };
+  while (st.step < cfg.max_steps && !(ranks.size > 1 ? all_stop : time_to_stop())) {
+    const auto b = data.next_batch();
     step_lr = learning_rate_at(cfg, st.lr, st.step);
     for (auto& g : opt.param_groups()) static_cast<::torch::optim::AdamWOptions&>(g.options()).lr(step_lr);
     auto logits = net->forward(b.input.kinematics, b.input.keys, b.input.mask, b.tokens_in, b.input.key_weights);
-    auto loss = ::torch::nn::functional::cross_entropy(
-        logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}),
-        ::torch::nn::functional::CrossEntropyFuncOptions().ignore_index(char_tokenizer::pad_id).label_smoothing(cfg.label_smoothing));
+    namespace F = ::torch::nn::functional;
+    auto ce = F::CrossEntropyFuncOptions().ignore_index(char_tokenizer::pad_id).label_smoothing(cfg.label_smoothing);
+    ::torch::Tensor loss;
     opt.zero_grad();
-    loss.backward();
+    if (!cfg.stream.on) {
+      loss = F::cross_entropy(logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}), ce);
+      loss.backward();
+    } else {
+      // The mean over every target of the step's whole batch: each rank's sum, over the targets of all ranks.
+      auto loss_sum = F::cross_entropy(logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}), ce.reduction(::torch::kSum));
+      loss_sum.backward();
+      const auto targets = static_cast<float>(b.targets.ne(char_tokenizer::pad_id).sum().item<std::int64_t>());
+      float total_loss = loss_sum.item<float>(), total_targets = targets;
+      for (const auto& p : params)
+        if (!p.grad().defined()) p.mutable_grad() = ::torch::zeros_like(p);
+      if (ranks.size > 1) {
+        summed.clear();
+        for (const auto& p : params) {
+          const auto g = p.grad().contiguous();
+          summed.insert(summed.end(), g.data_ptr<float>(), g.data_ptr<float>() + g.numel());
+        }
+        summed.push_back(total_loss);
+        summed.push_back(targets);
+        // Every rank stops after the same step: when any is signalled or out of time.
+        summed.push_back(stopped() ? 1.0F : 0.0F);
+        summed.push_back(elapsed() >= cfg.max_minutes * 60 ? 1.0F : 0.0F);
+        ranks.sum(summed);
+        const std::size_t n = summed.size();
+        total_loss = summed[n - 4];
+        total_targets = summed[n - 3];
+        any_signalled = summed[n - 2] > 0;
+        all_stop = any_signalled || summed[n - 1] > 0;
+        ::torch::NoGradGuard no_grad;
+        std::size_t at = 0;
+        for (const auto& p : params) {
+          auto g = p.grad();
+          const auto numel = static_cast<std::size_t>(g.numel());
+          g.copy_(::torch::from_blob(summed.data() + at, g.sizes(), ::torch::kFloat32));
+          at += numel;
+        }
+      }
+      {
+        ::torch::NoGradGuard no_grad;
+        for (const auto& p : params) p.grad().div_(std::max(1.0F, total_targets));
+      }
+      loss = ::torch::tensor(static_cast<double>(total_loss) / std::max(1.0, static_cast<double>(total_targets)), ::torch::kFloat64);
+    }
     ::torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
     opt.step();
     if (ema_net) {
@@ -888,8 +1118,14 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     }
   }
   st.elapsed_s = elapsed();
+  if (const auto* stream = data.stream(); stream != nullptr && stream->skipped().count > 0) {
+    const auto sk = stream->skipped();
+    log << "glide_train: " << sk.count << " line(s) of the streamed data skipped so far, e.g.:\n";
+    for (const auto& why : sk.first) log << "  " << why << "\n";
+  }
+  if (!lead) return stopped() || any_signalled ? training_result::interrupted : training_result::finished;
   save_snapshot();
-  if (stopped()) {
+  if (stopped() || any_signalled) {
     log << "glide_train: interrupted at step " << st.step << "; rerun to resume\n";
     return training_result::interrupted;
   }

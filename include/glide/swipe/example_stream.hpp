@@ -1,0 +1,315 @@
+#pragma once
+// Real swipes read from JSONL files of any size without holding them in memory: one pass counts each
+// file's lines and remembers where every window of `window_lines` lines begins (a few bytes a window);
+// example `e` of the stream is then a pure function of e and the seed, so a trainer's batches depend
+// on the step alone and a resumed run sees what it would have seen.
+//
+// Order: e / lines() is the epoch (one pass over every line of every file); each epoch visits the
+// windows in its own seeded order and each window's lines in a seeded order of their own. A line that
+// is not a usable swipe (malformed JSON, a bad curve, a word the caller rejects) is replaced by the
+// next usable line of its window in that order; such lines are counted and the first few named.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <glide/core/error.hpp>
+#include <glide/swipe/dataset.hpp>
+#include <glide/swipe/grid.hpp>
+
+namespace glide::swipe {
+
+struct example_stream_options {
+  std::size_t window_lines = 4096;  ///< lines a window holds (the unit of shuffling and of reading)
+  std::uint32_t seed = 1;
+  std::size_t named_skips = 10;  ///< skipped lines named in skipped().first
+};
+
+/// Lines a stream passed over, and why (the first few, as "file:line: reason").
+struct skipped_lines {
+  std::size_t count = 0;
+  std::vector<std::string> first;
+};
+
+class example_stream {
+  struct window {
+    std::size_t file = 0;
+    std::uint64_t offset = 0, bytes = 0;  // where the window's text begins in its file, and its length
+    std::size_t first_line = 0;           // 1-based line number of its first line
+    std::size_t lines = 0;
+  };
+
+ public:
+  /// Says why an example cannot be trained on (empty: it can).
+  using check_fn = std::function<std::string(const swipe_example&)>;
+
+  /// What one reading thread keeps: the window it read last (its text, where each line starts, and its
+  /// lines parsed so far).
+  class cursor {
+    friend class example_stream;
+    std::size_t epoch_ = static_cast<std::size_t>(-1), window_ = static_cast<std::size_t>(-1);
+    std::string text_;
+    std::vector<std::uint32_t> starts_;  // each line's start in text_, then text_.size() + 1
+    std::vector<std::uint32_t> order_;   // the window's lines in this epoch's order
+    std::vector<std::optional<swipe_example>> parsed_;
+    std::vector<std::uint8_t> bad_;
+  };
+
+  /// Scans `files` once (their lines and window starts). Curves must name grids of `grids`; `check`
+  /// (optional) rejects examples the caller cannot use.
+  example_stream(std::vector<std::string> files, const grid_set& grids, example_stream_options options = {}, check_fn check = {})
+      : files_{std::move(files)}, grids_{&grids}, options_{options}, check_{std::move(check)} {
+    if (options_.window_lines == 0) throw config_error("example stream: window_lines must be positive");
+    if (options_.window_lines > (1U << 24)) throw config_error("example stream: window_lines above 16777216");
+    for (std::size_t f = 0; f < files_.size(); ++f) index(f);
+    if (lines_ == 0) throw io_error("example stream: no lines in " + describe_files());
+    for (const auto& path : files_) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) throw io_error("cannot open dataset '" + path + "': " + std::strerror(errno));
+      fds_.push_back(fd);
+    }
+  }
+  example_stream(const example_stream&) = delete;
+  example_stream& operator=(const example_stream&) = delete;
+  ~example_stream() {
+    for (int fd : fds_) ::close(fd);
+  }
+
+  /// Lines of every file: one epoch.
+  [[nodiscard]] std::size_t lines() const noexcept { return lines_; }
+  [[nodiscard]] std::size_t windows() const noexcept { return windows_.size(); }
+  [[nodiscard]] const std::vector<std::string>& files() const noexcept { return files_; }
+
+  /// Example `e` of the stream (epoch e / lines()). Thread-safe with one cursor per thread.
+  [[nodiscard]] swipe_example at(std::size_t e, cursor& c) const {
+    const std::size_t epoch = e / lines_, pos = e % lines_;
+    const auto order = epoch_order(epoch);
+    // The window holding position `pos` in this epoch's order, and the line's place in it.
+    const auto it = std::upper_bound(order->ends.begin(), order->ends.end(), pos);
+    const std::size_t k = static_cast<std::size_t>(it - order->ends.begin());
+    const std::size_t w = order->windows[k];
+    const std::size_t in = pos - (k == 0 ? 0 : order->ends[k - 1]);
+    load(c, epoch, w);
+    const auto& win = windows_[w];
+    for (std::size_t tried = 0; tried < win.lines; ++tried) {
+      const std::size_t j = c.order_[(in + tried) % win.lines];
+      if (c.bad_[j]) continue;
+      if (!c.parsed_[j]) parse(c, w, j);
+      if (c.parsed_[j]) return *c.parsed_[j];
+    }
+    throw parse_error(files_[win.file] + ": lines " + std::to_string(win.first_line) + "-" +
+                      std::to_string(win.first_line + win.lines - 1) + ": no usable swipe in this window of " +
+                      std::to_string(win.lines) + " lines (" + first_skip_reason() + ")");
+  }
+
+  /// The lines passed over so far (each counted once), the first few named.
+  [[nodiscard]] skipped_lines skipped() const {
+    std::lock_guard lock{mutex_};
+    return {skipped_.size(), named_};
+  }
+
+ private:
+  struct order_of_epoch {
+    std::vector<std::size_t> windows;  // in this epoch's order
+    std::vector<std::size_t> ends;     // running line counts
+  };
+
+  static std::uint64_t mix(std::uint64_t x) {
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+  }
+  [[nodiscard]] std::uint64_t seed_of(std::uint64_t a, std::uint64_t b) const {
+    return mix(mix(mix(options_.seed) ^ a) ^ (b * 0x9E3779B97F4A7C15ULL));
+  }
+
+  [[nodiscard]] std::string describe_files() const {
+    std::string s;
+    for (const auto& f : files_) s += (s.empty() ? "'" : ", '") + f + "'";
+    return s.empty() ? "no files" : s;
+  }
+
+  // Counts a file's lines (the last may lack its newline; a file of one blank line has one line) and
+  // records a window every window_lines lines.
+  void index(std::size_t f) {
+    const auto& path = files_[f];
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw io_error("cannot open dataset '" + path + "': " + std::strerror(errno));
+    std::vector<char> buf(1 << 20);
+    std::uint64_t at = 0, line_start = 0;
+    std::size_t line = 0;
+    window cur{f, 0, 0, 1, 0};
+    bool pending = false;  // bytes after the last newline
+    auto close_line = [&](std::uint64_t end) {  // the line ends at `end` (its newline)
+      ++line;
+      ++cur.lines;
+      line_start = end + 1;
+      if (cur.lines == options_.window_lines) {
+        cur.bytes = line_start - cur.offset;
+        windows_.push_back(cur);
+        cur = window{f, line_start, 0, line + 1, 0};
+      }
+    };
+    for (;;) {
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const int err = errno;
+        ::close(fd);
+        throw io_error("cannot read dataset '" + path + "': " + std::strerror(err));
+      }
+      if (n == 0) break;
+      const char* p = buf.data();
+      const char* end = p + n;
+      while (p < end) {
+        const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+        if (!nl) {
+          pending = true;
+          break;
+        }
+        close_line(at + static_cast<std::uint64_t>(static_cast<const char*>(nl) - buf.data()));
+        pending = false;
+        p = static_cast<const char*>(nl) + 1;
+      }
+      at += static_cast<std::uint64_t>(n);
+    }
+    ::close(fd);
+    if (pending && at > line_start) {
+      ++line;
+      ++cur.lines;
+      line_start = at + 1;
+    }
+    if (cur.lines > 0) {
+      cur.bytes = std::min<std::uint64_t>(line_start, at) - cur.offset;
+      windows_.push_back(cur);
+    }
+    lines_ += line;
+  }
+
+  [[nodiscard]] std::shared_ptr<const order_of_epoch> epoch_order(std::size_t epoch) const {
+    std::lock_guard lock{mutex_};
+    if (auto it = orders_.find(epoch); it != orders_.end()) return it->second;
+    auto o = std::make_shared<order_of_epoch>();
+    o->windows.resize(windows_.size());
+    std::iota(o->windows.begin(), o->windows.end(), std::size_t{0});
+    std::mt19937_64 rng{seed_of(epoch, 0x5157)};
+    std::shuffle(o->windows.begin(), o->windows.end(), rng);
+    std::size_t total = 0;
+    for (std::size_t w : o->windows) o->ends.push_back(total += windows_[w].lines);
+    // Readers run a little ahead of and behind each other at an epoch's end: keep the two newest.
+    if (orders_.size() >= 2) orders_.erase(orders_.begin());
+    orders_[epoch] = o;
+    return o;
+  }
+
+  void load(cursor& c, std::size_t epoch, std::size_t w) const {
+    if (c.window_ == w && c.epoch_ == epoch) return;
+    const auto& win = windows_[w];
+    if (c.window_ != w) {
+      if (win.bytes > 0xFFFFFFF0ULL) throw io_error("example stream: a window of '" + files_[win.file] + "' is above 4 GiB; use fewer window_lines");
+      c.text_.resize(win.bytes);
+      std::size_t got = 0;
+      while (got < win.bytes) {
+        const ssize_t n = ::pread(fds_[win.file], c.text_.data() + got, win.bytes - got, static_cast<off_t>(win.offset + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0)
+          throw io_error("cannot read dataset '" + files_[win.file] + "' at line " + std::to_string(win.first_line) + ": " +
+                         (n < 0 ? std::strerror(errno) : "the file is shorter than when it was indexed"));
+        got += static_cast<std::size_t>(n);
+      }
+      c.starts_.clear();
+      std::size_t s = 0;
+      for (std::size_t i = 0; i < win.lines; ++i) {
+        c.starts_.push_back(static_cast<std::uint32_t>(s));
+        const auto nl = c.text_.find('\n', s);
+        s = nl == std::string::npos ? c.text_.size() + 1 : nl + 1;
+      }
+      c.starts_.push_back(static_cast<std::uint32_t>(s));
+      c.parsed_.assign(win.lines, std::nullopt);
+      c.bad_.assign(win.lines, 0);
+    }
+    c.order_.resize(win.lines);
+    std::iota(c.order_.begin(), c.order_.end(), std::uint32_t{0});
+    std::mt19937_64 rng{seed_of(epoch, w + 1)};
+    std::shuffle(c.order_.begin(), c.order_.end(), rng);
+    c.epoch_ = epoch;
+    c.window_ = w;
+  }
+
+  void parse(cursor& c, std::size_t w, std::size_t j) const {
+    const auto& win = windows_[w];
+    const std::size_t line = win.first_line + j;
+    const std::string where = files_[win.file] + ":" + std::to_string(line) + ": ";
+    std::string_view text{c.text_};
+    text = text.substr(c.starts_[j], c.starts_[j + 1] - 1 - c.starts_[j]);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    std::string reason;
+    if (text.find_first_not_of(" \t\r") == std::string_view::npos) {
+      reason = "blank line";
+    } else {
+      try {
+        auto ex = parse_example(nlohmann::json::parse(text), where);
+        if (!ex.curve.grid && !grids_->contains(ex.curve.grid_name))
+          throw unknown_name_error(where + "grid '" + ex.curve.grid_name + "' is in none of the grid files (" +
+                                   (grids_->sources().empty() ? "grids built in memory" : grids_->sources()) + ")");
+        if (ex.word.empty()) reason = "no word";
+        else if (check_) reason = check_(ex);
+        if (reason.empty()) {
+          c.parsed_[j] = std::move(ex);
+          return;
+        }
+      } catch (const nlohmann::json::exception& e) {
+        reason = std::string{"malformed JSON ("} + e.what() + ")";
+      } catch (const parse_error& e) {
+        reason = e.what();
+      } catch (const shape_error& e) {
+        reason = e.what();
+      }
+    }
+    c.bad_[j] = 1;
+    std::lock_guard lock{mutex_};
+    const auto key = (static_cast<std::uint64_t>(win.file) << 48) | line;
+    if (skipped_.insert(key).second && named_.size() < options_.named_skips) {
+      // Parse errors already say where; the others get the place here.
+      named_.push_back(reason.rfind(where, 0) == 0 ? reason : where + reason);
+    }
+  }
+
+  [[nodiscard]] std::string first_skip_reason() const {
+    std::lock_guard lock{mutex_};
+    return named_.empty() ? "every line skipped" : "first skipped: " + named_.front();
+  }
+
+  std::vector<std::string> files_;
+  const grid_set* grids_;
+  example_stream_options options_;
+  check_fn check_;
+  std::vector<window> windows_;
+  std::size_t lines_ = 0;
+  std::vector<int> fds_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::size_t, std::shared_ptr<const order_of_epoch>> orders_;
+  mutable std::set<std::uint64_t> skipped_;
+  mutable std::vector<std::string> named_;
+};
+
+}  // namespace glide::swipe

@@ -1,0 +1,131 @@
+// glide/swipe/example_stream.hpp: every line once an epoch, in an order fixed by the seed alone; bad
+// lines replaced, counted and named; files without a final newline; empty inputs refused.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <glide/swipe/example_stream.hpp>
+
+using namespace glide;
+using namespace glide::swipe;
+namespace fs = std::filesystem;
+
+namespace {
+
+const grid_set& grids() {
+  static const auto g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
+  return g;
+}
+
+// A line whose word is "w<i>" (the words tell lines apart), its x its number.
+std::string line(std::size_t i) {
+  return R"({"word":"w)" + std::to_string(i) + R"(","curve":{"x":[)" + std::to_string(i) +
+         R"(,2],"y":[1,2],"t":[0,5],"grid_name":"qwerty_english"}})";
+}
+
+fs::path write(const std::string& name, const std::string& text) {
+  const auto p = fs::temp_directory_path() / ("glide_example_stream_" + name);
+  std::ofstream{p, std::ios::binary} << text;
+  return p;
+}
+
+std::string lines(std::size_t from, std::size_t to, bool final_newline = true) {
+  std::string s;
+  for (std::size_t i = from; i < to; ++i) s += line(i) + (i + 1 < to || final_newline ? "\n" : "");
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("example_stream: each epoch visits every line of every file once, in a seeded order", "[example_stream]") {
+  const auto a = write("a.jsonl", lines(0, 23));
+  const auto b = write("b.jsonl", lines(23, 40, false));  // no newline after the last line
+  example_stream s{{a.string(), b.string()}, grids(), {.window_lines = 5, .seed = 3}};
+  REQUIRE(s.lines() == 40);
+  REQUIRE(s.windows() == 5 + 4);  // 23 = 4 x 5 + 3; 17 = 3 x 5 + 2
+  example_stream::cursor c;
+  std::vector<std::string> first, second;
+  for (std::size_t e = 0; e < 40; ++e) first.push_back(s.at(e, c).word);
+  for (std::size_t e = 40; e < 80; ++e) second.push_back(s.at(e, c).word);
+  auto sorted = first;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::string> all;
+  for (std::size_t i = 0; i < 40; ++i) all.push_back("w" + std::to_string(i));
+  std::sort(all.begin(), all.end());
+  CHECK(sorted == all);
+  CHECK(first != second);  // each epoch its own order
+  CHECK(first != std::vector<std::string>(all));
+  // Another stream of the same files and seed, read in another order with another cursor: the same
+  // example at every position (what makes a resumed run's batches the first run's).
+  example_stream again{{a.string(), b.string()}, grids(), {.window_lines = 5, .seed = 3}};
+  example_stream::cursor c2;
+  for (std::size_t e : {79, 3, 41, 0, 17, 60}) CHECK(again.at(e, c2).word == (e < 40 ? first[e] : second[e - 40]));
+  // The curve read is the line's.
+  const auto ex = s.at(7, c);
+  CHECK(ex.curve.x.at(0) == static_cast<float>(std::stoi(ex.word.substr(1))));
+  CHECK(ex.curve.grid_name == "qwerty_english");
+  // Another seed, another order.
+  example_stream other{{a.string(), b.string()}, grids(), {.window_lines = 5, .seed = 4}};
+  std::vector<std::string> other_first;
+  example_stream::cursor c3;
+  for (std::size_t e = 0; e < 40; ++e) other_first.push_back(other.at(e, c3).word);
+  CHECK(other_first != first);
+  CHECK(s.skipped().count == 0);
+}
+
+TEST_CASE("example_stream: bad lines are replaced by the next usable line of their window, counted once and named", "[example_stream]") {
+  std::string text = lines(0, 6);
+  text += "{\"word\": \"broken\", \"curve\": \n";                                                                // line 7
+  text += "\n";                                                                                                  // line 8
+  text += R"({"word":"skip me","curve":{"x":[1,2],"y":[1,2],"t":[0,5],"grid_name":"qwerty_english"}})" "\n";  // line 9
+  text += R"({"curve":{"x":[1],"y":[1,2],"t":[0,5],"grid_name":"qwerty_english"}})" "\n";                     // line 10
+  text += lines(10, 12);
+  const auto p = write("bad.jsonl", text);
+  example_stream s{{p.string()}, grids(), {.window_lines = 4, .seed = 1},
+                   [](const swipe_example& ex) { return ex.word.find(' ') != std::string::npos ? std::string{"a space"} : std::string{}; }};
+  REQUIRE(s.lines() == 12);
+  example_stream::cursor c;
+  std::map<std::string, int> seen;
+  for (std::size_t e = 0; e < 24; ++e) ++seen[s.at(e, c).word];
+  CHECK(seen.count("broken") == 0);
+  CHECK(seen.count("skip me") == 0);
+  for (const auto& [w, n] : seen) CHECK(w[0] == 'w');
+  const auto sk = s.skipped();
+  CHECK(sk.count == 4);  // each counted once over two epochs
+  REQUIRE(sk.first.size() == 4);
+  const std::set<std::string> named(sk.first.begin(), sk.first.end());
+  const auto where = p.string() + ":";
+  CHECK(std::any_of(named.begin(), named.end(), [&](const auto& m) { return m.rfind(where + "7: malformed JSON", 0) == 0; }));
+  CHECK(named.count(where + "8: blank line") == 1);
+  CHECK(named.count(where + "9: a space") == 1);
+  CHECK(std::any_of(named.begin(), named.end(), [&](const auto& m) { return m.rfind(where + "10: ", 0) == 0 && m.find("different lengths") != std::string::npos; }));
+}
+
+TEST_CASE("example_stream: a window without a usable line, an unknown grid, no lines and no file are errors naming the file", "[example_stream]") {
+  const auto bad = write("allbad.jsonl", lines(0, 3) + "x\ny\nz\n");
+  example_stream s{{bad.string()}, grids(), {.window_lines = 3}};
+  example_stream::cursor c;
+  bool failed = false;
+  for (std::size_t e = 0; e < 6 && !failed; ++e) {
+    try {
+      (void)s.at(e, c);
+    } catch (const parse_error& err) {
+      failed = true;
+      CHECK(std::string{err.what()}.find("allbad.jsonl: lines 4-6: no usable swipe") != std::string::npos);
+    }
+  }
+  CHECK(failed);
+  const auto unknown = write("grid.jsonl", R"({"word":"a","curve":{"x":[1],"y":[1],"t":[0],"grid_name":"nowhere"}})" "\n");
+  example_stream u{{unknown.string()}, grids(), {.window_lines = 3}};
+  CHECK_THROWS_AS(u.at(0, c), unknown_name_error);
+  const auto empty = write("empty.jsonl", "");
+  CHECK_THROWS_AS((example_stream{{empty.string()}, grids()}), io_error);
+  CHECK_THROWS_AS((example_stream{{"/nonexistent/x.jsonl"}, grids()}), io_error);
+  CHECK_THROWS_AS((example_stream{{bad.string()}, grids(), {.window_lines = 0}}), config_error);
+}
