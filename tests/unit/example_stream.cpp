@@ -129,3 +129,43 @@ TEST_CASE("example_stream: a window without a usable line, an unknown grid, no l
   CHECK_THROWS_AS((example_stream{{"/nonexistent/x.jsonl"}, grids()}), io_error);
   CHECK_THROWS_AS((example_stream{{bad.string()}, grids(), {.window_lines = 0}}), config_error);
 }
+
+TEST_CASE("example_stream: shards of a JSONL file give the file's stream, with the model inputs of each swipe", "[example_stream][shards]") {
+  const auto p = write("for_shards.jsonl", lines(0, 37));
+  const auto dir = fs::temp_directory_path() / "glide_example_stream_shards";
+  fs::remove_all(dir);
+  prepare_options po;
+  po.inputs = {p.string()};
+  po.out_dir = dir.string();
+  po.examples_per_shard = 8;  // shard boundaries inside windows
+  po.grids = grids();
+  po.features = shard_features{.tokenizer = char_tokenizer{"abcdefghijklmnopqrstuvwxyz0123456789"}, .max_points = 40};
+  (void)prepare_shards(po);
+  const example_stream_options o{.window_lines = 5, .seed = 9};
+  example_stream from_jsonl{{p.string()}, grids(), o};
+  example_stream from_shards{example_stream::shard_folders{{dir.string()}}, grids(), o};
+  REQUIRE(from_shards.lines() == 37);
+  REQUIRE(from_shards.windows() == from_jsonl.windows());
+  REQUIRE(from_shards.has_features());
+  input_builder inputs{grids(), po.features->tokenizer, 40};
+  example_stream::cursor a, b, c;
+  for (std::size_t e = 0; e < 2 * 37; ++e) {
+    const auto x = from_jsonl.at(e, a), y = from_shards.at(e, b);
+    REQUIRE(x.word == y.word);
+    CHECK(x.curve.x == y.curve.x);
+    CHECK(x.curve.t == y.curve.t);
+    const auto [word, in] = from_shards.features_at(e, c);
+    CHECK(word == x.word);
+    const auto expected = inputs(x.curve);
+    CHECK(in.kinematics == expected.kinematics);
+    CHECK(in.keys == expected.keys);
+  }
+  // A check rejects words in shards too, named by their source line.
+  example_stream picky{example_stream::shard_folders{{dir.string()}}, grids(), o,
+                       [](const swipe_example& ex) { return ex.word == "w3" ? std::string{"not w3"} : std::string{}; }};
+  for (std::size_t e = 0; e < 37; ++e) CHECK(picky.at(e, c).word != "w3");
+  REQUIRE(picky.skipped().count == 1);
+  CHECK(picky.skipped().first.at(0) == p.string() + ":4 (in " + dir.string() + "): not w3");
+  example_stream no_features{{p.string()}, grids(), o};
+  CHECK_THROWS_AS(no_features.features_at(0, c), config_error);
+}

@@ -8,6 +8,11 @@
 // windows in its own seeded order and each window's lines in a seeded order of their own. A line that
 // is not a usable swipe (malformed JSON, a bad curve, a word the caller rejects) is replaced by the
 // next usable line of its window in that order; such lines are counted and the first few named.
+//
+// The same from feature shards (swipe/shards.hpp, `glide prepare`): windows of `window_lines`
+// swipes in shard order, read from the mapped columns, with the model inputs computed when the
+// shards were made (features_at). Shards of a JSONL file without bad lines give the same stream as
+// the file: the same swipe at every position.
 
 #include <algorithm>
 #include <cerrno>
@@ -34,6 +39,8 @@
 #include <glide/core/error.hpp>
 #include <glide/swipe/dataset.hpp>
 #include <glide/swipe/grid.hpp>
+#include <glide/swipe/model_input.hpp>
+#include <glide/swipe/shards.hpp>
 
 namespace glide::swipe {
 
@@ -73,12 +80,16 @@ class example_stream {
     std::vector<std::uint8_t> bad_;
   };
 
+  /// Folders of feature shards to stream (instead of JSONL files).
+  struct shard_folders {
+    std::vector<std::string> folders;
+  };
+
   /// Scans `files` once (their lines and window starts). Curves must name grids of `grids`; `check`
   /// (optional) rejects examples the caller cannot use.
   example_stream(std::vector<std::string> files, const grid_set& grids, example_stream_options options = {}, check_fn check = {})
       : files_{std::move(files)}, grids_{&grids}, options_{options}, check_{std::move(check)} {
-    if (options_.window_lines == 0) throw config_error("example stream: window_lines must be positive");
-    if (options_.window_lines > (1U << 24)) throw config_error("example stream: window_lines above 16777216");
+    check_options();
     for (std::size_t f = 0; f < files_.size(); ++f) index(f);
     if (lines_ == 0) throw io_error("example stream: no lines in " + describe_files());
     for (const auto& path : files_) {
@@ -86,6 +97,20 @@ class example_stream {
       if (fd < 0) throw io_error("cannot open dataset '" + path + "': " + std::strerror(errno));
       fds_.push_back(fd);
     }
+  }
+  /// Maps the shards of each folder (their grids must be in `grids`).
+  example_stream(shard_folders folders, const grid_set& grids, example_stream_options options = {}, check_fn check = {})
+      : files_{std::move(folders.folders)}, grids_{&grids}, options_{options}, check_{std::move(check)} {
+    check_options();
+    for (std::size_t f = 0; f < files_.size(); ++f) {
+      shards_.push_back(shard_set::open(files_[f]));
+      shards_.back().check_grids(grids);
+      const std::size_t n = shards_.back().size();
+      for (std::size_t at = 0; at < n; at += options_.window_lines)
+        windows_.push_back({f, 0, 0, at, std::min(options_.window_lines, n - at)});
+      lines_ += n;
+    }
+    if (lines_ == 0) throw io_error("example stream: no swipes in the shards of " + describe_files());
   }
   example_stream(const example_stream&) = delete;
   example_stream& operator=(const example_stream&) = delete;
@@ -98,8 +123,27 @@ class example_stream {
   [[nodiscard]] std::size_t windows() const noexcept { return windows_.size(); }
   [[nodiscard]] const std::vector<std::string>& files() const noexcept { return files_; }
 
+  /// Whether the stream reads shards that hold model inputs (features_at).
+  [[nodiscard]] bool has_features() const noexcept { return !shards_.empty() && shards_.front().has_features(); }
+  /// The shard folders (empty for JSONL).
+  [[nodiscard]] const std::vector<shard_set>& shards() const noexcept { return shards_; }
+
   /// Example `e` of the stream (epoch e / lines()). Thread-safe with one cursor per thread.
   [[nodiscard]] swipe_example at(std::size_t e, cursor& c) const {
+    const auto [w, j] = locate(e, c);
+    if (shards_.empty()) return *c.parsed_[j];
+    return shards_[windows_[w].file].example(windows_[w].first_line + j);
+  }
+  /// Example `e`'s word and model input, read from shards made with features (has_features()).
+  [[nodiscard]] std::pair<std::string, model_input> features_at(std::size_t e, cursor& c) const {
+    if (!has_features()) throw config_error("example stream: " + describe_files() + " hold no model inputs (glide prepare --model)");
+    const auto [w, j] = locate(e, c);
+    return {c.parsed_[j]->word, shards_[windows_[w].file].features(windows_[w].first_line + j)};
+  }
+
+ private:
+  // The window of example `e` and the line of it that stands for e (parsed and usable).
+  [[nodiscard]] std::pair<std::size_t, std::size_t> locate(std::size_t e, cursor& c) const {
     const std::size_t epoch = e / lines_, pos = e % lines_;
     const auto order = epoch_order(epoch);
     // The window holding position `pos` in this epoch's order, and the line's place in it.
@@ -113,13 +157,16 @@ class example_stream {
       const std::size_t j = c.order_[(in + tried) % win.lines];
       if (c.bad_[j]) continue;
       if (!c.parsed_[j]) parse(c, w, j);
-      if (c.parsed_[j]) return *c.parsed_[j];
+      if (c.parsed_[j]) return {w, j};
     }
-    throw parse_error(files_[win.file] + ": lines " + std::to_string(win.first_line) + "-" +
+    const bool lines = shards_.empty();  // (shard windows count swipes from 0)
+    throw parse_error(files_[win.file] + (lines ? ": lines " : ": swipes ") + std::to_string(win.first_line) + "-" +
                       std::to_string(win.first_line + win.lines - 1) + ": no usable swipe in this window of " +
-                      std::to_string(win.lines) + " lines (" + first_skip_reason() + ")");
+                      std::to_string(win.lines) + (lines ? " lines (" : " swipes (") + first_skip_reason() + ")");
   }
 
+
+ public:
   /// The lines passed over so far (each counted once), the first few named.
   [[nodiscard]] skipped_lines skipped() const {
     std::lock_guard lock{mutex_};
@@ -127,6 +174,11 @@ class example_stream {
   }
 
  private:
+  void check_options() const {
+    if (options_.window_lines == 0) throw config_error("example stream: window_lines must be positive");
+    if (options_.window_lines > (1U << 24)) throw config_error("example stream: window_lines above 16777216");
+  }
+
   struct order_of_epoch {
     std::vector<std::size_t> windows;  // in this epoch's order
     std::vector<std::size_t> ends;     // running line counts
@@ -224,7 +276,10 @@ class example_stream {
   void load(cursor& c, std::size_t epoch, std::size_t w) const {
     if (c.window_ == w && c.epoch_ == epoch) return;
     const auto& win = windows_[w];
-    if (c.window_ != w) {
+    if (c.window_ != w && !shards_.empty()) {
+      c.parsed_.assign(win.lines, std::nullopt);
+      c.bad_.assign(win.lines, 0);
+    } else if (c.window_ != w) {
       if (win.bytes > 0xFFFFFFF0ULL) throw io_error("example stream: a window of '" + files_[win.file] + "' is above 4 GiB; use fewer window_lines");
       c.text_.resize(win.bytes);
       std::size_t got = 0;
@@ -257,6 +312,24 @@ class example_stream {
 
   void parse(cursor& c, std::size_t w, std::size_t j) const {
     const auto& win = windows_[w];
+    if (!shards_.empty()) {
+      // Shards hold usable swipes only (glide prepare skipped the rest); the caller's check sees the word.
+      swipe_example ex;
+      ex.word = shards_[win.file].word(win.first_line + j);
+      const std::string reason = ex.word.empty() ? std::string{"no word"} : check_ ? check_(ex) : std::string{};
+      if (reason.empty()) {
+        c.parsed_[j] = std::move(ex);
+        return;
+      }
+      c.bad_[j] = 1;
+      const auto& set = shards_[win.file];
+      std::lock_guard lock{mutex_};
+      const auto key = (static_cast<std::uint64_t>(win.file) << 48) | (win.first_line + j);
+      if (skipped_.insert(key).second && named_.size() < options_.named_skips)
+        named_.push_back(set.source(win.first_line + j) + ":" + std::to_string(set.source_line(win.first_line + j)) + " (in " +
+                         files_[win.file] + "): " + reason);
+      return;
+    }
     const std::size_t line = win.first_line + j;
     const std::string where = files_[win.file] + ":" + std::to_string(line) + ": ";
     std::string_view text{c.text_};
@@ -306,6 +379,7 @@ class example_stream {
   std::vector<window> windows_;
   std::size_t lines_ = 0;
   std::vector<int> fds_;
+  std::vector<shard_set> shards_;
   mutable std::mutex mutex_;
   mutable std::map<std::size_t, std::shared_ptr<const order_of_epoch>> orders_;
   mutable std::set<std::uint64_t> skipped_;

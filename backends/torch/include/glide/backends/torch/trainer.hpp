@@ -149,6 +149,9 @@ struct training_config {
   bool fold_words = false;
   double frequency_power = 0.5;
   std::vector<std::string> train_jsonl;
+  /// With "stream": folders of feature shards (`glide prepare`) to read the real swipes from instead of
+  /// train_jsonl; made with this model's inputs (`--model`), the swipes without augment_real use them.
+  std::vector<std::string> train_shards;
   double real_fraction = 0.0;
   std::string valid_jsonl;
   std::size_t valid_synthetic = 300;
@@ -206,7 +209,7 @@ struct training_config {
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
           "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "decay_from_step", "decay_steps", "label_smoothing", "ema_decay", "seed",
           "threads", "valid_search", "init_weights", "init_grow", "augment_real", "augment_synthetic", "synthesizer", "sources",
-          "layout_variants", "fold_words", "stream", "epochs"};
+          "layout_variants", "fold_words", "stream", "epochs", "train_shards"};
       if (std::find(known.begin(), known.end(), k) == known.end())
         throw parse_error(src + ": unknown training option '" + k + "'");
     }
@@ -237,6 +240,7 @@ struct training_config {
       get("top_words", c.top_words);
       get("frequency_power", c.frequency_power);
       get("train_jsonl", c.train_jsonl);
+      get("train_shards", c.train_shards);
       get("real_fraction", c.real_fraction);
       get("valid_jsonl", c.valid_jsonl);
       get("valid_synthetic", c.valid_synthetic);
@@ -337,8 +341,10 @@ struct training_config {
     if (c.init_grow && c.init_weights.empty()) throw config_error(src + ": init_grow needs init_weights");
     if (!(c.ema_decay >= 0 && c.ema_decay < 1)) throw config_error(src + ": ema_decay must be in [0, 1)");
     if (!(c.epochs >= 0) || !std::isfinite(c.epochs)) throw config_error(src + ": 'epochs' must be a finite number >= 0");
+    if (!c.train_shards.empty() && (!c.stream.on || !c.train_jsonl.empty()))
+      throw config_error(src + ": 'train_shards' needs 'stream' and replaces train_jsonl (give one of them)");
     if (c.epochs > 0) {
-      if (!c.stream.on || c.train_jsonl.empty() || !(c.real_fraction > 0))
+      if (!c.stream.on || (c.train_jsonl.empty() && c.train_shards.empty()) || !(c.real_fraction > 0))
         throw config_error(src + ": 'epochs' counts passes over streamed real swipes: it needs 'stream', train_jsonl and real_fraction > 0");
       if (j.contains("max_steps")) throw config_error(src + ": give 'epochs' or 'max_steps', not both");
     }
@@ -487,10 +493,20 @@ class training_data {
       shares.push_back(source.share);
     }
     pick_source_ = std::discrete_distribution<std::size_t>{shares.begin(), shares.end()};
-    if (cfg.stream.on && !cfg.train_jsonl.empty()) {
-      stream_ = std::make_unique<swipe::example_stream>(
-          cfg.train_jsonl, grids_, swipe::example_stream_options{.window_lines = cfg.stream.window_lines, .seed = cfg.seed},
-          [this](const swipe::swipe_example& ex) { return unusable(ex); });
+    const swipe::example_stream_options stream_options{.window_lines = cfg.stream.window_lines, .seed = cfg.seed};
+    auto check = [this](const swipe::swipe_example& ex) { return unusable(ex); };
+    if (cfg.stream.on && !cfg.train_shards.empty()) {
+      stream_ = std::make_unique<swipe::example_stream>(swipe::example_stream::shard_folders{cfg.train_shards}, grids_, stream_options, check);
+      if (stream_->has_features()) {
+        for (const auto& set : stream_->shards()) set.check_features(cfg.model);
+        use_features_ = !cfg.augment_real.any();
+      }
+      log << "glide_train: streaming " << stream_->lines() << " swipes of " << cfg.train_shards.size() << " shard folder(s) in "
+          << stream_->windows() << " windows of " << cfg.stream.window_lines << " swipes"
+          << (use_features_ ? ", with their model inputs" : stream_->has_features() ? " (their model inputs unused: augment_real)" : "")
+          << std::endl;
+    } else if (cfg.stream.on && !cfg.train_jsonl.empty()) {
+      stream_ = std::make_unique<swipe::example_stream>(cfg.train_jsonl, grids_, stream_options, check);
       log << "glide_train: streaming " << stream_->lines() << " lines of " << cfg.train_jsonl.size() << " file(s) in "
           << stream_->windows() << " windows of " << cfg.stream.window_lines << " lines" << std::endl;
     } else {
@@ -571,6 +587,12 @@ class training_data {
       const std::size_t before = i * real / whole;
       const bool is_real = (i + 1) * real / whole > before;
       swipe::swipe_example ex;
+      if (is_real && use_features_) {
+        auto [word, input] = stream_->features_at(step * real + before, w.cursor);
+        inputs.push_back(std::move(input));
+        targets.push_back(tokenizer_.encode(word));
+        continue;
+      }
       if (is_real) {
         ex = stream_->at(step * real + before, w.cursor);
       } else {
@@ -682,6 +704,7 @@ class training_data {
   std::vector<std::size_t> valid_syn_source_;
   swipe::input_builder inputs_{grids_, tokenizer_, cfg_.model.max_points, swipe::feature_options_for(cfg_.model)};
   std::unique_ptr<swipe::example_stream> stream_;
+  bool use_features_ = false;  // the stream's shards hold model inputs and real swipes are not augmented
   std::size_t next_step_ = 0;
   std::vector<std::unique_ptr<batch_worker>> workers_;
   // Last: its threads stop before the workers and the stream they use are gone.
@@ -754,6 +777,7 @@ struct training_hooks {
   for (const auto& src : cfg.sources)
     if (vocabularies.insert(src.vocabulary).second) files.emplace_back("vocabulary", src.vocabulary);
   for (const auto& t : cfg.train_jsonl) files.emplace_back("train_jsonl", t);
+  for (const auto& t : cfg.train_shards) files.emplace_back("train_shards", (fs::path(t) / swipe::shard_manifest_name).string());
   if (!cfg.valid_jsonl.empty()) files.emplace_back("valid_jsonl", cfg.valid_jsonl);
   if (!cfg.init_weights.empty())
     files.emplace_back("init_weights", fs::is_directory(cfg.init_weights) ? (fs::path(cfg.init_weights) / "model.safetensors").string()
