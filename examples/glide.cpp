@@ -6,6 +6,7 @@
 //   glide aggregate --method weighted|rrf|borda --fit A,B --apply A,B --out FILE  merge several models' lists
 //   glide table merge OUT IN...                                                    merge prediction tables
 //   glide synth     --grid NAME --words w1,w2,... [--count N] [--seed S]           synthetic swipes (JSONL)
+//   glide prepare   --out DIR [--model DIR] [--examples-per-shard N] JSONL...     swipes -> feature shards (training)
 //
 // Defaults need nothing configured: the shipped English model (models/en-qwerty), the English
 // vocabulary made at build time, the shipped grids, and the sample swipes in data/samples.
@@ -45,6 +46,7 @@
 #include <glide/io/predictions.hpp>
 #include <glide/io/run_record.hpp>
 #include <glide/swipe/language_pack.hpp>
+#include <glide/swipe/shards.hpp>
 
 #include "svg_plot.hpp"
 
@@ -715,6 +717,49 @@ int cmd_quantize(const std::string& in_dir, const std::string& out_dir, std::siz
   return 0;
 }
 
+// `glide prepare`: JSONL swipe files -> a folder of feature shards (swipe/shards.hpp) that a trainer maps
+// into memory; with --model (a model directory or its config.json), each swipe's model input too, as
+// that config computes it, and words the model cannot spell skipped. Prints what was written and what
+// was skipped (counted by reason, the first lines named).
+int cmd_prepare(const std::string& out_dir, const std::string& model, const std::vector<std::string>& grid_files, std::size_t per_shard,
+                const std::vector<std::string>& inputs) {
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    std::vector<std::pair<std::string, std::string>> read;
+    for (const auto& p : inputs) read.emplace_back("the input", p);
+    for (const auto& g : grid_files) read.emplace_back("--grids", g);
+    io::refuse_output_over_inputs("--out", (fs::path(out_dir) / swipe::shard_manifest_name).string(), read);
+  }
+  swipe::prepare_options o{.inputs = inputs, .out_dir = out_dir, .examples_per_shard = per_shard, .grids = swipe::grid_set::load(grid_files),
+                           .log = &std::cerr};
+  std::string config_path;
+  if (!model.empty()) {
+    config_path = fs::is_directory(model) ? (fs::path(model) / "config.json").string() : model;
+    o.features = swipe::shard_features_for(glide::model::model_config::load(config_path));
+  }
+  const auto s = swipe::prepare_shards(std::move(o));
+  std::uintmax_t input_bytes = 0;
+  for (const auto& src : s.sources) input_bytes += src.bytes;
+  std::printf("%zu swipes from %zu file(s) (%ju bytes) -> %zu shard(s) in %s (%ju bytes) in %.1f s\n", s.examples, s.sources.size(),
+              input_bytes, s.shards.size(), out_dir.c_str(), static_cast<std::uintmax_t>(s.bytes()),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (s.features)
+    std::printf("features of %s: max_points %zu, soft_keys %zu, key_sigma %g, alphabet \"%s\"\n", config_path.c_str(), s.features->max_points,
+                s.features->soft_keys, static_cast<double>(s.features->key_sigma), excerpt(s.features->alphabet, 200).c_str());
+  else
+    std::printf("no features (give --model to store a model's inputs too)\n");
+  if (s.skipped == 0) {
+    std::printf("skipped 0 lines\n");
+    return 0;
+  }
+  std::string reasons;
+  for (const auto& [why, n] : s.skipped_by_reason) reasons += (reasons.empty() ? "" : ", ") + std::to_string(n) + " " + why;
+  std::printf("skipped %zu line(s): %s\n", s.skipped, reasons.c_str());
+  for (const auto& line : s.first_skipped) std::printf("  %s\n", line.c_str());
+  if (s.skipped > s.first_skipped.size()) std::printf("  ... and %zu more\n", s.skipped - s.first_skipped.size());
+  return 0;
+}
+
 // `glide runs`: the training runs under each folder (model directories with metrics.csv or
 // record.json), a line each: validations, last step, best real and synthetic validation MRR, whether
 // finished, recorded sessions, the code version of the last session and the weights' size.
@@ -1180,6 +1225,17 @@ int main(int argc, char** argv) try {
   bool q_float32 = false;
   quantize->add_flag("--float32", q_float32, "the other way: write an int8 model's weights as float32");
 
+  std::string prep_out, prep_model;
+  std::vector<std::string> prep_grids{GLIDE_SOURCE_DIR "/data/grids/grids.json"}, prep_inputs;
+  std::size_t prep_per_shard = 65536;
+  auto* prepare = app.add_subcommand("prepare", "turn JSONL swipes into feature shards that a trainer maps into memory (docs/training.md)");
+  prepare->add_option("--out", prep_out, "the shards' folder (its shards.json and shard-*.safetensors are replaced)")->required();
+  prepare->add_option("--model", prep_model, "a model directory or its config.json: store each swipe's model input as that config computes it "
+                                             "too, and skip words the model cannot spell");
+  prepare->add_option("--grids", prep_grids, "keyboard grids file(s) the swipes name; several files load as one set");
+  prepare->add_option("--examples-per-shard", prep_per_shard, "swipes a shard holds at most")->check(count_at_least(1));
+  prepare->add_option("inputs", prep_inputs, "JSONL swipe files")->required();
+
   std::vector<std::string> run_roots{"models"};
   bool runs_json = false;
   auto* runs = app.add_subcommand("runs", "list the training runs (model directories) under folders, with their best validation figures");
@@ -1218,6 +1274,7 @@ int main(int argc, char** argv) try {
   if (*synth) return cmd_synth(sr, synth);
   if (*quantize) return cmd_quantize(q_model, q_out, q_min, q_float32, std::vector<std::string>(argv, argv + argc));
   if (*runs) return cmd_runs(run_roots, runs_json);
+  if (*prepare) return cmd_prepare(prep_out, prep_model, prep_grids, prep_per_shard, prep_inputs);
   return 0;
 } catch (const std::exception& e) {
   if (*e.what() != '\0') std::fprintf(stderr, "glide: %s\n", e.what());  // MPI ranks other than 0 fail quietly
