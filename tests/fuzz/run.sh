@@ -4,7 +4,7 @@
 # are) with the JSON dictionary. Exits non-zero on any finding; the reproducer is left in the work dir.
 #
 # Usage: tests/fuzz/run.sh [--seconds N] [--work DIR] [NAME...]
-#   NAME: safetensors model_config grid_features jsonl word_list user_words utf8_tokenizer predictions (default: all)
+#   NAME: safetensors model_config grid_features jsonl word_list user_words utf8_tokenizer predictions shards (default: all)
 #   The test suite runs each for 20 s; a longer run, e.g. an hour each:  tests/fuzz/run.sh --seconds 3600
 # Exit status 77 (a skip for ctest) when clang++ cannot build libFuzzer binaries.
 set -euo pipefail
@@ -20,7 +20,7 @@ while (($#)); do
     *) names+=("$1"); shift ;;
   esac
 done
-((${#names[@]})) || names=(safetensors model_config grid_features jsonl word_list user_words utf8_tokenizer predictions)
+((${#names[@]})) || names=(safetensors model_config grid_features jsonl word_list user_words utf8_tokenizer predictions shards)
 cxx=${GLIDE_FUZZ_CXX:-clang++}
 mkdir -p "$work"
 if ! command -v "$cxx" > /dev/null ||

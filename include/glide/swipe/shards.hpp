@@ -553,7 +553,9 @@ class shard_set {
   /// Reads its feature rows only. Preconditions: has_features(), i < size().
   [[nodiscard]] model_input features(std::size_t i) const {
     assert(has_features());
-    const auto [sh, j] = locate(i);
+    const auto at = locate(i);  // not a structured binding: clang before 16 cannot capture one
+    const shard& sh = at.first;
+    const std::size_t j = at.second;
     const auto b = offset(sh.feature_offsets, j), e = offset(sh.feature_offsets, j + 1);
     const std::size_t k = settings_->keys_per_point();
     model_input in;
