@@ -227,6 +227,33 @@ TEST_CASE("shards: without features, one source file a shard, the manifest", "[u
   REQUIRE(shard_set::open(dir).size() == 9);
 }
 
+TEST_CASE("shards: shard_writer takes examples built in memory", "[unit][shards]") {
+  const auto& grids = glide_test::shipped_grids();
+  const auto examples = synthetic(5, 9);
+  const auto dir = temp("writer");
+  const auto f = features(0, 2);
+  shard_writer w{{.out_dir = dir, .examples_per_shard = 2, .grids = grids, .features = f}};
+  w.begin_source("memory", 0);
+  for (std::size_t i = 0; i < examples.size(); ++i) REQUIRE(w.add(examples[i], 10 + i));
+  auto empty = examples[0];
+  empty.curve.x.clear();
+  REQUIRE(!w.add(empty, 20));
+  w.skip_line("memory:21: unreadable");
+  const auto s = w.finish();
+  REQUIRE(s.shards.size() == 3);
+  REQUIRE(s.skipped == 2);
+  REQUIRE(s.first_skipped == std::vector<std::string>{"memory:20: empty swipe (no points)", "memory:21: unreadable"});
+  const auto set = shard_set::open(dir);
+  input_builder builder{grids, f.tokenizer, f.max_points, f.options};
+  REQUIRE(set.size() == 5);
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    require_same(set.example(i), examples[i]);
+    require_same(set.features(i), builder(examples[i].curve));
+    REQUIRE(set.source_line(i) == 10 + i);
+    REQUIRE(set.source(i) == "memory");
+  }
+}
+
 TEST_CASE("shards: bad lines are skipped, counted by reason and named, inline and unknown grids stop the preparation", "[unit][shards][errors]") {
   const auto& grids = glide_test::shipped_grids();
   const auto good = synthetic(3, 5);

@@ -269,14 +269,14 @@ class shard_writer {
     if (ex.curve.grid)
       throw parse_error(where + "the swipe carries its grid inline; shards hold named grids only (put the grid in a grid file and name it "
                                 "with 'grid_name')");
-    if (check_grids_ && !grids_->contains(ex.curve.grid_name))
-      throw unknown_name_error(where + "grid '" + ex.curve.grid_name + "' is in none of the grid files (" +
-                               (grids_->sources().empty() ? "grids built in memory" : grids_->sources()) + ")");
     try {
       validate_curve(ex.curve, "");
     } catch (const error& e) {
       return skip("invalid line", where + e.what());
     }
+    if (check_grids_ && !grids_->contains(ex.curve.grid_name))
+      throw unknown_name_error(where + "grid '" + ex.curve.grid_name + "' is in none of the grid files (" +
+                               (grids_->sources().empty() ? "grids built in memory" : grids_->sources()) + ")");
     if (ex.word.empty()) return skip("no word", where + "no word");
     if (options_.features) {
       std::size_t length = 0;
