@@ -1121,7 +1121,7 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     }
     ++st.step;
     if (st.step % 50 == 0) {
-      detail::print(log, "step %zu  %.0fs  loss %.4f  (batch of %lld x %lld points)\n", st.step, elapsed(), loss.item<double>(),
+      detail::print(log, "step %zu  %.1fs  loss %.4f  (batch of %lld x %lld points)\n", st.step, elapsed(), loss.item<double>(),
                   static_cast<long long>(b.input.kinematics.size(0)), static_cast<long long>(b.input.kinematics.size(1)));
     }
 
