@@ -32,7 +32,7 @@ cat > "$work/config.json" <<JSON
 JSON
 
 rate() {  # swipes a second of a run's log: (steps between the first and last progress line) x swipes a step / seconds
-  awk -v per_step="$2" '/^step [0-9]+ +[0-9]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
+  awk -v per_step="$2" '/^step [0-9]+ +[0-9.]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
     END { if (n < 2) exit 1; printf "%.1f", (s[n-1] - s[0]) * per_step / (t[n-1] - t[0]) }' "$1"
 }
 rm -rf "$work/one" "$work/two"

@@ -61,7 +61,7 @@ run() {  # run NAME JSONL STREAM: prints "peak MiB, seconds to the first step, s
   wall=$(echo "${BASH_REMATCH[1]}" | awk -F: '{ s = 0; for (i = 1; i <= NF; ++i) s = s * 60 + $i; print s }')
   # Steps a second between the first and the last progress line (step 50, 100, ...).
   local rate
-  rate=$(echo "$out" | awk '/^step [0-9]+ +[0-9]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
+  rate=$(echo "$out" | awk '/^step [0-9]+ +[0-9.]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
     END { if (n >= 2) printf "%.2f", (s[n-1] - s[0]) / ((t[n-1] - t[0]) > 0 ? t[n-1] - t[0] : 1); else print "-" }')
   printf '%-34s %10.1f %10.1f %12s\n' "$1" "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" "$wall" "$rate"
   peak[$1]=$kib

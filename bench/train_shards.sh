@@ -4,8 +4,8 @@
 # inputs are used), read as JSONL (parsed, features computed) or as shards made by `glide prepare
 # --model`; for a light model (2+1 layers, d=32, the kind of model the seed project trained from
 # pre-computed columns) and for the shipped English architecture (6+2, d=96). Prints steps a second
-# (between the trainer's progress lines), CPU seconds a step (every thread: the parsing too), and the
-# ratios. Both runs draw the same batches (tests/train/stream_ranks.sh checks the weights agree).
+# (between the trainer's progress lines), CPU seconds a step (every thread: the parsing too), the
+# reader thread's time to build a batch (the trainer's last lines), and the ratios. Both runs draw the same batches (tests/train/stream_ranks.sh checks the weights agree).
 #
 # Usage: bench/train_shards.sh [BUILD_DIR] [WORK_DIR] [LIGHT_STEPS] [SHIPPED_STEPS]
 set -euo pipefail
@@ -31,7 +31,7 @@ model() {  # model NAME: the model block
   esac
 }
 
-printf '%-40s %10s %14s\n' "run (batch 64, 2 threads + 1 reader)" "steps/s" "CPU s a step"
+printf '%-40s %10s %14s %14s\n' "run (batch 64, 2 threads + 1 reader)" "steps/s" "CPU s a step" "ms a batch"
 for m in light shipped; do
   steps=$light_steps
   [[ $m == shipped ]] && steps=$shipped_steps
@@ -40,7 +40,7 @@ for m in light shipped; do
   if [[ ! -s $shards/shards.json ]]; then
     "$glide" prepare --out "$shards" --model "$work/$m-model.json" --grids data/grids/grids.json "$data" > "$work/prepare-$m.log"
   fi
-  declare -A rate cpu
+  declare -A rate cpu build
   for src in jsonl shards; do
     input="\"train_jsonl\": [\"$data\"]"
     [[ $src == shards ]] && input="\"train_shards\": [\"$shards\"]"
@@ -55,13 +55,15 @@ for m in light shipped; do
 JSON
     rm -rf "$work/run-$m-$src"
     out=$(/usr/bin/time -v "$train" "$work/$m-$src.json" "$work/run-$m-$src" 2>&1) || { echo "$out" >&2; exit 1; }
-    r=$(echo "$out" | awk '/^step [0-9]+ +[0-9]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
+    r=$(echo "$out" | awk '/^step [0-9]+ +[0-9.]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
       END { if (n < 2) exit 1; printf "%.2f", (s[n-1] - s[0]) / (t[n-1] - t[0]) }')
     user=$(echo "$out" | sed -n 's/.*User time (seconds): //p') sys=$(echo "$out" | sed -n 's/.*System time (seconds): //p')
     c=$(awk -v u="$user" -v s="$sys" -v n="$steps" 'BEGIN { printf "%.4f", (u + s) / n }')
-    rate[$src]=$r cpu[$src]=$c
-    printf '%-40s %10s %14s\n' "$m model, from $src" "$r" "$c"
+    b=$(echo "$out" | sed -n 's/.*reader thread(s), \([0-9.]*\) ms a batch.*/\1/p')
+    rate[$src]=$r cpu[$src]=$c build[$src]=$b
+    printf '%-40s %10s %14s %14s\n' "$m model, from $src" "$r" "$c" "$b"
   done
-  awk -v a="${rate[jsonl]}" -v b="${rate[shards]}" -v ca="${cpu[jsonl]}" -v cb="${cpu[shards]}" -v m="$m" \
-    'BEGIN { printf "%s model: shards/JSONL steps a second %.2fx, CPU a step %.2fx less\n", m, b / a, ca / cb }'
+  awk -v a="${rate[jsonl]}" -v b="${rate[shards]}" -v ca="${cpu[jsonl]}" -v cb="${cpu[shards]}" -v ba="${build[jsonl]}" \
+    -v bb="${build[shards]}" -v m="$m" \
+    'BEGIN { printf "%s model: shards/JSONL steps a second %.2fx; CPU a step %.2fx less; a batch built %.1fx faster\n", m, b / a, ca / cb, ba / bb }'
 done

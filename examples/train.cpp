@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -29,6 +30,9 @@
 #include <CLI/CLI.hpp>
 #ifdef GLIDE_WITH_MPI
 #include <mpi.h>
+#endif
+#ifdef __GLIBC__
+#include <malloc.h>
 #endif
 
 #include <glide/backends/torch/trainer.hpp>
@@ -118,7 +122,21 @@ int main(int argc, char** argv) {
 
 namespace {
 
+// glibc's malloc serves blocks over its mmap threshold with fresh mappings and gives the heap's top
+// back past its trim threshold; a training step frees and allocates activations of a few hundred KB
+// to MB by the hundred, and with those defaults each of them faults its pages in again (a million
+// page faults in 300 steps of a small model, half its time). Keep freed memory for reuse instead:
+// the peak is what it is either way. (MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ in the
+// environment still decide, when set.)
+void keep_freed_memory() {
+#ifdef __GLIBC__
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
+
 int run(int argc, char** argv) try {
+  keep_freed_memory();
   std::string config_path, model_dir, plot_dir;
   CLI::App app{"glide_train: trains a swipe model with LibTorch (train, or resume from MODEL_DIR's snapshot)"};
   app.add_option("config", config_path, "training configuration (JSON)");

@@ -53,3 +53,17 @@ TEST_CASE("ordered_prefetcher: a worker's exception reaches take() at its item",
   CHECK_THROWS_AS((ordered_prefetcher<int>{[](std::size_t, std::size_t) { return 0; }, [](int) { return std::size_t{0}; }, 0, 1, 0}),
                   config_error);
 }
+
+TEST_CASE("ordered_prefetcher: no more than the item bound is made ahead", "[prefetch]") {
+  std::atomic<std::size_t> made{0};
+  ordered_prefetcher<int> p{[&](std::size_t i, std::size_t) {
+                              ++made;
+                              return static_cast<int>(i);
+                            },
+                            [](int) { return std::size_t{1}; }, 0, 1 << 20, 2, 3};
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(made.load() <= 3);
+  for (int i = 0; i < 10; ++i) CHECK(p.take() == i);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(made.load() <= 13);
+}

@@ -22,10 +22,11 @@ class ordered_prefetcher {
  public:
   /// make(index, worker): item `index`, built on worker thread `worker` (0 .. threads - 1; per-worker
   /// state such as readers is indexed by it). bytes(item): what it holds. Items from `first` on are
-  /// made ahead while fewer than `byte_limit` bytes wait (the item next due is always made).
+  /// made ahead while fewer than `byte_limit` bytes and `item_limit` items wait or are being made (the
+  /// item next due is always made).
   ordered_prefetcher(std::function<T(std::size_t, std::size_t)> make, std::function<std::size_t(const T&)> bytes, std::size_t first,
-                     std::size_t byte_limit, std::size_t threads)
-      : make_{std::move(make)}, bytes_{std::move(bytes)}, next_make_{first}, next_take_{first}, limit_{byte_limit} {
+                     std::size_t byte_limit, std::size_t threads, std::size_t item_limit = static_cast<std::size_t>(-1))
+      : make_{std::move(make)}, bytes_{std::move(bytes)}, next_make_{first}, next_take_{first}, limit_{byte_limit}, item_limit_{item_limit} {
     if (threads == 0) throw config_error("prefetcher: needs at least one thread");
     for (std::size_t w = 0; w < threads; ++w) workers_.emplace_back([this, w] { run(w); });
   }
@@ -65,7 +66,7 @@ class ordered_prefetcher {
       std::size_t index = 0;
       {
         std::unique_lock lock{mutex_};
-        changed_.wait(lock, [&] { return stop_ || next_make_ == next_take_ || waiting_bytes_ < limit_; });
+        changed_.wait(lock, [&] { return stop_ || next_make_ == next_take_ || (waiting_bytes_ < limit_ && next_make_ - next_take_ < item_limit_); });
         if (stop_) return;
         index = next_make_++;
       }
@@ -86,7 +87,7 @@ class ordered_prefetcher {
 
   std::function<T(std::size_t, std::size_t)> make_;
   std::function<std::size_t(const T&)> bytes_;
-  std::size_t next_make_, next_take_, limit_;
+  std::size_t next_make_, next_take_, limit_, item_limit_;
   std::size_t waiting_bytes_ = 0;
   bool stop_ = false;
   std::map<std::size_t, std::pair<T, std::size_t>> ready_;

@@ -18,6 +18,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -577,7 +578,22 @@ class training_data {
   /// of its ranks x B (B = batch_size). Example i draws from a seed of (seed, step, i) alone; it is real
   /// when the batch's real swipes, spread evenly, fall on it, and the real ones take the stream's
   /// examples in order (step x R + the number of real examples before it).
-  [[nodiscard]] training_batch batch_part(std::size_t step, std::size_t rank, std::size_t ranks, batch_worker& w) const {
+  /// A batch's model inputs and words, before they become tensors (on the training thread: LibTorch
+  /// called from a worker thread would start an OpenMP team of its own there, whose spinning threads
+  /// take the cores from the training's).
+  struct prepared_batch {
+    std::vector<swipe::model_input> inputs;
+    std::vector<std::vector<token_id>> targets;
+
+    [[nodiscard]] std::size_t bytes() const noexcept {
+      std::size_t n = 0;
+      for (const auto& in : inputs) n += sizeof in + 4 * (in.kinematics.size() + in.keys.size() + in.key_weights.size());
+      for (const auto& t : targets) n += sizeof t + sizeof(token_id) * t.size();
+      return n;
+    }
+  };
+
+  [[nodiscard]] prepared_batch batch_part(std::size_t step, std::size_t rank, std::size_t ranks, batch_worker& w) const {
     const std::size_t whole = cfg_.batch_size * ranks, real = real_per_step(ranks);
     std::vector<swipe::model_input> inputs;
     std::vector<std::vector<token_id>> targets;
@@ -606,7 +622,7 @@ class training_data {
       inputs.push_back((*w.inputs)(ex.curve));
       targets.push_back(tokenizer_.encode(ex.word));
     }
-    return make_training_batch(inputs, targets);
+    return {std::move(inputs), std::move(targets)};
   }
 
   /// The batches of steps first, first + 1, ... for this rank: with "stream", built ahead by worker
@@ -620,20 +636,29 @@ class training_data {
     workers_.clear();
     for (std::size_t t = 0; t < cfg_.stream.threads; ++t) workers_.push_back(make_worker());
     prefetch_.reset();
-    prefetch_ = std::make_unique<ordered_prefetcher<training_batch>>(
-        [this, rank, ranks](std::size_t step, std::size_t worker) { return batch_part(step, rank, ranks, *workers_[worker]); },
-        [](const training_batch& b) {
-          std::size_t n = 0;
-          for (const auto* t : {&b.input.kinematics, &b.input.keys, &b.input.mask, &b.input.key_weights, &b.tokens_in, &b.targets})
-            if (t->defined()) n += static_cast<std::size_t>(t->numel()) * t->element_size();
-          return n;
+    prefetch_ = std::make_unique<ordered_prefetcher<prepared_batch>>(
+        [this, rank, ranks](std::size_t step, std::size_t worker) {
+          const auto t0 = std::chrono::steady_clock::now();
+          auto b = batch_part(step, rank, ranks, *workers_[worker]);
+          prepare_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+          ++prepared_;
+          return b;
         },
-        first_step, cfg_.stream.buffer_mb << 20, cfg_.stream.threads);
+        // (Batches made past a run's end are wasted: a few per thread are enough to keep ahead.)
+        [](const prepared_batch& b) { return b.bytes(); }, first_step, cfg_.stream.buffer_mb << 20, cfg_.stream.threads,
+        4 * cfg_.stream.threads + 4);
+  }
+  /// With "stream": the batches the worker threads built so far, and their mean time (ms) on a worker.
+  [[nodiscard]] std::pair<std::size_t, double> prepared() const noexcept {
+    const std::size_t n = prepared_.load();
+    return {n, n == 0 ? 0.0 : static_cast<double>(prepare_ns_.load()) / 1e6 / static_cast<double>(n)};
   }
   /// The next step's batch (see start_batches).
   [[nodiscard]] training_batch next_batch() {
     const std::size_t step = next_step_++;
-    return prefetch_ ? prefetch_->take() : batch(step);
+    if (!prefetch_) return batch(step);
+    const auto b = prefetch_->take();
+    return make_training_batch(b.inputs, b.targets);
   }
 
   [[nodiscard]] const swipe::grid_set& grids() const noexcept { return grids_; }
@@ -705,10 +730,12 @@ class training_data {
   swipe::input_builder inputs_{grids_, tokenizer_, cfg_.model.max_points, swipe::feature_options_for(cfg_.model)};
   std::unique_ptr<swipe::example_stream> stream_;
   bool use_features_ = false;  // the stream's shards hold model inputs and real swipes are not augmented
+  std::atomic<std::int64_t> prepare_ns_{0};
+  std::atomic<std::size_t> prepared_{0};
   std::size_t next_step_ = 0;
   std::vector<std::unique_ptr<batch_worker>> workers_;
   // Last: its threads stop before the workers and the stream they use are gone.
-  std::unique_ptr<ordered_prefetcher<training_batch>> prefetch_;
+  std::unique_ptr<ordered_prefetcher<prepared_batch>> prefetch_;
 };
 
 /// What a chunk hook is told after its chunk of training steps.
@@ -1142,6 +1169,10 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     }
   }
   st.elapsed_s = elapsed();
+  if (cfg.stream.on) {
+    const auto [n, ms] = data.prepared();
+    detail::print(log, "glide_train: %zu batches built by %zu reader thread(s), %.2f ms a batch\n", n, cfg.stream.threads, ms);
+  }
   if (const auto* stream = data.stream(); stream != nullptr && stream->skipped().count > 0) {
     const auto sk = stream->skipped();
     log << "glide_train: " << sk.count << " line(s) of the streamed data skipped so far, e.g.:\n";
