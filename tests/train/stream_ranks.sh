@@ -39,7 +39,7 @@ config 8 1000 > "$work/b8.json"
 
 # One rank, batch 16, straight through.
 "$train" "$work/b16.json" "$work/one" > "$work/one.log" 2>&1 || { cat "$work/one.log"; fail "streaming run"; }
-matches "streaming 263 lines of 1 file(s) in 17 windows of 16 lines" "$work/one.log" || fail "no stream summary: $(cat "$work/one.log")"
+matches "streaming 263 lines of 1 file(s) in 17 windows of 16 lines (indexed in" "$work/one.log" || fail "no stream summary: $(cat "$work/one.log")"
 matches "an epoch is 32.9 steps" "$work/one.log" || fail "no epoch length: $(cat "$work/one.log")"
 matches "3 line(s) of the streamed data skipped" "$work/one.log" || fail "bad lines not counted: $(cat "$work/one.log")"
 matches "mixed.jsonl:101: malformed JSON" "$work/one.log" || fail "malformed line not named"

@@ -507,9 +507,11 @@ class training_data {
           << (use_features_ ? ", with their model inputs" : stream_->has_features() ? " (their model inputs unused: augment_real)" : "")
           << std::endl;
     } else if (cfg.stream.on && !cfg.train_jsonl.empty()) {
+      const auto t0 = std::chrono::steady_clock::now();
       stream_ = std::make_unique<swipe::example_stream>(cfg.train_jsonl, grids_, stream_options, check);
-      log << "glide_train: streaming " << stream_->lines() << " lines of " << cfg.train_jsonl.size() << " file(s) in "
-          << stream_->windows() << " windows of " << cfg.stream.window_lines << " lines" << std::endl;
+      detail::print(log, "glide_train: streaming %zu lines of %zu file(s) in %zu windows of %zu lines (indexed in %.1f s)\n", stream_->lines(),
+                    cfg.train_jsonl.size(), stream_->windows(), cfg.stream.window_lines,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     } else {
       for (const auto& path : cfg.train_jsonl) read_real(path, real_train_, log);
     }
