@@ -109,7 +109,9 @@ int run(int argc, char** argv);
 
 int main(int argc, char** argv) {
 #ifdef GLIDE_WITH_MPI
-  MPI_Init(&argc, &argv);
+  // The training thread alone calls MPI (the batch readers and LibTorch's threads do not).
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   const int code = run(argc, argv);
   // A failed rank cannot leave the others waiting in the next all-reduce.
   if (code == 1) MPI_Abort(MPI_COMM_WORLD, 1);
@@ -130,8 +132,11 @@ namespace {
 // environment still decide, when set.)
 void keep_freed_memory() {
 #ifdef __GLIBC__
-  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || std::getenv("MALLOC_TRIM_THRESHOLD_") != nullptr) return;
+  // glibc before 2.35 refuses an mmap threshold above HEAP_MAX_SIZE / 2 (32 MiB on 64 bits); setting
+  // the trim threshold alone would fix the mmap threshold at its 128 KiB default, worse than both.
+  if (mallopt(M_MMAP_THRESHOLD, 256 << 20) == 0 && mallopt(M_MMAP_THRESHOLD, 32 << 20) == 0) return;
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
 #endif
 }
 

@@ -5,6 +5,7 @@
 # to rounding and Adam turns the rounding of two ways of summing into steps of the learning rate's size.
 import array
 import json
+import math
 import struct
 import sys
 
@@ -33,6 +34,8 @@ if a.keys() != b.keys():
     sys.exit(f'different tensors: {sorted(a.keys() ^ b.keys())}')
 worst, where = 0.0, ''
 for name in a:
+    if len(a[name]) != len(b[name]):
+        sys.exit(f'{name}: {len(a[name])} values against {len(b[name])}')
     skip = range(0)
     if name.endswith('in_proj.bias'):
         d = len(a[name]) // 3
@@ -41,6 +44,8 @@ for name in a:
         if i in skip:
             continue
         r = abs(x - y) / (1e-3 + abs(x))
+        if not math.isfinite(r):
+            sys.exit(f'{name}[{i}]: {x} vs {y}: not finite')
         if r > worst:
             worst, where = r, f'{name}[{i}]: {x} vs {y}'
 print(f'tensors {len(a)}, largest relative difference {worst:.3g} ({where or "none"})')

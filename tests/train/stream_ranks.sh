@@ -26,7 +26,7 @@ config() {  # config BATCH SNAPSHOT_SECONDS
   "model": {"d_model": 16, "heads": 2, "encoder_layers": 1, "decoder_layers": 1, "ffn": 32,
             "max_word_length": 10, "max_points": 40, "alphabet": "abcdefghijklmnopqrstuvwxyz"},
   "grids_file": "$src/data/grids/grids.json", "grid": "qwerty_english", "vocabulary": "$work/words.txt",
-  "train_jsonl": ["$work/mixed.jsonl"], "real_fraction": 0.5,
+  "train_jsonl": ["$work/mixed.jsonl"], "real_fraction": 0.9,
   "augment_real": {"affine": {"probability": 0.5, "scale": 0.1, "offset": 0.1, "rotation_deg": 3}},
   "stream": {"window_lines": 16, "buffer_mb": 1, "threads": 2},
   "valid_synthetic": 20, "batch_size": $1, "max_steps": 20, "validate_every": 20, "snapshot_seconds": $2,
@@ -40,7 +40,7 @@ config 8 1000 > "$work/b8.json"
 # One rank, batch 16, straight through.
 "$train" "$work/b16.json" "$work/one" > "$work/one.log" 2>&1 || { cat "$work/one.log"; fail "streaming run"; }
 matches "streaming 263 lines of 1 file(s) in 17 windows of 16 lines (indexed in" "$work/one.log" || fail "no stream summary: $(cat "$work/one.log")"
-matches "an epoch is 32.9 steps" "$work/one.log" || fail "no epoch length: $(cat "$work/one.log")"
+matches "an epoch is 18.8 steps" "$work/one.log" || fail "no epoch length: $(cat "$work/one.log")"
 matches "3 line(s) of the streamed data skipped" "$work/one.log" || fail "bad lines not counted: $(cat "$work/one.log")"
 matches "mixed.jsonl:101: malformed JSON" "$work/one.log" || fail "malformed line not named"
 matches "mixed.jsonl:103: the model cannot spell 'naïve'" "$work/one.log" || fail "unspellable word not named"
@@ -88,13 +88,27 @@ fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun --oversubscribe --bind-to none -np 2 "$train_mpi" "$work/b8.json" "$work/two" > "$work/two.log" 2>&1 ||
   { cat "$work/two.log"; fail "mpirun -np 2"; }
-matches "8 real swipes a step over 2 rank(s)" "$work/two.log" || fail "no rank summary: $(cat "$work/two.log")"
+matches "14 real swipes a step over 2 rank(s)" "$work/two.log" || fail "no rank summary: $(cat "$work/two.log")"
 python3 "$src/tests/train/compare_weights.py" "$work/one/model.safetensors" "$work/two/model.safetensors" 1e-4 ||
   fail "2 ranks of batch 8 differ from 1 rank of batch 16"
 # The mean training loss of the 20 steps (metrics.csv) agrees too.
 loss() { tail -1 "$1/metrics.csv" | cut -d, -f4; }
 python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(abs(a - b) > 1e-5 * abs(a))" "$(loss "$work/one")" "$(loss "$work/two")" ||
   fail "training loss: 1 rank $(loss "$work/one"), 2 ranks $(loss "$work/two")"
+# The ranks follow rank 0's learning rate: validations every 4 steps halve it on every plateau (rank 0
+# alone validates), and 2 ranks still match 1 with the whole batch.
+config 16 1000 | sed 's/"validate_every": 20/"validate_every": 4, "plateau_patience": 1, "lr_factor": 0.5/' > "$work/b16_plateau.json"
+config 8 1000 | sed 's/"validate_every": 20/"validate_every": 4, "plateau_patience": 1, "lr_factor": 0.5/' > "$work/b8_plateau.json"
+"$train" "$work/b16_plateau.json" "$work/one_plateau" > "$work/one_plateau.log" 2>&1 || { cat "$work/one_plateau.log"; fail "plateau run"; }
+mpirun --oversubscribe --bind-to none -np 2 "$train_mpi" "$work/b8_plateau.json" "$work/two_plateau" > "$work/two_plateau.log" 2>&1 ||
+  { cat "$work/two_plateau.log"; fail "mpirun -np 2 (plateau)"; }
+lrs() { tail -n +2 "$1/metrics.csv" | cut -d, -f3 | sort -u | wc -l; }
+(($(lrs "$work/one_plateau") >= 2)) || fail "the plateau run never lowered its rate: $(cat "$work/one_plateau/metrics.csv")"
+[[ "$(cut -d, -f1,3 "$work/one_plateau/metrics.csv")" == "$(cut -d, -f1,3 "$work/two_plateau/metrics.csv")" ]] ||
+  fail "learning rates differ: $(cut -d, -f1,3 "$work/one_plateau/metrics.csv") against $(cut -d, -f1,3 "$work/two_plateau/metrics.csv")"
+python3 "$src/tests/train/compare_weights.py" "$work/one_plateau/model.safetensors" "$work/two_plateau/model.safetensors" 1e-4 ||
+  fail "with the rate lowered by rank 0's validations, 2 ranks differ from 1"
+echo "the learning rate lowered on plateaus by rank 0 reaches every rank ($(lrs "$work/one_plateau") rates)"
 # Resuming with another number of ranks says so.
 config 8 1000 | sed 's/"max_steps": 20/"max_steps": 24/' > "$work/b8_more.json"
 rm -f "$work/two/finished"

@@ -72,6 +72,7 @@ class example_stream {
   /// lines parsed so far).
   class cursor {
     friend class example_stream;
+    const example_stream* stream_ = nullptr;  // the stream whose window it holds (a cursor may move to another)
     std::size_t epoch_ = static_cast<std::size_t>(-1), window_ = static_cast<std::size_t>(-1);
     std::string text_;
     std::vector<std::uint32_t> starts_;  // each line's start in text_, then text_.size() + 1
@@ -90,12 +91,16 @@ class example_stream {
   example_stream(std::vector<std::string> files, const grid_set& grids, example_stream_options options = {}, check_fn check = {})
       : files_{std::move(files)}, grids_{&grids}, options_{options}, check_{std::move(check)} {
     check_options();
-    for (std::size_t f = 0; f < files_.size(); ++f) index(f);
-    if (lines_ == 0) throw io_error("example stream: no lines in " + describe_files());
-    for (const auto& path : files_) {
-      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw io_error("cannot open dataset '" + path + "': " + std::strerror(errno));
-      fds_.push_back(fd);
+    try {
+      // Each file stays open from its indexing on: a file replaced afterwards is not read.
+      for (std::size_t f = 0; f < files_.size(); ++f) index(f);
+    } catch (...) {
+      close_files();
+      throw;
+    }
+    if (lines_ == 0) {
+      close_files();
+      throw io_error("example stream: no lines in " + describe_files());
     }
   }
   /// Maps the shards of each folder (their grids must be in `grids`).
@@ -114,9 +119,7 @@ class example_stream {
   }
   example_stream(const example_stream&) = delete;
   example_stream& operator=(const example_stream&) = delete;
-  ~example_stream() {
-    for (int fd : fds_) ::close(fd);
-  }
+  ~example_stream() { close_files(); }
 
   /// Lines of every file: one epoch.
   [[nodiscard]] std::size_t lines() const noexcept { return lines_; }
@@ -149,20 +152,21 @@ class example_stream {
     // The window holding position `pos` in this epoch's order, and the line's place in it.
     const auto it = std::upper_bound(order->ends.begin(), order->ends.end(), pos);
     const std::size_t k = static_cast<std::size_t>(it - order->ends.begin());
-    const std::size_t w = order->windows[k];
     const std::size_t in = pos - (k == 0 ? 0 : order->ends[k - 1]);
-    load(c, epoch, w);
-    const auto& win = windows_[w];
-    for (std::size_t tried = 0; tried < win.lines; ++tried) {
-      const std::size_t j = c.order_[(in + tried) % win.lines];
-      if (c.bad_[j]) continue;
-      if (!c.parsed_[j]) parse(c, w, j);
-      if (c.parsed_[j]) return {w, j};
+    // A window without a usable line (a short last window of blank lines, say) hands on to the next
+    // window of the epoch's order.
+    for (std::size_t t = 0; t < order->windows.size(); ++t) {
+      const std::size_t w = order->windows[(k + t) % order->windows.size()];
+      load(c, epoch, w);
+      const auto& win = windows_[w];
+      for (std::size_t tried = 0; tried < win.lines; ++tried) {
+        const std::size_t j = c.order_[(in + tried) % win.lines];
+        if (c.bad_[j]) continue;
+        if (!c.parsed_[j]) parse(c, w, j);
+        if (c.parsed_[j]) return {w, j};
+      }
     }
-    const bool lines = shards_.empty();  // (shard windows count swipes from 0)
-    throw parse_error(files_[win.file] + (lines ? ": lines " : ": swipes ") + std::to_string(win.first_line) + "-" +
-                      std::to_string(win.first_line + win.lines - 1) + ": no usable swipe in this window of " +
-                      std::to_string(win.lines) + (lines ? " lines (" : " swipes (") + first_skip_reason() + ")");
+    throw parse_error("example stream: no usable swipe in " + describe_files() + " (" + first_skip_reason() + ")");
   }
 
 
@@ -174,6 +178,10 @@ class example_stream {
   }
 
  private:
+  void close_files() noexcept {
+    for (int fd : fds_) ::close(fd);
+    fds_.clear();
+  }
   void check_options() const {
     if (options_.window_lines == 0) throw config_error("example stream: window_lines must be positive");
     if (options_.window_lines > (1U << 24)) throw config_error("example stream: window_lines above 16777216");
@@ -206,6 +214,7 @@ class example_stream {
     const auto& path = files_[f];
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw io_error("cannot open dataset '" + path + "': " + std::strerror(errno));
+    fds_.push_back(fd);
     std::vector<char> buf(1 << 20);
     std::uint64_t at = 0, line_start = 0;
     std::size_t line = 0;
@@ -217,6 +226,7 @@ class example_stream {
       line_start = end + 1;
       if (cur.lines == options_.window_lines) {
         cur.bytes = line_start - cur.offset;
+        check_window(cur);
         windows_.push_back(cur);
         cur = window{f, line_start, 0, line + 1, 0};
       }
@@ -225,9 +235,7 @@ class example_stream {
       const ssize_t n = ::read(fd, buf.data(), buf.size());
       if (n < 0) {
         if (errno == EINTR) continue;
-        const int err = errno;
-        ::close(fd);
-        throw io_error("cannot read dataset '" + path + "': " + std::strerror(err));
+        throw io_error("cannot read dataset '" + path + "': " + std::strerror(errno));
       }
       if (n == 0) break;
       const char* p = buf.data();
@@ -244,7 +252,6 @@ class example_stream {
       }
       at += static_cast<std::uint64_t>(n);
     }
-    ::close(fd);
     if (pending && at > line_start) {
       ++line;
       ++cur.lines;
@@ -252,9 +259,16 @@ class example_stream {
     }
     if (cur.lines > 0) {
       cur.bytes = std::min<std::uint64_t>(line_start, at) - cur.offset;
+      check_window(cur);
       windows_.push_back(cur);
     }
     lines_ += line;
+  }
+  // A window's line starts are 32-bit offsets into its text.
+  void check_window(const window& w) const {
+    if (w.bytes > 0xFFFFFFF0ULL)
+      throw io_error("example stream: lines " + std::to_string(w.first_line) + "-" + std::to_string(w.first_line + w.lines - 1) + " of '" +
+                     files_[w.file] + "' hold over 4 GiB; use fewer window_lines");
   }
 
   [[nodiscard]] std::shared_ptr<const order_of_epoch> epoch_order(std::size_t epoch) const {
@@ -263,7 +277,7 @@ class example_stream {
     auto o = std::make_shared<order_of_epoch>();
     o->windows.resize(windows_.size());
     std::iota(o->windows.begin(), o->windows.end(), std::size_t{0});
-    std::mt19937_64 rng{seed_of(epoch, 0x5157)};
+    std::mt19937_64 rng{seed_of(epoch, 0)};  // (window w's lines: seed_of(epoch, w + 1))
     std::shuffle(o->windows.begin(), o->windows.end(), rng);
     std::size_t total = 0;
     for (std::size_t w : o->windows) o->ends.push_back(total += windows_[w].lines);
@@ -274,13 +288,16 @@ class example_stream {
   }
 
   void load(cursor& c, std::size_t epoch, std::size_t w) const {
+    if (c.stream_ != this) {
+      c.stream_ = this;
+      c.window_ = c.epoch_ = static_cast<std::size_t>(-1);
+    }
     if (c.window_ == w && c.epoch_ == epoch) return;
     const auto& win = windows_[w];
     if (c.window_ != w && !shards_.empty()) {
       c.parsed_.assign(win.lines, std::nullopt);
       c.bad_.assign(win.lines, 0);
     } else if (c.window_ != w) {
-      if (win.bytes > 0xFFFFFFF0ULL) throw io_error("example stream: a window of '" + files_[win.file] + "' is above 4 GiB; use fewer window_lines");
       c.text_.resize(win.bytes);
       std::size_t got = 0;
       while (got < win.bytes) {

@@ -635,9 +635,9 @@ class training_data {
       if (ranks != 1) throw config_error("training over " + std::to_string(ranks) + " ranks needs a config with 'stream'");
       return;
     }
+    prefetch_.reset();  // (its threads use the workers)
     workers_.clear();
     for (std::size_t t = 0; t < cfg_.stream.threads; ++t) workers_.push_back(make_worker());
-    prefetch_.reset();
     prefetch_ = std::make_unique<ordered_prefetcher<prepared_batch>>(
         [this, rank, ranks](std::size_t step, std::size_t worker) {
           const auto t0 = std::chrono::steady_clock::now();
@@ -906,7 +906,8 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     if (st.ranks != ranks.size)
       log << "glide_train: the snapshot was written by a run over " << st.ranks << " rank(s) and this one has " << ranks.size
           << ": each step's batch is now " << ranks.size * cfg.batch_size << " swipes instead of " << st.ranks * cfg.batch_size
-          << ", so the steps from here differ from the ones the first run would have taken" << std::endl;
+          << ", so the steps from here differ from the ones the first run would have taken (and a streamed run takes its real"
+          << " swipes from another place of the stream: step x the new batch's)" << std::endl;
   }
   st.ranks = ranks.size;
   if (lead) {
@@ -1080,8 +1081,25 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
   // Each step's batch comes from its own seed, so a resumed run sees the batches it would have seen.
   data.start_batches(st.step, ranks.rank, ranks.size);
   const auto params = net->parameters();
-  std::vector<float> summed;  // over the ranks: every gradient, then the loss, the target count, the stop votes
+  std::vector<float> summed;  // over the ranks: every gradient, then the loss, the target count, the stop votes, rank 0's rate
   bool all_stop = false, any_signalled = false;
+  if (ranks.size > 1) {
+    // Every rank must start from the same step and weights (a run directory not shared by every
+    // rank, or a snapshot one rank could not see, would mix the steps of two runs).
+    ::torch::NoGradGuard no_grad;
+    double checksum = 0;
+    for (const auto& p : params) checksum += p.abs().sum().item<double>();
+    const std::vector<float> mine{static_cast<float>(st.step), static_cast<float>(checksum), static_cast<float>(cfg.max_steps)};
+    std::vector<float> all = mine;
+    ranks.sum(all);
+    const auto n = static_cast<float>(ranks.size);
+    for (std::size_t i = 0; i < mine.size(); ++i)
+      if (std::abs(all[i] - n * mine[i]) > 1e-5F * std::abs(n * mine[i]))
+        throw config_error("training over " + std::to_string(ranks.size) + " ranks: rank " + std::to_string(ranks.rank) +
+                           " starts at step " + std::to_string(st.step) + " with max_steps " + std::to_string(cfg.max_steps) +
+                           " and weights of checksum " + std::to_string(checksum) +
+                           ", and another rank does not (every rank must see the same run directory and config)");
+  }
   auto time_to_stop = [&] { return elapsed() >= cfg.max_minutes * 60 || stopped(); };
   while (st.step < cfg.max_steps && !(ranks.size > 1 ? all_stop : time_to_stop())) {
     const auto b = data.next_batch();
@@ -1114,12 +1132,17 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
         // Every rank stops after the same step: when any is signalled or out of time.
         summed.push_back(stopped() ? 1.0F : 0.0F);
         summed.push_back(elapsed() >= cfg.max_minutes * 60 ? 1.0F : 0.0F);
+        // Rank 0's learning rate (its validations may have lowered it on a plateau) for every rank.
+        summed.push_back(lead ? static_cast<float>(st.lr) : 0.0F);
         ranks.sum(summed);
         const std::size_t n = summed.size();
-        total_loss = summed[n - 4];
-        total_targets = summed[n - 3];
-        any_signalled = summed[n - 2] > 0;
-        all_stop = any_signalled || summed[n - 1] > 0;
+        total_loss = summed[n - 5];
+        total_targets = summed[n - 4];
+        any_signalled = summed[n - 3] > 0;
+        all_stop = any_signalled || summed[n - 2] > 0;
+        if (!lead) st.lr = summed[n - 1];
+        step_lr = learning_rate_at(cfg, st.lr, st.step);
+        for (auto& g : opt.param_groups()) static_cast<::torch::optim::AdamWOptions&>(g.options()).lr(step_lr);
         ::torch::NoGradGuard no_grad;
         std::size_t at = 0;
         for (const auto& p : params) {
