@@ -110,7 +110,7 @@ TEST_CASE("example_stream: bad lines are replaced by the next usable line of the
   CHECK(std::any_of(named.begin(), named.end(), [&](const auto& m) { return m.rfind(where + "10: ", 0) == 0 && m.find("different lengths") != std::string::npos; }));
 }
 
-TEST_CASE("example_stream: a window without a usable line hands on to the next; a file without any, an unknown grid, no lines and no file are errors", "[example_stream]") {
+TEST_CASE("example_stream: a window without a usable line hands on to the next, and a file without any, an unknown grid, no lines and no file are errors", "[example_stream]") {
   const auto bad = write("badwindow.jsonl", lines(0, 3) + "x\ny\nz\n");
   example_stream s{{bad.string()}, grids(), {.window_lines = 3}};
   example_stream::cursor c;
