@@ -169,6 +169,16 @@ int run(int argc, char** argv) try {
                                  .source_dir = GLIDE_SOURCE_DIR,
                                  .ranks = ranks};
   const auto result = tg::train(io::read_json_file(config_path, "training config"), config_path, model_dir, hooks);
+  if (ranks.rank != 0) {
+    // Each rank reads its own swipes: the lines it skipped are not in rank 0's report.
+    std::istringstream lines{quiet.str()};
+    bool skipped = false;
+    for (std::string l; std::getline(lines, l);) {
+      if (l.find("of the streamed data skipped") != std::string::npos) skipped = true;
+      else if (skipped && l.rfind("  ", 0) != 0) skipped = false;
+      if (skipped) std::cerr << "rank " << ranks.rank << ": " << l << '\n';
+    }
+  }
   return result == tg::training_result::interrupted ? 130 : 0;
 } catch (const std::exception& e) {
   std::cerr << "glide_train: " << e.what() << '\n';

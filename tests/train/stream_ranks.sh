@@ -89,6 +89,10 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun --oversubscribe --bind-to none -np 2 "$train_mpi" "$work/b8.json" "$work/two" > "$work/two.log" 2>&1 ||
   { cat "$work/two.log"; fail "mpirun -np 2"; }
 matches "14 real swipes a step over 2 rank(s)" "$work/two.log" || fail "no rank summary: $(cat "$work/two.log")"
+# 280 real swipes over the two ranks pass every line: each bad line is named by the rank that met it.
+for line in 101 102 103; do
+  matches "mixed.jsonl:$line: " "$work/two.log" || fail "line $line not named by either rank: $(cat "$work/two.log")"
+done
 python3 "$src/tests/train/compare_weights.py" "$work/one/model.safetensors" "$work/two/model.safetensors" 1e-4 ||
   fail "2 ranks of batch 8 differ from 1 rank of batch 16"
 # The mean training loss of the 20 steps (metrics.csv) agrees too.
