@@ -160,25 +160,18 @@ int run(int argc, char** argv) try {
   std::signal(SIGINT, [](int) { interrupted = 1; });
   std::signal(SIGTERM, [](int) { interrupted = 1; });
   const auto ranks = mpi_ranks();
-  // Ranks after the first train quietly (their progress is rank 0's).
-  std::ostringstream quiet;
+  // Ranks after the first train quietly (their progress is rank 0's) but name the lines they skipped.
+  std::ostringstream quiet, skipped;
   const tg::training_hooks hooks{.log = ranks.rank == 0 ? &std::cout : &quiet,
                                  .on_validation = [](const fs::path& dir) { plot(dir / "metrics.csv", dir / "metrics.svg"); },
                                  .stop = &interrupted,
                                  .command = std::vector<std::string>(argv, argv + argc),
                                  .source_dir = GLIDE_SOURCE_DIR,
-                                 .ranks = ranks};
+                                 .ranks = ranks,
+                                 .skipped_report = ranks.rank == 0 ? nullptr : &skipped};
   const auto result = tg::train(io::read_json_file(config_path, "training config"), config_path, model_dir, hooks);
-  if (ranks.rank != 0) {
-    // Each rank reads its own swipes: the lines it skipped are not in rank 0's report.
-    std::istringstream lines{quiet.str()};
-    bool skipped = false;
-    for (std::string l; std::getline(lines, l);) {
-      if (l.find("of the streamed data skipped") != std::string::npos) skipped = true;
-      else if (skipped && l.rfind("  ", 0) != 0) skipped = false;
-      if (skipped) std::cerr << "rank " << ranks.rank << ": " << l << '\n';
-    }
-  }
+  std::istringstream report{skipped.str()};
+  for (std::string line; std::getline(report, line);) std::cerr << "rank " << ranks.rank << ": " << line << '\n';
   return result == tg::training_result::interrupted ? 130 : 0;
 } catch (const std::exception& e) {
   std::cerr << "glide_train: " << e.what() << '\n';

@@ -144,6 +144,12 @@ class example_stream {
     return {c.parsed_[j]->word, shards_[windows_[w].file].features(windows_[w].first_line + j)};
   }
 
+  /// The lines passed over so far (each counted once), the first few named.
+  [[nodiscard]] skipped_lines skipped() const {
+    std::lock_guard lock{mutex_};
+    return {skipped_.size(), named_};
+  }
+
  private:
   // The window of example `e` and the line of it that stands for e (parsed and usable).
   [[nodiscard]] std::pair<std::size_t, std::size_t> locate(std::size_t e, cursor& c) const {
@@ -169,15 +175,6 @@ class example_stream {
     throw parse_error("example stream: no usable swipe in " + describe_files() + " (" + first_skip_reason() + ")");
   }
 
-
- public:
-  /// The lines passed over so far (each counted once), the first few named.
-  [[nodiscard]] skipped_lines skipped() const {
-    std::lock_guard lock{mutex_};
-    return {skipped_.size(), named_};
-  }
-
- private:
   void close_files() noexcept {
     for (int fd : fds_) ::close(fd);
     fds_.clear();
@@ -338,13 +335,9 @@ class example_stream {
         c.parsed_[j] = std::move(ex);
         return;
       }
-      c.bad_[j] = 1;
       const auto& set = shards_[win.file];
-      std::lock_guard lock{mutex_};
-      const auto key = (static_cast<std::uint64_t>(win.file) << 48) | (win.first_line + j);
-      if (skipped_.insert(key).second && named_.size() < options_.named_skips)
-        named_.push_back(set.source(win.first_line + j) + ":" + std::to_string(set.source_line(win.first_line + j)) + " (in " +
-                         files_[win.file] + "): " + reason);
+      skip(c, w, j, [&] { return set.source(win.first_line + j) + ":" + std::to_string(set.source_line(win.first_line + j)) + " (in " +
+                               files_[win.file] + "): " + reason; });
       return;
     }
     const std::size_t line = win.first_line + j;
@@ -375,13 +368,17 @@ class example_stream {
         reason = e.what();
       }
     }
+    // Parse errors already say where; the others get the place here.
+    skip(c, w, j, [&] { return reason.rfind(where, 0) == 0 ? reason : where + reason; });
+  }
+
+  // Line j of window w is not usable: marked in the cursor, counted once, named (`message()`) among the first few.
+  template <class Message>
+  void skip(cursor& c, std::size_t w, std::size_t j, Message message) const {
     c.bad_[j] = 1;
+    const auto key = (static_cast<std::uint64_t>(windows_[w].file) << 48) | (windows_[w].first_line + j);
     std::lock_guard lock{mutex_};
-    const auto key = (static_cast<std::uint64_t>(win.file) << 48) | line;
-    if (skipped_.insert(key).second && named_.size() < options_.named_skips) {
-      // Parse errors already say where; the others get the place here.
-      named_.push_back(reason.rfind(where, 0) == 0 ? reason : where + reason);
-    }
+    if (skipped_.insert(key).second && named_.size() < options_.named_skips) named_.push_back(message());
   }
 
   [[nodiscard]] std::string first_skip_reason() const {

@@ -543,11 +543,7 @@ class training_data {
         const std::size_t s = pick_source(rng);
         ex = synthesize(s, sources_[s].pick(rng), rng, false);
       }
-      if (const auto& aug = real ? cfg_.augment_real : cfg_.augment_synthetic; aug.any()) {
-        const auto& g = ex.curve.grid ? *ex.curve.grid : grids_.at(ex.curve.grid_name);
-        ex.curve = swipe::augment(ex.curve, g, aug, rng);
-      }
-      inputs.push_back(inputs_(ex.curve));
+      inputs.push_back(input_of(ex, real, rng, inputs_));
       targets.push_back(tokenizer_.encode(ex.word));
     }
     return make_training_batch(inputs, targets);
@@ -558,7 +554,7 @@ class training_data {
     if (!stream_) return 0;
     return static_cast<std::size_t>(std::llround(static_cast<double>(cfg_.batch_size * ranks) * cfg_.real_fraction));
   }
-  /// The streamed real swipes (null without "stream" or train_jsonl).
+  /// The streamed real swipes (null without "stream", or without train_jsonl and train_shards).
   [[nodiscard]] const swipe::example_stream* stream() const noexcept { return stream_.get(); }
 
   /// What one thread building batches keeps (its stream cursor, feature extractors, samplers).
@@ -576,10 +572,6 @@ class training_data {
     return w;
   }
 
-  /// With "stream": part `rank` of `ranks` of step `step`'s batch, examples rank x B to (rank + 1) x B - 1
-  /// of its ranks x B (B = batch_size). Example i draws from a seed of (seed, step, i) alone; it is real
-  /// when the batch's real swipes, spread evenly, fall on it, and the real ones take the stream's
-  /// examples in order (step x R + the number of real examples before it).
   /// A batch's model inputs and words, before they become tensors (on the training thread: LibTorch
   /// called from a worker thread would start an OpenMP team of its own there, whose spinning threads
   /// take the cores from the training's).
@@ -595,6 +587,10 @@ class training_data {
     }
   };
 
+  /// With "stream": part `rank` of `ranks` of step `step`'s batch, examples rank x B to (rank + 1) x B - 1
+  /// of its ranks x B (B = batch_size). Example i draws from a seed of (seed, step, i) alone; it is real
+  /// when the batch's real swipes, spread evenly, fall on it, and the real ones take the stream's
+  /// examples in order (step x R + the number of real examples before it).
   [[nodiscard]] prepared_batch batch_part(std::size_t step, std::size_t rank, std::size_t ranks, batch_worker& w) const {
     const std::size_t whole = cfg_.batch_size * ranks, real = real_per_step(ranks);
     std::vector<swipe::model_input> inputs;
@@ -617,11 +613,7 @@ class training_data {
         const std::size_t s = sources_.size() == 1 ? 0 : w.pick_source(rng);
         ex = synthesize(s, w.pick_word[s](rng), rng, false);
       }
-      if (const auto& aug = is_real ? cfg_.augment_real : cfg_.augment_synthetic; aug.any()) {
-        const auto& g = ex.curve.grid ? *ex.curve.grid : grids_.at(ex.curve.grid_name);
-        ex.curve = swipe::augment(ex.curve, g, aug, rng);
-      }
-      inputs.push_back((*w.inputs)(ex.curve));
+      inputs.push_back(input_of(ex, is_real, rng, *w.inputs));
       targets.push_back(tokenizer_.encode(ex.word));
     }
     return {std::move(inputs), std::move(targets)};
@@ -684,6 +676,14 @@ class training_data {
   // One source draws nothing from the generator (runs from before sources draw the same batches).
   std::size_t pick_source(std::mt19937& rng) { return sources_.size() == 1 ? 0 : pick_source_(rng); }
 
+  // A drawn swipe's model input, the swipe augmented first as configured for its kind.
+  [[nodiscard]] swipe::model_input input_of(swipe::swipe_example& ex, bool real, std::mt19937& rng, swipe::input_builder& inputs) const {
+    if (const auto& aug = real ? cfg_.augment_real : cfg_.augment_synthetic; aug.any()) {
+      const auto& g = ex.curve.grid ? *ex.curve.grid : grids_.at(ex.curve.grid_name);
+      ex.curve = swipe::augment(ex.curve, g, aug, rng);
+    }
+    return inputs(ex.curve);
+  }
   // Why a real swipe cannot be trained on (empty: it can).
   [[nodiscard]] std::string unusable(const swipe::swipe_example& ex) const {
     if (ex.word.empty()) return "no word";
@@ -790,6 +790,9 @@ struct training_hooks {
   std::vector<chunk_hook> chunk_hooks;
   /// This process's place in a data-parallel run (one rank: none).
   rank_group ranks;
+  /// Where the session's closing report of skipped lines goes (null: `log`): each rank reads swipes of
+  /// its own, so a rank whose progress is silenced still names the lines it skipped.
+  std::ostream* skipped_report = nullptr;
 };
 
 /// The input files a run reads (config, JSONL data, grids, vocabularies, initial weights), for its
@@ -936,10 +939,9 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     ema_net->eval();
   }
   const auto csv = dir / "metrics.csv";
-  if (!lead) {
-  } else if (!fs::exists(csv)) {
+  if (lead && !fs::exists(csv)) {
     detail::write_atomically(csv, "step,elapsed_s,lr,train_loss,valid_mrr,valid_acc1,real_mrr,real_acc1,ema_mrr,ema_acc1\n");
-  } else {
+  } else if (lead) {
     // Validations after the snapshot will run again: drop their rows so every step appears once.
     std::ifstream in{csv};
     std::string line, kept;
@@ -1060,7 +1062,6 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
     std::size_t loss_n = 0;
   };
   std::vector<scheduled> chunk_hooks;
-  if (lead) {
   chunk_hooks.push_back({{"validation", cfg.validate_every, 0, [&](const chunk_event& e) { validate(e); }}, true});
   // (snapshot_seconds 0: after every step.)
   chunk_hooks.push_back({{"snapshot", cfg.snapshot_seconds > 0 ? 0 : std::size_t{1}, cfg.snapshot_seconds, [&](const chunk_event& e) {
@@ -1072,7 +1073,7 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
       throw config_error("training hook '" + h.name + "': needs a function and every_steps or every_seconds");
     chunk_hooks.push_back({h});
   }
-  }
+  if (!lead) chunk_hooks.clear();  // rank 0 alone validates, snapshots and calls the caller's hooks
   for (auto& h : chunk_hooks) {
     h.last_s = elapsed();
     h.last_step = st.step;
@@ -1103,8 +1104,6 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
   auto time_to_stop = [&] { return elapsed() >= cfg.max_minutes * 60 || stopped(); };
   while (st.step < cfg.max_steps && !(ranks.size > 1 ? all_stop : time_to_stop())) {
     const auto b = data.next_batch();
-    step_lr = learning_rate_at(cfg, st.lr, st.step);
-    for (auto& g : opt.param_groups()) static_cast<::torch::optim::AdamWOptions&>(g.options()).lr(step_lr);
     auto logits = net->forward(b.input.kinematics, b.input.keys, b.input.mask, b.tokens_in, b.input.key_weights);
     namespace F = ::torch::nn::functional;
     auto ce = F::CrossEntropyFuncOptions().ignore_index(char_tokenizer::pad_id).label_smoothing(cfg.label_smoothing);
@@ -1141,8 +1140,6 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
         any_signalled = summed[n - 3] > 0;
         all_stop = any_signalled || summed[n - 2] > 0;
         if (!lead) st.lr = summed[n - 1];
-        step_lr = learning_rate_at(cfg, st.lr, st.step);
-        for (auto& g : opt.param_groups()) static_cast<::torch::optim::AdamWOptions&>(g.options()).lr(step_lr);
         ::torch::NoGradGuard no_grad;
         std::size_t at = 0;
         for (const auto& p : params) {
@@ -1158,6 +1155,9 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
       }
       loss = ::torch::tensor(static_cast<double>(total_loss) / std::max(1.0, static_cast<double>(total_targets)), ::torch::kFloat64);
     }
+    // (Set here, after the ranks' all-reduce has brought rank 0's rate.)
+    step_lr = learning_rate_at(cfg, st.lr, st.step);
+    for (auto& g : opt.param_groups()) static_cast<::torch::optim::AdamWOptions&>(g.options()).lr(step_lr);
     ::torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
     opt.step();
     if (ema_net) {
@@ -1200,8 +1200,9 @@ inline training_result train(const nlohmann::json& raw_config, const std::string
   }
   if (const auto* stream = data.stream(); stream != nullptr && stream->skipped().count > 0) {
     const auto sk = stream->skipped();
-    log << "glide_train: " << sk.count << " line(s) of the streamed data skipped so far, e.g.:\n";
-    for (const auto& why : sk.first) log << "  " << why << "\n";
+    auto& report = hooks.skipped_report != nullptr ? *hooks.skipped_report : log;
+    report << "glide_train: " << sk.count << " line(s) of the streamed data skipped so far, e.g.:\n";
+    for (const auto& why : sk.first) report << "  " << why << "\n";
   }
   if (!lead) return stopped() || any_signalled ? training_result::interrupted : training_result::finished;
   save_snapshot();
