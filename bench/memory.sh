@@ -8,6 +8,7 @@
 # commit dc8ffc3: git show dc8ffc3:models/en-qwerty/model.safetensors).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=${1:-build}
 glide=$build/examples/glide
 [[ -x $glide ]] || { echo "build glide_cli first ($glide)"; exit 1; }
@@ -16,8 +17,10 @@ glide=$build/examples/glide
 peak_kib() {  # peak RSS (KiB) of: glide decode ARGS...
   local out
   out=$(/usr/bin/time -v "$glide" decode "$@" 2>&1 > /dev/null) || { echo "glide decode $* failed:" >&2; echo "$out" >&2; exit 1; }
-  [[ $out =~ Maximum\ resident\ set\ size\ \(kbytes\):\ ([0-9]+) ]] || { echo "no peak RSS in /usr/bin/time's output" >&2; exit 1; }
-  echo "${BASH_REMATCH[1]}"
+  local kib
+  kib=$(echo "$out" | max_rss_kib)
+  [[ -n $kib ]] || { echo "no peak RSS in /usr/bin/time's output" >&2; exit 1; }
+  echo "$kib"
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 row() {  # NAME ARGS...
@@ -30,7 +33,7 @@ row() {  # NAME ARGS...
 }
 
 printf '%-58s %8s\n' "glide decode (data/samples/en.jsonl)" "MiB"
-printf '%-58s %8.1f\n' "the process alone (glide --help)" "$(mib "$(/usr/bin/time -v "$glide" --help 2>&1 > /dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p')")"
+printf '%-58s %8.1f\n' "the process alone (glide --help)" "$(mib "$(/usr/bin/time -v "$glide" --help 2>&1 > /dev/null | max_rss_kib)")"
 row "no rescoring (--rescore-geometric 0)" --rescore-geometric 0
 row "no literal spellings (--no-literal)" --no-literal
 row "geometric recognizer alone (templates of every word)" --recognizer geometric

@@ -8,6 +8,7 @@
 # Usage: bench/train_ranks.sh [BUILD_DIR] [WORK_DIR] [STEPS] [BATCH]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=${1:-build}
 work=${2:-/tmp/glide-train-ranks}
 steps=${3:-150}
@@ -31,15 +32,11 @@ cat > "$work/config.json" <<JSON
 }
 JSON
 
-rate() {  # swipes a second of a run's log: (steps between the first and last progress line) x swipes a step / seconds
-  awk -v per_step="$2" '/^step [0-9]+ +[0-9.]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
-    END { if (n < 2) exit 1; printf "%.1f", (s[n-1] - s[0]) * per_step / (t[n-1] - t[0]) }' "$1"
-}
 rm -rf "$work/one" "$work/two"
 "$train" "$work/config.json" "$work/one" > "$work/one.log" 2>&1 || { cat "$work/one.log"; exit 1; }
 mpirun --oversubscribe --bind-to none -np 2 "$train_mpi" "$work/config.json" "$work/two" > "$work/two.log" 2>&1 ||
   { cat "$work/two.log"; exit 1; }
-one=$(rate "$work/one.log" "$batch") two=$(rate "$work/two.log" $((2 * batch)))
+one=$(steps_per_second "$batch" %.1f < "$work/one.log") two=$(steps_per_second $((2 * batch)) %.1f < "$work/two.log")
 printf '%-44s %12s\n' "run ($steps steps, batch $batch a rank)" "swipes/s"
 printf '%-44s %12s\n' "1 rank, 1 thread" "$one"
 printf '%-44s %12s\n' "2 MPI ranks, 1 thread each" "$two"

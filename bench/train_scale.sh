@@ -11,6 +11,7 @@
 #   GLIDE_SCALE_SIZES="500000 5000000" sets the corpus sizes (multiples of 100,000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=${1:-build}
 work=${2:-/tmp/glide-train-scale}
 steps=${3:-100}
@@ -47,22 +48,20 @@ config() {  # config JSONL STREAM(0|1)
 JSON
 }
 
-run() {  # run NAME JSONL STREAM: prints "peak MiB, seconds to the first step, steps a second"
+run() {  # run NAME JSONL STREAM: prints peak MiB, wall seconds (indexing included), steps a second
   local dir="$work/run-$1"
   rm -rf "$dir"
   config "$2" "$3" > "$work/$1.json"
-  local t0 out
-  t0=$(date +%s.%N)
+  local out
   out=$(/usr/bin/time -v "$train" "$work/$1.json" "$dir" 2>&1) || { echo "$out" >&2; exit 1; }
-  [[ $out =~ Maximum\ resident\ set\ size\ \(kbytes\):\ ([0-9]+) ]] || { echo "no peak RSS" >&2; exit 1; }
-  local kib=${BASH_REMATCH[1]}
+  local kib
+  kib=$(echo "$out" | max_rss_kib)
+  [[ -n $kib ]] || { echo "no peak RSS" >&2; exit 1; }
   [[ $out =~ Elapsed\ \(wall\ clock\)\ time\ \(h:mm:ss\ or\ m:ss\):\ ([0-9:.]+) ]]
   local wall
   wall=$(echo "${BASH_REMATCH[1]}" | awk -F: '{ s = 0; for (i = 1; i <= NF; ++i) s = s * 60 + $i; print s }')
-  # Steps a second between the first and the last progress line (step 50, 100, ...).
   local rate
-  rate=$(echo "$out" | awk '/^step [0-9]+ +[0-9.]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
-    END { if (n >= 2) printf "%.2f", (s[n-1] - s[0]) / ((t[n-1] - t[0]) > 0 ? t[n-1] - t[0] : 1); else print "-" }')
+  rate=$(echo "$out" | steps_per_second) || rate=-
   printf '%-34s %10.1f %10.1f %12s\n' "$1" "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" "$wall" "$rate"
   peak[$1]=$kib
 }

@@ -10,6 +10,7 @@
 # Usage: bench/train_shards.sh [BUILD_DIR] [WORK_DIR] [LIGHT_STEPS] [SHIPPED_STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=${1:-build}
 work=${2:-/tmp/glide-train-shards}
 light_steps=${3:-1000}
@@ -55,8 +56,7 @@ for m in light shipped; do
 JSON
     rm -rf "$work/run-$m-$src"
     out=$(/usr/bin/time -v "$train" "$work/$m-$src.json" "$work/run-$m-$src" 2>&1) || { echo "$out" >&2; exit 1; }
-    r=$(echo "$out" | awk '/^step [0-9]+ +[0-9.]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
-      END { if (n < 2) exit 1; printf "%.2f", (s[n-1] - s[0]) / (t[n-1] - t[0]) }')
+    r=$(echo "$out" | steps_per_second)
     user=$(echo "$out" | sed -n 's/.*User time (seconds): //p') sys=$(echo "$out" | sed -n 's/.*System time (seconds): //p')
     c=$(awk -v u="$user" -v s="$sys" -v n="$steps" 'BEGIN { printf "%.4f", (u + s) / n }')
     b=$(echo "$out" | sed -n 's/.*reader thread(s), \([0-9.]*\) ms a batch.*/\1/p')
