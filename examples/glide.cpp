@@ -1277,6 +1277,10 @@ int main(int argc, char** argv) try {
   if (*prepare) return cmd_prepare(prep_out, prep_model, prep_grids, prep_per_shard, prep_inputs);
   return 0;
 } catch (const std::exception& e) {
-  if (*e.what() != '\0') std::fprintf(stderr, "glide: %s\n", e.what());  // MPI ranks other than 0 fail quietly
+  // An empty message: an MPI rank other than 0 whose failure rank 0 reports (all_or_nothing, sweep's job
+  // file). It exits 0 and leaves the job's exit status to rank 0: mpirun kills every rank as soon as one
+  // exits non-zero, which could cut rank 0 off before its message is out.
+  if (*e.what() == '\0') return 0;
+  std::fprintf(stderr, "glide: %s\n", e.what());
   return 1;
 }
