@@ -216,6 +216,24 @@ TEST_CASE("several sources (language packs), soft keys and layout variants: repr
   REQUIRE_THROWS_WITH(tg::training_config::from_json(bad, "m.json"), Catch::Contains("soft_keys"));
 }
 
+TEST_CASE("the trainer reads a vocabulary's display forms folded by default, as the CLI decodes them", "[torch][trainer]") {
+  const auto dir = glide_test::temp_path("glide_trainer_fold");
+  std::filesystem::create_directories(dir);
+  auto j = tiny_config_json(dir);
+  std::ofstream{dir / "shown.txt"} << "the 100\nI 90\ndon't 80\nBoston 70\ncafé 60\n";
+  j["vocabulary"] = (dir / "shown.txt").string();
+  std::ostringstream log;
+  const tg::training_data folded{tg::training_config::from_json(j, "c.json"), log};
+  REQUIRE(log.str().find("shown.txt: 5 words (0 skipped)") != std::string::npos);
+  const char_tokenizer letters{"abcdefghijklmnopqrstuvwxyz"};
+  for (const char* w : {"i", "dont", "boston", "cafe"}) REQUIRE(folded.trie().contains(letters.encode(w)));
+  j["fold_words"] = false;  // only the words written as spelled: 4 skipped, counted
+  log.str("");
+  const tg::training_data spelled{tg::training_config::from_json(j, "c.json"), log};
+  REQUIRE(log.str().find("shown.txt: 1 words (4 skipped)") != std::string::npos);
+  REQUIRE(!spelled.trie().contains(letters.encode("i")));
+}
+
 TEST_CASE("a layout variant keeps the letters and their order in each row, moves and scales them", "[torch][trainer][layouts]") {
   const auto grids = swipe::grid_set::load(std::string(GLIDE_SOURCE_DIR) + "/data/grids/grids.json");
   const auto& g = grids.at("de_qwertz");

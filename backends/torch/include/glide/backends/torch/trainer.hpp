@@ -146,8 +146,12 @@ struct training_config {
   std::vector<training_source> sources;
   layout_variant_options layout_variants;
   /// Train on every word of a vocabulary in its folded spelling (Haus as haus, été as ete where the
-  /// alphabet lacks é; text/fold.hpp), not only on the words written as they are spelled.
-  bool fold_words = false;
+  /// alphabet lacks é; text/fold.hpp), as the CLI decodes them; false: only the words written as they
+  /// are spelled (the others skipped and counted). True by default since vocabularies keep display forms
+  /// (Boston, don't, I): without folding the English vocabulary lost 24,014 of its first 54,014 words,
+  /// "i" and "dont" among them, and the trainer's real-swipe validation MRR of the shipped weights read
+  /// 0.726 instead of 0.809.
+  bool fold_words = true;
   double frequency_power = 0.5;
   std::vector<std::string> train_jsonl;
   /// With "stream": folders of feature shards (`glide prepare`) to read the real swipes from instead of
