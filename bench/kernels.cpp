@@ -150,44 +150,60 @@ int main(int argc, char** argv) try {
               static_cast<double>(dec.rows) / n, static_cast<double>(dec.rows) / static_cast<double>(dec.steps));
   std::printf("encoder share of measured peak (512 GEMM): %.1f%%\n", 100 * enc_gf / peak_large);
 
-  // The int8 kernel (GLIDE_INT8_KERNELS=1, an int8 model file, a CPU with AVX-512 VNNI) against
-  // float32 products of the same weights, alternating, best of 3 rounds each.
-  if (!eg::int8_kernels_enabled()) {
-#ifdef GLIDE_INT8_VNNI
-    ::setenv("GLIDE_INT8_KERNELS", "1", 1);
-    auto loaded_int8 = eg::load_model(model_dir);
-    ::unsetenv("GLIDE_INT8_KERNELS");
-    auto* int8_model = std::get_if<eg::transformer_model>(&loaded_int8);
-    if (int8_model == nullptr) return 0;
-    auto time_model = [&](auto& m, double& enc, double& decode, std::vector<std::string>& top) {
-      std::vector<eg::encoded_swipe> mem;
-      auto t = clock_type::now();
-      for (const auto& in : inputs) mem.push_back(m.encoder().encode(in));
-      enc = std::min(enc, seconds_since(t));
-      bench::timed_decoder timed{m.decoder(), [](const eg::encoded_swipe&, const auto&, std::size_t) {}};
-      top.clear();
-      for (const auto& mm : mem) {
-        const auto r = run_search(timed, mm, &trie, cfg);
-        top.push_back(r.hypotheses.empty() ? std::string{} : setup.loaded->tokenizer().decode(r.hypotheses.front().tokens));
-      }
-      decode = std::min(decode, timed.seconds);
-    };
-    double f_enc = 1e300, f_dec = 1e300, q_enc = 1e300, q_dec = 1e300;
-    std::vector<std::string> f_top, q_top;
+  // Other kernels against this run's products of the same weights, alternating, best of 3 rounds each.
+  auto time_model = [&](auto& m, double& enc, double& decode, std::vector<std::string>& top) {
+    std::vector<eg::encoded_swipe> mem;
+    auto t = clock_type::now();
+    for (const auto& in : inputs) mem.push_back(m.encoder().encode(in));
+    enc = std::min(enc, seconds_since(t));
+    bench::timed_decoder timed{m.decoder(), [](const eg::encoded_swipe&, const auto&, std::size_t) {}};
+    top.clear();
+    for (const auto& mm : mem) {
+      const auto r = run_search(timed, mm, &trie, cfg);
+      top.push_back(r.hypotheses.empty() ? std::string{} : setup.loaded->tokenizer().decode(r.hypotheses.front().tokens));
+    }
+    decode = std::min(decode, timed.seconds);
+  };
+  // `variable`=`value` while loading the other model; `ours`/`theirs` name the two sides.
+  auto compare = [&](const char* variable, const char* value, const char* title, const char* ours, const char* theirs,
+                     bool theirs_faster) {
+    const char* before = std::getenv(variable);
+    const std::string saved = before ? before : "";
+    ::setenv(variable, value, 1);
+    auto loaded_other = eg::load_model(model_dir);
+    if (before) ::setenv(variable, saved.c_str(), 1);
+    else ::unsetenv(variable);
+    auto* other = std::get_if<eg::transformer_model>(&loaded_other);
+    if (other == nullptr) return;
+    double a_enc = 1e300, a_dec = 1e300, b_enc = 1e300, b_dec = 1e300;
+    std::vector<std::string> a_top, b_top;
     for (int round = 0; round < 3; ++round) {
-      time_model(model, f_enc, f_dec, f_top);
-      time_model(*int8_model, q_enc, q_dec, q_top);
+      time_model(model, a_enc, a_dec, a_top);
+      time_model(*other, b_enc, b_dec, b_top);
     }
     std::size_t agree = 0;
-    for (std::size_t i = 0; i < f_top.size(); ++i) agree += f_top[i] == q_top[i] ? 1 : 0;
-    std::printf("\nint8 kernel (AVX-512 VNNI, GLIDE_INT8_KERNELS=1) against float32 products, ms/swipe, best of 3 alternating rounds:\n");
-    std::printf("%-10s %10s %10s %8s\n", "part", "float32", "int8", "ratio");
-    std::printf("%-10s %10.3f %10.3f %7.2fx\n", "encoder", 1000 * f_enc / n, 1000 * q_enc / n, f_enc / q_enc);
-    std::printf("%-10s %10.3f %10.3f %7.2fx\n", "decoder", 1000 * f_dec / n, 1000 * q_dec / n, f_dec / q_dec);
-    std::printf("top-1 words of the search agreeing: %zu of %zu\n", agree, f_top.size());
-    std::printf("int8/float32 speed ratio (encoder + decoder): %.2fx\n", (f_enc + f_dec) / (q_enc + q_dec));
+    for (std::size_t i = 0; i < a_top.size(); ++i) agree += a_top[i] == b_top[i] ? 1 : 0;
+    // Ratio: the slower side's time over the faster one's (theirs_faster: the other model is the new kernel).
+    auto ratio = [&](double a, double b) { return theirs_faster ? a / b : b / a; };
+    std::printf("\n%s, ms/swipe, best of 3 alternating rounds:\n", title);
+    std::printf("%-10s %10s %10s %8s\n", "part", ours, theirs, "ratio");
+    std::printf("%-10s %10.3f %10.3f %7.2fx\n", "encoder", 1000 * a_enc / n, 1000 * b_enc / n, ratio(a_enc, b_enc));
+    std::printf("%-10s %10.3f %10.3f %7.2fx\n", "decoder", 1000 * a_dec / n, 1000 * b_dec / n, ratio(a_dec, b_dec));
+    std::printf("top-1 words of the search agreeing: %zu of %zu\n", agree, a_top.size());
+    std::printf("%s/%s speed ratio (encoder + decoder): %.2fx\n", theirs_faster ? theirs : ours, theirs_faster ? ours : theirs,
+                ratio(a_enc + a_dec, b_enc + b_dec));
+  };
+  // The packed float kernel (eg::packed_weights, the default where compiled for AVX-512) against
+  // Eigen's general product (GLIDE_PACKED_KERNELS=0).
+  if (eg::packed_weights::available() && eg::packed_kernels_enabled() && !eg::int8_kernels_enabled())
+    compare("GLIDE_PACKED_KERNELS", "0", "packed float32 kernel (AVX-512, few rows) against Eigen's products (GLIDE_PACKED_KERNELS=0)",
+            "packed", "eigen", false);
+  // The int8 kernel (GLIDE_INT8_KERNELS=1, an int8 model file, a CPU with AVX-512 VNNI) against
+  // float32 products of the same weights.
+#ifdef GLIDE_INT8_VNNI
+  if (!eg::int8_kernels_enabled())
+    compare("GLIDE_INT8_KERNELS", "1", "int8 kernel (AVX-512 VNNI, GLIDE_INT8_KERNELS=1) against float32 products", "float32", "int8", true);
 #endif
-  }
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "glide_bench_kernels: %s\n", e.what());

@@ -8,7 +8,9 @@
 //                              [--model DIR] [--vocab FILE] [--limit N] [--passes N]
 //   keys: model (directory), vocab (word list), search (name:key=value,..., as the CLI's --search;
 //   commas are fine inside), rescore (the CLI's --rescore-geometric weight), rescore_params (JSON),
-//   top (words kept), literal (0: no literal spellings), literal_params (the gate's JSON). Missing keys take --model and --vocab (by default the shipped English model and
+//   top (words kept), literal (0: no literal spellings), literal_params (the gate's JSON), kernels
+//   (default: the build's; eigen: Eigen's float products, GLIDE_PACKED_KERNELS=0; int8: the int8
+//   kernel, GLIDE_INT8_KERNELS=1, set while that pipeline loads). Missing keys take --model and --vocab (by default the shipped English model and
 //   the English vocabulary) and the CLI's defaults (backends::eigen::default_search with geometric
 //   rescoring under configs/rescore-en.json, literal spellings under configs/literal-en.json, top 4).
 //   The first pipeline is the reference of the ratios. Defaults: the How-We-Swipe validation file
@@ -18,6 +20,7 @@
 // baseline, docs/accuracy.md).
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -36,6 +39,7 @@ struct pipeline {
   std::string name;
   backends::eigen::recognizer_options options;
   std::unique_ptr<backends::eigen::loaded_recognizer> loaded;
+  std::string kernels = "default";  ///< default, eigen or int8
   double seconds = 0;
   metric_accumulator all, in_vocab, out_of_vocab;
 };
@@ -73,8 +77,11 @@ pipeline parse_pipeline(const std::string& spec, const bench::common_options& op
     else if (k == "top") o.top = std::stoul(v);
     else if (k == "literal") o.literal = v != "0";
     else if (k == "literal_params") o.literal_params = v;
-    else throw config_error("--pipeline '" + spec + "': unknown key '" + k +
-                            "' (model, vocab, search, rescore, rescore_params, top, literal, literal_params)");
+    else if (k == "kernels") {
+      if (v != "default" && v != "eigen" && v != "int8") throw config_error("--pipeline '" + spec + "': kernels is default, eigen or int8");
+      p.kernels = v;
+    } else throw config_error("--pipeline '" + spec + "': unknown key '" + k +
+                              "' (model, vocab, search, rescore, rescore_params, top, literal, literal_params, kernels)");
   }
   return p;
 }
@@ -98,7 +105,13 @@ int main(int argc, char** argv) try {
 
   std::vector<pipeline> ps;
   for (const auto& s : specs) ps.push_back(parse_pipeline(s, opt));
-  for (auto& p : ps) p.loaded = backends::eigen::load_recognizer(p.options);
+  for (auto& p : ps) {
+    // The kernels are chosen when a model loads: the variable is set for that load only.
+    const char* variable = p.kernels == "eigen" ? "GLIDE_PACKED_KERNELS" : p.kernels == "int8" ? "GLIDE_INT8_KERNELS" : nullptr;
+    if (variable) ::setenv(variable, p.kernels == "eigen" ? "0" : "1", 1);
+    p.loaded = backends::eigen::load_recognizer(p.options);
+    if (variable) ::unsetenv(variable);
+  }
   auto examples = swipe::read_jsonl(data, ps.front().loaded->grids());
   if (opt.limit > 0 && examples.size() > opt.limit) examples.resize(opt.limit);
   if (examples.empty()) throw config_error(data + ": no swipes");

@@ -11,12 +11,17 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512F__)
 #include <immintrin.h>
 #define GLIDE_INT8_VNNI 1
+#endif
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define GLIDE_PACKED_AVX512 1
 #endif
 
 #include <Eigen/Dense>
@@ -153,6 +158,106 @@ class int8_weights {
   std::vector<std::int32_t> comp_;
 };
 
+/// Whether models loaded now use the packed float kernel (packed_weights) where it is available;
+/// GLIDE_PACKED_KERNELS=0 turns it off (for comparing with Eigen's products side by side).
+[[nodiscard]] inline bool packed_kernels_enabled() {
+  const char* v = std::getenv("GLIDE_PACKED_KERNELS");
+  return v == nullptr || std::strcmp(v, "0") != 0;
+}
+
+/// A linear layer's float32 weights packed once: panels of 16 output channels, each panel [in x 16]
+/// contiguous, so a product reads the weights as they lie instead of packing them again at every call
+/// as Eigen's general product does (16% of a decode's time went to that packing: a decoder step has 7
+/// to 17 rows, a swipe 30 to 100). The kernel keeps 8 rows x 32 outputs in AVX-512 registers.
+/// glide_bench_kernels times it against Eigen's product side by side (1.3x the encoder, 1.5x the
+/// decoder here). Only where compiled for AVX-512: available() is false elsewhere and linear uses
+/// Eigen's product.
+class packed_weights {
+ public:
+  [[nodiscard]] static constexpr bool available() noexcept {
+#ifdef GLIDE_PACKED_AVX512
+    return true;
+#else
+    return false;
+#endif
+  }
+
+  explicit packed_weights(const matrix& wt) : in_{wt.rows()}, out_{wt.cols()}, panels_{(wt.cols() + 15) / 16} {
+    data_.assign(static_cast<std::size_t>(panels_ * 16 * in_), 0.0F);
+    for (Eigen::Index n = 0; n < out_; ++n)
+      for (Eigen::Index k = 0; k < in_; ++k) data_[static_cast<std::size_t>(((n / 16) * in_ + k) * 16 + n % 16)] = wt(k, n);
+  }
+
+  /// The weights [in x out] as they were given.
+  [[nodiscard]] matrix unpacked() const {
+    matrix wt(in_, out_);
+    for (Eigen::Index n = 0; n < out_; ++n)
+      for (Eigen::Index k = 0; k < in_; ++k) wt(k, n) = data_[static_cast<std::size_t>(((n / 16) * in_ + k) * 16 + n % 16)];
+    return wt;
+  }
+
+  /// y = x * W (or y += x * W with `accumulate`); x is [rows x in], row-major.
+  void multiply(const matrix& x, matrix& y, bool accumulate = false) const {
+    if (!accumulate) y.resize(x.rows(), out_);
+#ifdef GLIDE_PACKED_AVX512
+    for (Eigen::Index r0 = 0; r0 < x.rows(); r0 += 8) {
+      switch (std::min<Eigen::Index>(8, x.rows() - r0)) {
+        case 1: rows<1>(x, y, r0, accumulate); break;
+        case 2: rows<2>(x, y, r0, accumulate); break;
+        case 3: rows<3>(x, y, r0, accumulate); break;
+        case 4: rows<4>(x, y, r0, accumulate); break;
+        case 5: rows<5>(x, y, r0, accumulate); break;
+        case 6: rows<6>(x, y, r0, accumulate); break;
+        case 7: rows<7>(x, y, r0, accumulate); break;
+        default: rows<8>(x, y, r0, accumulate); break;
+      }
+    }
+#else
+    (void)x, (void)y;
+    throw std::logic_error("packed_weights::multiply without AVX-512");
+#endif
+  }
+
+ private:
+#ifdef GLIDE_PACKED_AVX512
+  // Rows [r0, r0 + R) against every panel, two panels (32 outputs) at a time.
+  template <int R>
+  void rows(const matrix& x, matrix& y, Eigen::Index r0, bool accumulate) const {
+    const float* xr = x.data() + r0 * in_;
+    for (Eigen::Index p = 0; p < panels_; p += 2) {
+      const bool two = p + 1 < panels_;
+      const float* w0 = data_.data() + p * in_ * 16;
+      const float* w1 = two ? w0 + in_ * 16 : w0;
+      __m512 a0[R], a1[R];
+      for (int i = 0; i < R; ++i) a0[i] = a1[i] = _mm512_setzero_ps();
+      for (Eigen::Index k = 0; k < in_; ++k) {
+        const __m512 v0 = _mm512_load_ps(w0 + k * 16), v1 = _mm512_load_ps(w1 + k * 16);
+        for (int i = 0; i < R; ++i) {
+          const __m512 s = _mm512_set1_ps(xr[i * in_ + k]);
+          a0[i] = _mm512_fmadd_ps(s, v0, a0[i]);
+          a1[i] = _mm512_fmadd_ps(s, v1, a1[i]);
+        }
+      }
+      store<R>(a0, y, r0, p * 16, accumulate);
+      if (two) store<R>(a1, y, r0, (p + 1) * 16, accumulate);
+    }
+  }
+  template <int R>
+  void store(const __m512* a, matrix& y, Eigen::Index r0, Eigen::Index col, bool accumulate) const {
+    const Eigen::Index left = out_ - col;
+    const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1U << left) - 1U);
+    for (int i = 0; i < R; ++i) {
+      float* out = y.data() + (r0 + i) * out_ + col;
+      if (accumulate) _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), a[i]));
+      else _mm512_mask_storeu_ps(out, mask, a[i]);
+    }
+  }
+#endif
+
+  Eigen::Index in_, out_, panels_;
+  std::vector<float, Eigen::aligned_allocator<float>> data_;  // 64-byte aligned with AVX-512
+};
+
 /// Reads named tensors with the shapes a config implies, and reports tensors nobody asked for (a
 /// weights file that does not match its config).
 class weight_reader {
@@ -186,29 +291,32 @@ class weight_reader {
 };
 
 struct linear {
-  matrix wt;  ///< [in x out]: the transposed PyTorch weight, so y = x * wt is a row-major product
+  matrix wt;  ///< [in x out]: the transposed PyTorch weight, so y = x * wt is a row-major product (empty when packed)
   row_vector b;
   std::shared_ptr<const int8_weights> q;  ///< set: products use the int8 kernel (weights stored as int8)
+  std::shared_ptr<const packed_weights> p;  ///< set: products use the packed float kernel (wt is freed)
 
   static linear load(weight_reader& w, const std::string& name, std::size_t in, std::size_t out) {
-    linear l{w.mat(name + ".weight", out, in).transpose(), w.vec(name + ".bias", out), nullptr};
-    if (w.int8(name + ".weight")) l.q = std::make_shared<const int8_weights>(l.wt);
+    linear l{w.mat(name + ".weight", out, in).transpose(), w.vec(name + ".bias", out), nullptr, nullptr};
+    l.prepare(w.int8(name + ".weight"));
     return l;
   }
   /// Output channels [first, first + n) as a layer of their own (int8 too when this one is).
   [[nodiscard]] linear columns(Eigen::Index first, Eigen::Index n) const {
-    linear l{wt.middleCols(first, n), b.middleCols(first, n), nullptr};
-    if (q) l.q = std::make_shared<const int8_weights>(l.wt);
+    linear l{(p ? p->unpacked() : wt).middleCols(first, n), b.middleCols(first, n), nullptr, nullptr};
+    l.prepare(q != nullptr);
     return l;
   }
   void apply(const matrix& x, matrix& y) const {
     if (q) q->multiply(x, y);
+    else if (p) p->multiply(x, y);
     else y.noalias() = x * wt;
     y.rowwise() += b;
   }
   /// y += x * wt + b (a residual connection without a temporary).
   void apply_add(const matrix& x, matrix& y) const {
     if (q) q->multiply(x, y, true);
+    else if (p) p->multiply(x, y, true);
     else y.noalias() += x * wt;
     y.rowwise() += b;
   }
@@ -216,6 +324,15 @@ struct linear {
     matrix y;
     apply(x, y);
     return y;
+  }
+
+ private:
+  void prepare(bool int8) {
+    if (int8) q = std::make_shared<const int8_weights>(wt);
+    else if (packed_weights::available() && packed_kernels_enabled()) {
+      p = std::make_shared<const packed_weights>(wt);
+      wt = matrix{};  // the packed copy is the only one kept
+    }
   }
 };
 

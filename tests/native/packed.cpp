@@ -1,0 +1,76 @@
+// The packed float32 kernel (packed_weights: weights packed once in panels of 16 outputs, AVX-512)
+// against Eigen's product, where the build targets AVX-512 (elsewhere linear uses Eigen's product and
+// this test says it has nothing to check).
+
+#include <map>
+#include <random>
+#include <tuple>
+
+#include <catch2/catch.hpp>
+
+#include <glide/backends/eigen/layers.hpp>
+
+namespace eg = glide::backends::eigen;
+
+TEST_CASE("packed float products equal Eigen's within rounding, for every row count and ragged shapes", "[unit][eigen][packed]") {
+  if (!eg::packed_weights::available()) {
+    WARN("packed_weights: not compiled for AVX-512 here; linear layers use Eigen's product");
+    return;
+  }
+  std::mt19937 rng{7};
+  std::normal_distribution<float> normal{0.0F, 1.0F};
+  // Outputs not a multiple of 16 or of 32 (masked stores, a lone last panel), rows from 1 to 19 (the
+  // kernel's blocks of 8 and every remainder) and a swipe's 65.
+  for (const auto [in, out, rows] : {std::tuple{96, 288, 19}, std::tuple{96, 28, 17}, std::tuple{384, 96, 65}, std::tuple{37, 29, 9},
+                                     std::tuple{5, 3, 3}, std::tuple{96, 48, 8}}) {
+    eg::matrix wt(in, out), xs(rows, in);
+    for (auto* m : {&wt, &xs})
+      for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = normal(rng);
+    const eg::packed_weights p{wt};
+    REQUIRE(p.unpacked() == wt);
+    for (Eigen::Index r = 1; r <= rows; ++r) {
+      const eg::matrix x = xs.topRows(r);
+      eg::matrix y;
+      p.multiply(x, y);
+      const eg::matrix exact = x * wt;
+      REQUIRE(y.rows() == r);
+      REQUIRE(y.cols() == out);
+      // Sums of `in` products in another order: within a few ulps of the sum of absolute terms.
+      const eg::matrix bound = (x.cwiseAbs() * wt.cwiseAbs()) * (1e-6F * static_cast<float>(in));
+      REQUIRE(((y - exact).cwiseAbs() - bound).maxCoeff() <= 0.0F);
+      eg::matrix acc = eg::matrix::Constant(r, out, 2.0F);
+      p.multiply(x, acc, true);
+      REQUIRE((acc - (y + eg::matrix::Constant(r, out, 2.0F))).cwiseAbs().maxCoeff() < 1e-5F);
+    }
+  }
+}
+
+TEST_CASE("a linear layer with packed weights: the packed copy alone is kept, its columns are the layer's columns",
+          "[unit][eigen][packed]") {
+  if (!eg::packed_weights::available() || !eg::packed_kernels_enabled()) {
+    WARN("packed_weights: not compiled for AVX-512 here, or GLIDE_PACKED_KERNELS=0");
+    return;
+  }
+  std::mt19937 rng{8};
+  std::normal_distribution<float> normal{0.0F, 1.0F};
+  eg::matrix w(3 * 20, 20);  // a PyTorch in_proj weight [out x in]
+  eg::row_vector b(3 * 20);
+  for (Eigen::Index i = 0; i < w.size(); ++i) w.data()[i] = normal(rng);
+  for (Eigen::Index i = 0; i < b.size(); ++i) b[i] = normal(rng);
+  std::map<std::string, glide::io::tensor> tensors;
+  tensors["l.weight"] = {{60, 20}, std::vector<float>(w.data(), w.data() + w.size())};
+  tensors["l.bias"] = {{60}, std::vector<float>(b.data(), b.data() + b.size())};
+  const auto file = glide::io::safetensors_file::from_tensors(std::move(tensors));
+  eg::weight_reader reader{file};
+  const auto l = eg::linear::load(reader, "l", 20, 60);
+  REQUIRE(l.p != nullptr);
+  REQUIRE(l.wt.size() == 0);
+  eg::matrix x(5, 20);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = normal(rng);
+  const eg::matrix y = l(x);
+  const eg::matrix exact = (x * w.transpose()).rowwise() + b;
+  REQUIRE((y - exact).cwiseAbs().maxCoeff() < 1e-4F);
+  const auto kv = l.columns(20, 40);  // as the decoder splits cross-attention's in_proj
+  REQUIRE(kv.p != nullptr);
+  REQUIRE((kv(x) - exact.middleCols(20, 40)).cwiseAbs().maxCoeff() < 1e-4F);
+}
