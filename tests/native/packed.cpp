@@ -74,3 +74,29 @@ TEST_CASE("a linear layer with packed weights: the packed copy alone is kept, it
   REQUIRE(kv.p != nullptr);
   REQUIRE((kv(x) - exact.middleCols(20, 40)).cwiseAbs().maxCoeff() < 1e-4F);
 }
+
+TEST_CASE("softmax of a row: the vectorised one equals the plain expression within rounding, for every length and tail",
+          "[unit][eigen][packed]") {
+  std::mt19937 rng{9};
+  std::normal_distribution<float> normal{0.0F, 6.0F};
+  for (Eigen::Index n : {1, 2, 15, 16, 17, 31, 32, 33, 63, 100}) {
+    eg::matrix m(2, n + 3);  // a row segment of a row-major matrix, as attention's scores are
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = normal(rng);
+    m(1, 1) = 80.0F;  // one large score: the others underflow towards 0 (the maximum is taken out first)
+    for (Eigen::Index r = 0; r < 2; ++r) {
+      const Eigen::ArrayXf v = m.row(r).segment(1, n).transpose().array().cast<float>();
+      const Eigen::ArrayXd e = (v.cast<double>() - static_cast<double>(v.maxCoeff())).exp();
+      const Eigen::ArrayXd want = e / e.sum();
+      const float before = m(r, 0), after = m(r, n + 1);
+#ifdef GLIDE_PACKED_AVX512
+      static_assert(decltype(m.row(r).segment(1, n))::InnerStrideAtCompileTime == 1);  // softmax_inplace takes the vector path
+      eg::softmax_contiguous(m.row(r).data() + 1, n);
+#else
+      eg::softmax_inplace(m.row(r).segment(1, n));
+#endif
+      for (Eigen::Index i = 0; i < n; ++i) REQUIRE(std::abs(static_cast<double>(m(r, 1 + i)) - want[i]) <= 2e-6 * want[i] + 1e-30);
+      REQUIRE(m(r, 0) == before);  // nothing outside the segment is touched
+      REQUIRE(m(r, n + 1) == after);
+    }
+  }
+}
