@@ -63,6 +63,10 @@ class transformer_decoder {
     std::size_t batch = 0;
     std::size_t length = 0;  ///< tokens fed so far (start token included)
     std::shared_ptr<const std::vector<matrix>> cross_k, cross_v;  ///< per layer, [points x d]
+    /// With the packed kernel (packed_weights::available()): per layer and head (layer * heads + head),
+    /// the head's cross-attention keys transposed [dh x points] and values [points x dh], packed once
+    /// a swipe for the steps' small products (Eigen's product packed them again at every step).
+    std::shared_ptr<const std::vector<packed_weights>> cross_kt, cross_vh;
     /// The KV cache: blocks[p] holds position p; row r of this state reads row source[p][r] of it.
     /// A reorder rewrites only these indices (no keys or values are copied), and a copied state
     /// shares the blocks.
@@ -71,7 +75,7 @@ class transformer_decoder {
     matrix logits;
     /// Buffers every step reuses (no allocation per step once sized); a copy starts with its own empty ones.
     struct scratch_buffers {
-      matrix x, h, o, qkv, q, att, hidden;
+      matrix x, h, o, qkv, q, att, hidden, qh, oh;
       scratch_buffers() = default;
       scratch_buffers(const scratch_buffers&) {}
       scratch_buffers(scratch_buffers&&) noexcept = default;
@@ -123,6 +127,18 @@ class transformer_decoder {
       const matrix kv = l.cross_kv(m.states);
       ck->push_back(kv.leftCols(d));
       cv->push_back(kv.rightCols(d));
+    }
+    if (packed_weights::available() && packed_kernels_enabled()) {
+      const auto heads = static_cast<Eigen::Index>(config_.heads), dh = d / heads;
+      auto kt = std::make_shared<std::vector<packed_weights>>();
+      auto vh = std::make_shared<std::vector<packed_weights>>();
+      for (std::size_t li = 0; li < layers_.size(); ++li)
+        for (Eigen::Index hd = 0; hd < heads; ++hd) {
+          kt->emplace_back(matrix((*ck)[li].middleCols(hd * dh, dh).transpose()));
+          vh->emplace_back(matrix((*cv)[li].middleCols(hd * dh, dh)));
+        }
+      s.cross_kt = std::move(kt);
+      s.cross_vh = std::move(vh);
     }
     s.cross_k = std::move(ck);
     s.cross_v = std::move(cv);
@@ -184,11 +200,23 @@ class transformer_decoder {
       l.cross_q.apply(h, sc.q);
       const auto& mk = (*s.cross_k)[li];
       const auto& mv = (*s.cross_v)[li];
-      for (Eigen::Index hd = 0; hd < heads; ++hd) {
-        sc.att.noalias() = sc.q.middleCols(hd * dh, dh) * mk.middleCols(hd * dh, dh).transpose();
-        sc.att *= scale;
-        for (Eigen::Index r = 0; r < b; ++r) softmax_inplace(sc.att.row(r));
-        o.middleCols(hd * dh, dh).noalias() = sc.att * mv.middleCols(hd * dh, dh);
+      if (s.cross_kt) {
+        sc.q *= scale;
+        for (Eigen::Index hd = 0; hd < heads; ++hd) {
+          const auto at = li * static_cast<std::size_t>(heads) + static_cast<std::size_t>(hd);
+          sc.qh = sc.q.middleCols(hd * dh, dh);
+          (*s.cross_kt)[at].multiply(sc.qh, sc.att);
+          for (Eigen::Index r = 0; r < b; ++r) softmax_inplace(sc.att.row(r));
+          (*s.cross_vh)[at].multiply(sc.att, sc.oh);
+          o.middleCols(hd * dh, dh) = sc.oh;
+        }
+      } else {
+        for (Eigen::Index hd = 0; hd < heads; ++hd) {
+          sc.att.noalias() = sc.q.middleCols(hd * dh, dh) * mk.middleCols(hd * dh, dh).transpose();
+          sc.att *= scale;
+          for (Eigen::Index r = 0; r < b; ++r) softmax_inplace(sc.att.row(r));
+          o.middleCols(hd * dh, dh).noalias() = sc.att * mv.middleCols(hd * dh, dh);
+        }
       }
       l.cross_out.apply_add(o, x);
       l.ffn_ln.apply(x, h);

@@ -478,6 +478,17 @@ struct attention {
     const matrix qkv = in_proj(x);
     matrix o(x.rows(), d);
     const float scale = 1.0F / std::sqrt(static_cast<float>(dh));
+    if (out_proj.p) {  // the packed kernel: each head's keys (transposed) and values packed once
+      matrix q, s, oh;
+      for (Eigen::Index h = 0; h < static_cast<Eigen::Index>(heads); ++h) {
+        q = qkv.middleCols(h * dh, dh) * scale;
+        packed_weights{matrix(qkv.middleCols(d + h * dh, dh).transpose())}.multiply(q, s);
+        for (Eigen::Index r = 0; r < s.rows(); ++r) softmax_inplace(s.row(r));
+        packed_weights{matrix(qkv.middleCols(2 * d + h * dh, dh))}.multiply(s, oh);
+        o.middleCols(h * dh, dh) = oh;
+      }
+      return out_proj(o);
+    }
     for (Eigen::Index h = 0; h < static_cast<Eigen::Index>(heads); ++h) {
       matrix s = (qkv.middleCols(h * dh, dh) * qkv.middleCols(d + h * dh, dh).transpose()) * scale;
       for (Eigen::Index r = 0; r < s.rows(); ++r) softmax_inplace(s.row(r));
