@@ -40,10 +40,11 @@ using row_vector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 /// Whether models loaded now multiply their int8-stored weights with the int8 kernel
 /// (int8_weights): only where compiled for a CPU with AVX-512 VNNI, and only when asked by the
 /// environment variable GLIDE_INT8_KERNELS=1. Otherwise (the default) the weights are dequantized to
-/// float32 on load and multiplied as float32. The kernel quantizes activations too: on the
-/// How-We-Swipe swipes it costs 0.2 points of valid top-1 (0.8523 against 0.8543) and 0.16 of test
-/// for 1.2x faster encoder and 1.4x faster decoder products (glide_bench_kernels), a whole decode
-/// with the CLI's defaults 1.25x faster (glide_bench_pipelines); so it is not the default yet.
+/// float32 on load and multiplied as float32 (by packed_weights where compiled for AVX-512). The
+/// kernel quantizes activations too: on the How-We-Swipe swipes it costs 0.2 points of valid top-1
+/// (0.8523 against 0.8543) and 0.16 of test; it was 1.2x (encoder) and 1.4x (decoder) faster than
+/// Eigen's float products, but the packed float kernel is faster than it (glide_bench_kernels: int8
+/// 0.9x of packed float32), so it is not the default.
 [[nodiscard]] inline bool int8_kernels_enabled() {
 #ifdef GLIDE_INT8_VNNI
   const char* v = std::getenv("GLIDE_INT8_KERNELS");
@@ -202,8 +203,12 @@ class packed_weights {
   void multiply(const matrix& x, matrix& y, bool accumulate = false) const {
     if (!accumulate) y.resize(x.rows(), out_);
 #ifdef GLIDE_PACKED_AVX512
-    for (Eigen::Index r0 = 0; r0 < x.rows(); r0 += 8) {
-      switch (std::min<Eigen::Index>(8, x.rows() - r0)) {
+    // Blocks of at most 12 rows (24 accumulators), as even as the row count allows: the weights are
+    // read once a block, so 17 rows go as 9 + 8, not 12 + 5.
+    const Eigen::Index n = x.rows(), blocks = (n + 11) / 12;
+    for (Eigen::Index bl = 0, r0 = 0; bl < blocks; ++bl) {
+      const Eigen::Index rn = (n - r0) / (blocks - bl);
+      switch (rn) {
         case 1: rows<1>(x, y, r0, accumulate); break;
         case 2: rows<2>(x, y, r0, accumulate); break;
         case 3: rows<3>(x, y, r0, accumulate); break;
@@ -211,8 +216,13 @@ class packed_weights {
         case 5: rows<5>(x, y, r0, accumulate); break;
         case 6: rows<6>(x, y, r0, accumulate); break;
         case 7: rows<7>(x, y, r0, accumulate); break;
-        default: rows<8>(x, y, r0, accumulate); break;
+        case 8: rows<8>(x, y, r0, accumulate); break;
+        case 9: rows<9>(x, y, r0, accumulate); break;
+        case 10: rows<10>(x, y, r0, accumulate); break;
+        case 11: rows<11>(x, y, r0, accumulate); break;
+        default: rows<12>(x, y, r0, accumulate); break;
       }
+      r0 += rn;
     }
 #else
     (void)x, (void)y;
