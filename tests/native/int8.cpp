@@ -36,8 +36,8 @@ TEST_CASE("int8 products: within the quantization error of the float product, th
     REQUIRE(y.rows() == rows);
     REQUIRE(y.cols() == out);
     for (Eigen::Index r = 0; r < rows; ++r) {
-      // Only the activations are rounded: at most half a step of the row's scale per input.
-      const float step = x.row(r).cwiseAbs().maxCoeff() / 127.0F;
+      // Only the activations are rounded: at most half a step of the row's range / 255 per input.
+      const float step = (x.row(r).maxCoeff() - x.row(r).minCoeff()) / 255.0F;
       for (Eigen::Index n = 0; n < out; ++n) {
         const float bound = 0.5F * step * wt.col(n).cwiseAbs().sum() * 1.001F + 1e-4F;
         REQUIRE(std::abs(y(r, n) - exact(r, n)) <= bound);
@@ -47,22 +47,31 @@ TEST_CASE("int8 products: within the quantization error of the float product, th
     eg::matrix acc = eg::matrix::Ones(rows, out);
     q.multiply(x, acc, true);
     REQUIRE((acc - (y + eg::matrix::Ones(rows, out))).cwiseAbs().maxCoeff() < 1e-5F);
-    // The portable kernel computes the same integer sums and scaling.
-    std::vector<std::uint8_t> xq(static_cast<std::size_t>(rows * ((in + 3) / 4 * 4)), 128);
-    std::vector<float> xs(static_cast<std::size_t>(rows));
+    // The quantized rows are round((x - min) / step) between each row's minimum and maximum, padding 0.
+    eg::int8_weights::quantized_rows xq;
+    q.quantize(x, xq);
+    const auto kp = static_cast<Eigen::Index>((in + 3) / 4 * 4);
+    REQUIRE(xq.q.size() == static_cast<std::size_t>(rows * kp));
     for (Eigen::Index r = 0; r < rows; ++r) {
-      xs[static_cast<std::size_t>(r)] = x.row(r).cwiseAbs().maxCoeff() / 127.0F;
-      for (Eigen::Index k = 0; k < in; ++k)
-        xq[static_cast<std::size_t>(r * ((in + 3) / 4 * 4) + k)] = static_cast<std::uint8_t>(
-            static_cast<int>(std::clamp(std::nearbyint(x(r, k) * (1.0F / xs[static_cast<std::size_t>(r)])), -127.0F, 127.0F)) + 128);
+      const auto rr = static_cast<std::size_t>(r);
+      REQUIRE(xq.lo[rr] == x.row(r).minCoeff());
+      REQUIRE(xq.step[rr] == (x.row(r).maxCoeff() - x.row(r).minCoeff()) / 255.0F);
+      for (Eigen::Index k = 0; k < kp; ++k) {
+        const float want = k < in ? std::clamp(std::nearbyint((x(r, k) - xq.lo[rr]) * (1.0F / xq.step[rr])), 0.0F, 255.0F) : 0.0F;
+        REQUIRE(static_cast<float>(xq.q[static_cast<std::size_t>(r * kp + k)]) == want);
+      }
+      REQUIRE(*std::max_element(xq.q.begin() + r * kp, xq.q.begin() + r * kp + in) == 255);  // the maximum maps to the top
     }
+    // The portable kernel computes the same integer sums and scaling.
     eg::matrix portable(rows, out);
-    q.multiply_scalar(xq.data(), xs.data(), rows, portable, false);
+    q.multiply_scalar(xq, rows, portable, false);
     REQUIRE(portable == y);
   }
-  // A zero row gives zeros (no division by a zero scale).
+  // A zero row gives zeros and a constant row its exact product (no division by a zero range).
   const eg::int8_weights q{eg::matrix::Ones(8, 16)};
   eg::matrix y;
   q.multiply(eg::matrix::Zero(2, 8), y);
   REQUIRE(y.isZero());
+  q.multiply(eg::matrix::Constant(2, 8, 0.5F), y);
+  REQUIRE((y.array() - 4.0F).abs().maxCoeff() < 1e-6F);
 }

@@ -57,15 +57,23 @@ using row_vector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 /// A linear layer's weights as int8 for y = x * wt: one scale an output channel (the columns of
 /// wt, the rows of the PyTorch weight, as glide quantize stores them), packed for the VNNI
 /// instruction vpdpbusd (16 output channels x 4 inputs a 64-byte block). Each row of x is quantized
-/// on the fly to int8 with its own scale (symmetric, stored as unsigned x + 128; the 128 is taken
-/// back with the weights' column sums), products summed in int32 and scaled back to float.
+/// on the fly to 8 unsigned bits between its own minimum and maximum (x ~ lo + step * q, q in
+/// 0..255: asymmetric, so a row of GELU outputs, mostly positive, gets twice the resolution a
+/// symmetric scale would give it), products summed in int32 and scaled back to float, the rows'
+/// offsets added back with the weights' column sums.
 class int8_weights {
  public:
+  /// A product's activations, quantized row by row ([rows x padded in] bytes).
+  struct quantized_rows {
+    std::vector<std::uint8_t> q;
+    std::vector<float> step, lo;
+  };
+
   /// From float weights [in x out] whose columns are int8 values times a scale (rebuilt exactly).
   explicit int8_weights(const matrix& wt) : in_{wt.rows()}, out_{wt.cols()}, kp_{(wt.rows() + 3) / 4 * 4}, np_{(wt.cols() + 15) / 16 * 16} {
     packed_.assign(static_cast<std::size_t>(kp_ * np_), 0);
     scale_.assign(static_cast<std::size_t>(np_), 0.0F);
-    comp_.assign(static_cast<std::size_t>(np_), 0);
+    sum_.assign(static_cast<std::size_t>(np_), 0.0F);
     for (Eigen::Index n = 0; n < out_; ++n) {
       const float scale = io::int8_scale(in_ > 0 ? wt.col(n).cwiseAbs().maxCoeff() : 0.0F);
       scale_[static_cast<std::size_t>(n)] = scale;
@@ -75,76 +83,128 @@ class int8_weights {
         packed_[index(k, n)] = q;
         sum += q;
       }
-      comp_[static_cast<std::size_t>(n)] = 128 * sum;
+      sum_[static_cast<std::size_t>(n)] = scale * static_cast<float>(sum);
     }
   }
 
   [[nodiscard]] Eigen::Index in() const noexcept { return in_; }
   [[nodiscard]] Eigen::Index out() const noexcept { return out_; }
 
+  /// The rows of x quantized as multiply() does (padding inputs 0).
+  void quantize(const matrix& x, quantized_rows& out) const {
+    const Eigen::Index rows = x.rows();
+    out.q.assign(static_cast<std::size_t>(rows * kp_), 0);
+    out.step.resize(static_cast<std::size_t>(rows));
+    out.lo.resize(static_cast<std::size_t>(rows));
+    for (Eigen::Index r = 0; r < rows; ++r) {
+      const float lo = in_ > 0 ? x.row(r).minCoeff() : 0.0F, hi = in_ > 0 ? x.row(r).maxCoeff() : 0.0F;
+      const float step = hi > lo ? (hi - lo) / 255.0F : 1.0F;
+      out.step[static_cast<std::size_t>(r)] = step;
+      out.lo[static_cast<std::size_t>(r)] = lo;
+      const float inv = 1.0F / step;
+      std::uint8_t* q = out.q.data() + r * kp_;
+      const float* xr = x.data() + r * in_;
+      Eigen::Index k = 0;
+#ifdef GLIDE_INT8_VNNI
+      // 16 at a time: (x - lo) / step rounded to nearest even (as nearbyint), clamped to [0, 255].
+      const __m512 vlo = _mm512_set1_ps(lo), vinv = _mm512_set1_ps(inv), top = _mm512_set1_ps(255.0F);
+      for (; k + 16 <= in_; k += 16) {
+        const __m512 t = _mm512_roundscale_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(xr + k), vlo), vinv),
+                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        const __m512 v = _mm512_min_ps(top, _mm512_max_ps(_mm512_setzero_ps(), t));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v)));
+      }
+#endif
+      for (; k < in_; ++k) q[k] = static_cast<std::uint8_t>(std::clamp(std::nearbyint((xr[k] - lo) * inv), 0.0F, 255.0F));
+    }
+  }
+
   /// y = x * W (or y += x * W with `accumulate`); x is [rows x in].
   void multiply(const matrix& x, matrix& y, bool accumulate = false) const {
-    const Eigen::Index rows = x.rows();
-    if (!accumulate) y.resize(rows, out_);
-    thread_local std::vector<std::uint8_t> xq;
-    thread_local std::vector<float> xs;
-    xq.assign(static_cast<std::size_t>(rows * kp_), 128);  // padding reads as zero
-    xs.resize(static_cast<std::size_t>(rows));
-    for (Eigen::Index r = 0; r < rows; ++r) {
-      const float s = io::int8_scale(x.row(r).cwiseAbs().maxCoeff());
-      xs[static_cast<std::size_t>(r)] = s;
-      const float inv = 1.0F / s;
-      std::uint8_t* q = xq.data() + r * kp_;
-      for (Eigen::Index k = 0; k < in_; ++k)
-        q[k] = static_cast<std::uint8_t>(static_cast<int>(std::clamp(std::nearbyint(x(r, k) * inv), -127.0F, 127.0F)) + 128);
-    }
+    if (!accumulate) y.resize(x.rows(), out_);
+    thread_local quantized_rows xq;
+    quantize(x, xq);
 #ifdef GLIDE_INT8_VNNI
-    multiply_vnni(xq.data(), xs.data(), rows, y, accumulate);
+    multiply_vnni(xq, x.rows(), y, accumulate);
 #else
-    multiply_scalar(xq.data(), xs.data(), rows, y, accumulate);
+    multiply_scalar(xq, x.rows(), y, accumulate);
 #endif
   }
 
   /// The portable kernel (the same integer sums and scaling as the VNNI one): for tests and CPUs
   /// without VNNI.
-  void multiply_scalar(const std::uint8_t* xq, const float* xs, Eigen::Index rows, matrix& y, bool accumulate) const {
+  void multiply_scalar(const quantized_rows& xq, Eigen::Index rows, matrix& y, bool accumulate) const {
     for (Eigen::Index r = 0; r < rows; ++r)
       for (Eigen::Index n = 0; n < out_; ++n) {
         std::int32_t acc = 0;
-        for (Eigen::Index k = 0; k < kp_; ++k) acc += static_cast<std::int32_t>(xq[r * kp_ + k]) * packed_[index(k, n)];
-        const float v = static_cast<float>(acc - comp_[static_cast<std::size_t>(n)]) * (xs[r] * scale_[static_cast<std::size_t>(n)]);
+        for (Eigen::Index k = 0; k < kp_; ++k) acc += static_cast<std::int32_t>(xq.q[static_cast<std::size_t>(r * kp_ + k)]) * packed_[index(k, n)];
+        const auto rr = static_cast<std::size_t>(r), nn = static_cast<std::size_t>(n);
+        const float v = std::fma(static_cast<float>(acc), xq.step[rr] * scale_[nn], xq.lo[rr] * sum_[nn]);
         if (accumulate) y(r, n) += v;
         else y(r, n) = v;
       }
   }
 
 #ifdef GLIDE_INT8_VNNI
-  void multiply_vnni(const std::uint8_t* xq, const float* xs, Eigen::Index rows, matrix& y, bool accumulate) const {
-    const Eigen::Index kb_count = kp_ / 4;
-    for (Eigen::Index r0 = 0; r0 < rows; r0 += 4) {
-      const int rn = static_cast<int>(std::min<Eigen::Index>(4, rows - r0));
-      for (Eigen::Index nb = 0; nb < np_ / 16; ++nb) {
-        __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
-        const std::int8_t* wb = packed_.data() + nb * kb_count * 64;
-        for (Eigen::Index kb = 0; kb < kb_count; ++kb) {
-          const __m512i w = _mm512_loadu_si512(wb + kb * 64);
-          for (int i = 0; i < rn; ++i) {
-            std::int32_t a4;
-            std::memcpy(&a4, xq + (r0 + i) * kp_ + kb * 4, 4);
-            acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(a4), w);
-          }
-        }
-        const __m512i comp = _mm512_loadu_si512(comp_.data() + nb * 16);
-        const __m512 scale = _mm512_loadu_ps(scale_.data() + nb * 16);
-        const Eigen::Index left = out_ - nb * 16;
-        const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1U << left) - 1U);
-        for (int i = 0; i < rn; ++i) {
-          const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[i], comp)), _mm512_mul_ps(_mm512_set1_ps(xs[r0 + i]), scale));
-          float* out = y.data() + (r0 + i) * out_ + nb * 16;
-          if (accumulate) _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), v));
-          else _mm512_mask_storeu_ps(out, mask, v);
+  // Blocks of up to 12 rows (as packed_weights: split evenly) against two panels of 16 outputs at a
+  // time: 24 int32 accumulators, each 64-byte weight block feeding every row of the block.
+  void multiply_vnni(const quantized_rows& xq, Eigen::Index rows, matrix& y, bool accumulate) const {
+    const Eigen::Index blocks = (rows + 11) / 12;
+    for (Eigen::Index bl = 0, r0 = 0; bl < blocks; ++bl) {
+      const Eigen::Index rn = (rows - r0) / (blocks - bl);
+      switch (rn) {
+        case 1: vnni_rows<1>(xq, r0, y, accumulate); break;
+        case 2: vnni_rows<2>(xq, r0, y, accumulate); break;
+        case 3: vnni_rows<3>(xq, r0, y, accumulate); break;
+        case 4: vnni_rows<4>(xq, r0, y, accumulate); break;
+        case 5: vnni_rows<5>(xq, r0, y, accumulate); break;
+        case 6: vnni_rows<6>(xq, r0, y, accumulate); break;
+        case 7: vnni_rows<7>(xq, r0, y, accumulate); break;
+        case 8: vnni_rows<8>(xq, r0, y, accumulate); break;
+        case 9: vnni_rows<9>(xq, r0, y, accumulate); break;
+        case 10: vnni_rows<10>(xq, r0, y, accumulate); break;
+        case 11: vnni_rows<11>(xq, r0, y, accumulate); break;
+        default: vnni_rows<12>(xq, r0, y, accumulate); break;
+      }
+      r0 += rn;
+    }
+  }
+  template <int R>
+  void vnni_rows(const quantized_rows& xq, Eigen::Index r0, matrix& y, bool accumulate) const {
+    const Eigen::Index kb_count = kp_ / 4, panels = np_ / 16;
+    for (Eigen::Index nb = 0; nb < panels; nb += 2) {
+      const bool two = nb + 1 < panels;
+      const std::int8_t* w0 = packed_.data() + nb * kb_count * 64;
+      const std::int8_t* w1 = two ? w0 + kb_count * 64 : w0;
+      __m512i a0[R], a1[R];
+      for (int i = 0; i < R; ++i) a0[i] = a1[i] = _mm512_setzero_si512();
+      for (Eigen::Index kb = 0; kb < kb_count; ++kb) {
+        const __m512i v0 = _mm512_loadu_si512(w0 + kb * 64), v1 = _mm512_loadu_si512(w1 + kb * 64);
+        for (int i = 0; i < R; ++i) {
+          std::int32_t a4;
+          std::memcpy(&a4, xq.q.data() + (r0 + i) * kp_ + kb * 4, 4);
+          const __m512i a = _mm512_set1_epi32(a4);
+          a0[i] = _mm512_dpbusd_epi32(a0[i], a, v0);
+          a1[i] = _mm512_dpbusd_epi32(a1[i], a, v1);
         }
       }
+      vnni_store<R>(a0, xq, r0, nb, y, accumulate);
+      if (two) vnni_store<R>(a1, xq, r0, nb + 1, y, accumulate);
+    }
+  }
+  template <int R>
+  void vnni_store(const __m512i* acc, const quantized_rows& xq, Eigen::Index r0, Eigen::Index nb, matrix& y, bool accumulate) const {
+    const __m512 sum = _mm512_loadu_ps(sum_.data() + nb * 16);
+    const __m512 scale = _mm512_loadu_ps(scale_.data() + nb * 16);
+    const Eigen::Index left = out_ - nb * 16;
+    const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1U << left) - 1U);
+    for (int i = 0; i < R; ++i) {
+      const auto r = static_cast<std::size_t>(r0 + i);
+      const __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[i]), _mm512_mul_ps(_mm512_set1_ps(xq.step[r]), scale),
+                                       _mm512_mul_ps(_mm512_set1_ps(xq.lo[r]), sum));
+      float* out = y.data() + (r0 + i) * out_ + nb * 16;
+      if (accumulate) _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), v));
+      else _mm512_mask_storeu_ps(out, mask, v);
     }
   }
 #endif
@@ -158,7 +218,7 @@ class int8_weights {
   Eigen::Index in_, out_, kp_, np_;
   std::vector<std::int8_t> packed_;
   std::vector<float> scale_;
-  std::vector<std::int32_t> comp_;
+  std::vector<float> sum_;  ///< scale x the column's sum of int8 weights: a row's offset lo times it is lo * sum of its weights
 };
 
 /// Whether models loaded now use the packed float kernel (packed_weights) where it is available;
