@@ -38,6 +38,8 @@ old_search="--search $old_default_search --rescore-geometric 0 --no-literal"
 # weights fitted for them.
 git show f4d3868:configs/rescore-en.json > "$work/deeper-rescore.json"
 beam12="--search $beam12_search --no-literal"
+# The literal gate with the free beam of width 8 (the literal and int8 rows), before it was narrowed to 4.
+git show f6e4094^:configs/literal-en.json > "$work/literal-beam8.json"
 
 # row NAME PREDICT-OPTIONS...: one table row, valid then test.
 row() {
@@ -76,9 +78,11 @@ row refit-rescore --model "$work/decayed" $beam12 --rescore-params "$work/decaye
 row deeper --model "$work/f32" $beam12 --rescore-params "$work/decayed-rescore.json"
 row deeper-refit-rescore --model "$work/f32" $beam12 --rescore-params "$work/deeper-rescore.json"
 row beam9 --model "$work/f32" --no-literal
-row literal --model "$work/f32"
-# The shipped defaults: the same model with int8 weights (issue 27).
-row int8
+row literal --model "$work/f32" --literal-params "$work/literal-beam8.json"
+# The same model with int8 weights (issue 27).
+row int8 --literal-params "$work/literal-beam8.json"
+# The shipped defaults: the literal spellings' free beam narrowed from 8 to 4 (issue 27).
+row free-beam4
 row geometric --recognizer geometric
 # The layout-conditioned model (issue 24) as --language would run it: the English letters, its own
 # search (trie beam 16), the English rescoring and literal gate.
@@ -94,7 +98,7 @@ for split in valid test; do
 done
 echo
 echo "Commonest confusions of the defaults on valid:"
-"$glide" evaluate --predictions "$work/int8-valid.jsonl" --confusions 20 | tail -n 21
+"$glide" evaluate --predictions "$work/free-beam4-valid.jsonl" --confusions 20 | tail -n 21
 echo
 # Issue 10's speed condition on test: the defaults against the before row, in one process,
 # interleaved swipe by swipe (bench/pipelines.cpp).
