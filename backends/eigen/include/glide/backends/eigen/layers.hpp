@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512F__)
@@ -52,6 +53,21 @@ using row_vector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 #else
   return false;
 #endif
+}
+
+/// Splits [0, rows) into blocks of at most 12 rows, as even as the count allows (17 rows as 9 + 8, not
+/// 12 + 5: a kernel reads its weights once a block), and calls f(std::integral_constant<int, R>{}, r0)
+/// for each block of R rows from r0, so a kernel keeps R rows' accumulators in registers.
+template <class F>
+void for_row_blocks(Eigen::Index rows, F&& f) {
+  const Eigen::Index blocks = (rows + 11) / 12;
+  for (Eigen::Index bl = 0, r0 = 0; bl < blocks; ++bl) {
+    const Eigen::Index rn = (rows - r0) / (blocks - bl);
+    [&]<int... R>(std::integer_sequence<int, R...>) {
+      (void)((rn == R + 1 && (f(std::integral_constant<int, R + 1>{}, r0), true)) || ...);
+    }(std::make_integer_sequence<int, 12>{});
+    r0 += rn;
+  }
 }
 
 /// A linear layer's weights as int8 for y = x * wt: one scale an output channel (the columns of
@@ -146,28 +162,10 @@ class int8_weights {
   }
 
 #ifdef GLIDE_INT8_VNNI
-  // Blocks of up to 12 rows (as packed_weights: split evenly) against two panels of 16 outputs at a
-  // time: 24 int32 accumulators, each 64-byte weight block feeding every row of the block.
+  // Blocks of up to 12 rows (for_row_blocks) against two panels of 16 outputs at a time: 24 int32
+  // accumulators, each 64-byte weight block feeding every row of the block.
   void multiply_vnni(const quantized_rows& xq, Eigen::Index rows, matrix& y, bool accumulate) const {
-    const Eigen::Index blocks = (rows + 11) / 12;
-    for (Eigen::Index bl = 0, r0 = 0; bl < blocks; ++bl) {
-      const Eigen::Index rn = (rows - r0) / (blocks - bl);
-      switch (rn) {
-        case 1: vnni_rows<1>(xq, r0, y, accumulate); break;
-        case 2: vnni_rows<2>(xq, r0, y, accumulate); break;
-        case 3: vnni_rows<3>(xq, r0, y, accumulate); break;
-        case 4: vnni_rows<4>(xq, r0, y, accumulate); break;
-        case 5: vnni_rows<5>(xq, r0, y, accumulate); break;
-        case 6: vnni_rows<6>(xq, r0, y, accumulate); break;
-        case 7: vnni_rows<7>(xq, r0, y, accumulate); break;
-        case 8: vnni_rows<8>(xq, r0, y, accumulate); break;
-        case 9: vnni_rows<9>(xq, r0, y, accumulate); break;
-        case 10: vnni_rows<10>(xq, r0, y, accumulate); break;
-        case 11: vnni_rows<11>(xq, r0, y, accumulate); break;
-        default: vnni_rows<12>(xq, r0, y, accumulate); break;
-      }
-      r0 += rn;
-    }
+    for_row_blocks(rows, [&](auto r, Eigen::Index r0) { vnni_rows<decltype(r)::value>(xq, r0, y, accumulate); });
   }
   template <int R>
   void vnni_rows(const quantized_rows& xq, Eigen::Index r0, matrix& y, bool accumulate) const {
@@ -263,27 +261,8 @@ class packed_weights {
   void multiply(const matrix& x, matrix& y, bool accumulate = false) const {
     if (!accumulate) y.resize(x.rows(), out_);
 #ifdef GLIDE_PACKED_AVX512
-    // Blocks of at most 12 rows (24 accumulators), as even as the row count allows: the weights are
-    // read once a block, so 17 rows go as 9 + 8, not 12 + 5.
-    const Eigen::Index n = x.rows(), blocks = (n + 11) / 12;
-    for (Eigen::Index bl = 0, r0 = 0; bl < blocks; ++bl) {
-      const Eigen::Index rn = (n - r0) / (blocks - bl);
-      switch (rn) {
-        case 1: rows<1>(x, y, r0, accumulate); break;
-        case 2: rows<2>(x, y, r0, accumulate); break;
-        case 3: rows<3>(x, y, r0, accumulate); break;
-        case 4: rows<4>(x, y, r0, accumulate); break;
-        case 5: rows<5>(x, y, r0, accumulate); break;
-        case 6: rows<6>(x, y, r0, accumulate); break;
-        case 7: rows<7>(x, y, r0, accumulate); break;
-        case 8: rows<8>(x, y, r0, accumulate); break;
-        case 9: rows<9>(x, y, r0, accumulate); break;
-        case 10: rows<10>(x, y, r0, accumulate); break;
-        case 11: rows<11>(x, y, r0, accumulate); break;
-        default: rows<12>(x, y, r0, accumulate); break;
-      }
-      r0 += rn;
-    }
+    // Blocks of at most 12 rows: 24 accumulators (two panels of 16 outputs a row).
+    for_row_blocks(x.rows(), [&](auto r, Eigen::Index r0) { rows<decltype(r)::value>(x, y, r0, accumulate); });
 #else
     (void)x, (void)y;
     throw std::logic_error("packed_weights::multiply without AVX-512");
