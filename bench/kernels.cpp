@@ -195,7 +195,7 @@ int main(int argc, char** argv) try {
   };
   // The packed float kernel (eg::packed_weights, the default where compiled for AVX-512) against
   // Eigen's general product (GLIDE_PACKED_KERNELS=0).
-  if (eg::packed_weights::available() && eg::packed_kernels_enabled() && !eg::int8_kernels_enabled())
+  if (eg::packed_weights::in_use() && !eg::int8_kernels_enabled())
     compare("GLIDE_PACKED_KERNELS", "0", "packed float32 kernel (AVX-512, few rows) against Eigen's products (GLIDE_PACKED_KERNELS=0)",
             "packed", "eigen", false);
   // The int8 kernel (GLIDE_INT8_KERNELS=1, an int8 model file, a CPU with AVX-512 VNNI) against

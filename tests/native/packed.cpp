@@ -47,7 +47,7 @@ TEST_CASE("packed float products equal Eigen's within rounding, for every row co
 
 TEST_CASE("a linear layer with packed weights: the packed copy alone is kept, its columns are the layer's columns",
           "[unit][eigen][packed]") {
-  if (!eg::packed_weights::available() || !eg::packed_kernels_enabled()) {
+  if (!eg::packed_weights::in_use()) {
     WARN("packed_weights: not compiled for AVX-512 here, or GLIDE_PACKED_KERNELS=0");
     return;
   }

@@ -128,7 +128,7 @@ class transformer_decoder {
       ck->push_back(kv.leftCols(d));
       cv->push_back(kv.rightCols(d));
     }
-    if (packed_weights::available() && packed_kernels_enabled()) {
+    if (packed_weights::in_use()) {
       const auto heads = static_cast<Eigen::Index>(config_.heads), dh = d / heads;
       auto kt = std::make_shared<std::vector<packed_weights>>();
       auto vh = std::make_shared<std::vector<packed_weights>>();

@@ -55,6 +55,15 @@ using row_vector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 #endif
 }
 
+#ifdef GLIDE_PACKED_AVX512
+/// Stores the first `left` lanes of v (all 16 when left >= 16) at out, or adds them to what is there.
+inline void store_lanes(float* out, Eigen::Index left, __m512 v, bool accumulate) {
+  const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1U << left) - 1U);
+  if (accumulate) _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), v));
+  else _mm512_mask_storeu_ps(out, mask, v);
+}
+#endif
+
 /// Splits [0, rows) into blocks of at most 12 rows, as even as the count allows (17 rows as 9 + 8, not
 /// 12 + 5: a kernel reads its weights once a block), and calls f(std::integral_constant<int, R>{}, r0)
 /// for each block of R rows from r0, so a kernel keeps R rows' accumulators in registers.
@@ -194,15 +203,11 @@ class int8_weights {
   void vnni_store(const __m512i* acc, const quantized_rows& xq, Eigen::Index r0, Eigen::Index nb, matrix& y, bool accumulate) const {
     const __m512 sum = _mm512_loadu_ps(sum_.data() + nb * 16);
     const __m512 scale = _mm512_loadu_ps(scale_.data() + nb * 16);
-    const Eigen::Index left = out_ - nb * 16;
-    const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1U << left) - 1U);
     for (int i = 0; i < R; ++i) {
       const auto r = static_cast<std::size_t>(r0 + i);
       const __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[i]), _mm512_mul_ps(_mm512_set1_ps(xq.step[r]), scale),
                                        _mm512_mul_ps(_mm512_set1_ps(xq.lo[r]), sum));
-      float* out = y.data() + (r0 + i) * out_ + nb * 16;
-      if (accumulate) _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), v));
-      else _mm512_mask_storeu_ps(out, mask, v);
+      store_lanes(y.data() + (r0 + i) * out_ + nb * 16, out_ - nb * 16, v, accumulate);
     }
   }
 #endif
@@ -229,10 +234,10 @@ class int8_weights {
 /// A linear layer's float32 weights packed once: panels of 16 output channels, each panel [in x 16]
 /// contiguous, so a product reads the weights as they lie instead of packing them again at every call
 /// as Eigen's general product does (16% of a decode's time went to that packing: a decoder step has 7
-/// to 17 rows, a swipe 30 to 100). The kernel keeps 8 rows x 32 outputs in AVX-512 registers.
-/// glide_bench_kernels times it against Eigen's product side by side (1.3x the encoder, 1.5x the
-/// decoder here). Only where compiled for AVX-512: available() is false elsewhere and linear uses
-/// Eigen's product.
+/// to 17 rows, a swipe 30 to 100). The kernel keeps up to 12 rows x 32 outputs in AVX-512 registers
+/// (for_row_blocks); glide_bench_kernels times it against Eigen's product side by side. Only where
+/// compiled for AVX-512: in_use() is false elsewhere (and with GLIDE_PACKED_KERNELS=0), where linear
+/// layers and attention use Eigen's product.
 class packed_weights {
  public:
   [[nodiscard]] static constexpr bool available() noexcept {
@@ -242,18 +247,20 @@ class packed_weights {
     return false;
 #endif
   }
+  /// Whether models loaded now use it: available here and not turned off.
+  [[nodiscard]] static bool in_use() { return available() && packed_kernels_enabled(); }
 
   explicit packed_weights(const matrix& wt) : in_{wt.rows()}, out_{wt.cols()}, panels_{(wt.cols() + 15) / 16} {
     data_.assign(static_cast<std::size_t>(panels_ * 16 * in_), 0.0F);
     for (Eigen::Index n = 0; n < out_; ++n)
-      for (Eigen::Index k = 0; k < in_; ++k) data_[static_cast<std::size_t>(((n / 16) * in_ + k) * 16 + n % 16)] = wt(k, n);
+      for (Eigen::Index k = 0; k < in_; ++k) data_[index(k, n)] = wt(k, n);
   }
 
   /// The weights [in x out] as they were given.
   [[nodiscard]] matrix unpacked() const {
     matrix wt(in_, out_);
     for (Eigen::Index n = 0; n < out_; ++n)
-      for (Eigen::Index k = 0; k < in_; ++k) wt(k, n) = data_[static_cast<std::size_t>(((n / 16) * in_ + k) * 16 + n % 16)];
+      for (Eigen::Index k = 0; k < in_; ++k) wt(k, n) = data_[index(k, n)];
     return wt;
   }
 
@@ -270,6 +277,11 @@ class packed_weights {
   }
 
  private:
+  // Panel n / 16, then input k, then lane n % 16.
+  [[nodiscard]] std::size_t index(Eigen::Index k, Eigen::Index n) const noexcept {
+    return static_cast<std::size_t>(((n / 16) * in_ + k) * 16 + n % 16);
+  }
+
 #ifdef GLIDE_PACKED_AVX512
   // Rows [r0, r0 + R) against every panel, two panels (32 outputs) at a time.
   template <int R>
@@ -289,18 +301,11 @@ class packed_weights {
           a1[i] = _mm512_fmadd_ps(s, v1, a1[i]);
         }
       }
-      store<R>(a0, y, r0, p * 16, accumulate);
-      if (two) store<R>(a1, y, r0, (p + 1) * 16, accumulate);
-    }
-  }
-  template <int R>
-  void store(const __m512* a, matrix& y, Eigen::Index r0, Eigen::Index col, bool accumulate) const {
-    const Eigen::Index left = out_ - col;
-    const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1U << left) - 1U);
-    for (int i = 0; i < R; ++i) {
-      float* out = y.data() + (r0 + i) * out_ + col;
-      if (accumulate) _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), a[i]));
-      else _mm512_mask_storeu_ps(out, mask, a[i]);
+      for (int i = 0; i < R; ++i) {
+        float* out = y.data() + (r0 + i) * out_ + p * 16;
+        store_lanes(out, out_ - p * 16, a0[i], accumulate);
+        if (two) store_lanes(out + 16, out_ - (p + 1) * 16, a1[i], accumulate);
+      }
     }
   }
 #endif
@@ -385,7 +390,7 @@ struct linear {
  private:
   void prepare(bool int8) {
     if (int8) q = std::make_shared<const int8_weights>(wt);
-    else if (packed_weights::available() && packed_kernels_enabled()) {
+    else if (packed_weights::in_use()) {
       p = std::make_shared<const packed_weights>(wt);
       wt = matrix{};  // the packed copy is the only one kept
     }
