@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -164,27 +166,40 @@ int main(int argc, char** argv) try {
     }
     decode = std::min(decode, timed.seconds);
   };
-  // `variable`=`value` while loading the other model; `ours`/`theirs` name the two sides.
-  auto compare = [&](const char* variable, const char* value, const char* title, const char* ours, const char* theirs,
-                     bool theirs_faster) {
-    const char* before = std::getenv(variable);
-    const std::string saved = before ? before : "";
-    ::setenv(variable, value, 1);
-    auto loaded_other = eg::load_model(model_dir);
-    if (before) ::setenv(variable, saved.c_str(), 1);
-    else ::unsetenv(variable);
-    auto* other = std::get_if<eg::transformer_model>(&loaded_other);
-    if (other == nullptr) return;
+  // Loads the model with each variable of `env` set (name, value) while it loads, and puts them back.
+  using env_list = std::vector<std::pair<const char*, const char*>>;
+  auto load_with = [&](const env_list& env) {
+    std::vector<std::pair<const char*, std::optional<std::string>>> saved;
+    for (const auto& [name, value] : env) {
+      const char* before = std::getenv(name);
+      saved.emplace_back(name, before ? std::optional<std::string>{before} : std::nullopt);
+      ::setenv(name, value, 1);
+    }
+    auto loaded = eg::load_model(model_dir);
+    for (const auto& [name, before] : saved) {
+      if (before) ::setenv(name, before->c_str(), 1);
+      else ::unsetenv(name);
+    }
+    return loaded;
+  };
+  // Two ways of computing the same weights, `ours` loaded under `ours_env` and `theirs` under
+  // `theirs_env`, alternating rounds; theirs_faster: the ratio is ours' time over theirs'.
+  auto compare = [&](const char* title, const char* ours, const env_list& ours_env, const char* theirs,
+                     const env_list& theirs_env, bool theirs_faster) {
+    auto loaded_a = load_with(ours_env);
+    auto loaded_b = load_with(theirs_env);
+    auto* a = std::get_if<eg::transformer_model>(&loaded_a);
+    auto* b = std::get_if<eg::transformer_model>(&loaded_b);
+    if (a == nullptr || b == nullptr) return;
     double a_enc = 1e300, a_dec = 1e300, b_enc = 1e300, b_dec = 1e300;
     std::vector<std::string> a_top, b_top;
     for (int round = 0; round < 3; ++round) {
-      time_model(model, a_enc, a_dec, a_top);
-      time_model(*other, b_enc, b_dec, b_top);
+      time_model(*a, a_enc, a_dec, a_top);
+      time_model(*b, b_enc, b_dec, b_top);
     }
     std::size_t agree = 0;
     for (std::size_t i = 0; i < a_top.size(); ++i) agree += a_top[i] == b_top[i] ? 1 : 0;
-    // Ratio: the slower side's time over the faster one's (theirs_faster: the other model is the new kernel).
-    auto ratio = [&](double a, double b) { return theirs_faster ? a / b : b / a; };
+    auto ratio = [&](double x, double y) { return theirs_faster ? x / y : y / x; };
     std::printf("\n%s, ms/swipe, best of 3 alternating rounds:\n", title);
     std::printf("%-10s %10s %10s %8s\n", "part", ours, theirs, "ratio");
     std::printf("%-10s %10.3f %10.3f %7.2fx\n", "encoder", 1000 * a_enc / n, 1000 * b_enc / n, ratio(a_enc, b_enc));
@@ -193,17 +208,17 @@ int main(int argc, char** argv) try {
     std::printf("%s/%s speed ratio (encoder + decoder): %.2fx\n", theirs_faster ? theirs : ours, theirs_faster ? ours : theirs,
                 ratio(a_enc + a_dec, b_enc + b_dec));
   };
-  // The packed float kernel (eg::packed_weights, the default where compiled for AVX-512) against
-  // Eigen's general product (GLIDE_PACKED_KERNELS=0).
-  if (eg::packed_weights::in_use() && !eg::int8_kernels_enabled())
-    compare("GLIDE_PACKED_KERNELS", "0", "packed float32 kernel (AVX-512, few rows) against Eigen's products (GLIDE_PACKED_KERNELS=0)",
-            "packed", "eigen", false);
-  // The int8 kernel (GLIDE_INT8_KERNELS=1, an int8 model file, a CPU with AVX-512 VNNI) against
-  // float32 products of the same weights.
-#ifdef GLIDE_INT8_VNNI
-  if (!eg::int8_kernels_enabled())
-    compare("GLIDE_INT8_KERNELS", "1", "int8 kernel (AVX-512 VNNI, GLIDE_INT8_KERNELS=1) against float32 products", "float32", "int8", true);
-#endif
+  const env_list float32{{"GLIDE_INT8_KERNELS", "0"}};
+  // The packed float kernel (eg::packed_weights, where compiled for AVX-512) against Eigen's general
+  // product (GLIDE_PACKED_KERNELS=0), both on float32 weights.
+  if (eg::packed_weights::in_use())
+    compare("packed float32 kernel (AVX-512, few rows) against Eigen's products (GLIDE_PACKED_KERNELS=0)", "packed", float32,
+            "eigen", {{"GLIDE_INT8_KERNELS", "0"}, {"GLIDE_PACKED_KERNELS", "0"}}, false);
+  // The int8 kernel (the default where compiled for AVX-512 VNNI, with an int8 model file) against
+  // float32 products of the same weights (GLIDE_INT8_KERNELS=0).
+  if (eg::int8_kernels_enabled())
+    compare("int8 kernel (AVX-512 VNNI, the default) against float32 products (GLIDE_INT8_KERNELS=0)", "float32", float32, "int8", {},
+            true);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "glide_bench_kernels: %s\n", e.what());

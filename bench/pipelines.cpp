@@ -9,8 +9,9 @@
 //   keys: model (directory), vocab (word list), search (name:key=value,..., as the CLI's --search;
 //   commas are fine inside), rescore (the CLI's --rescore-geometric weight), rescore_params (JSON),
 //   top (words kept), literal (0: no literal spellings), literal_params (the gate's JSON), kernels
-//   (default: the build's; eigen: Eigen's float products, GLIDE_PACKED_KERNELS=0; int8: the int8
-//   kernel, GLIDE_INT8_KERNELS=1, set while that pipeline loads). Missing keys take --model and --vocab (by default the shipped English model and
+//   (default: the build's, int8 where compiled for AVX-512 VNNI; float: the packed float32 kernel,
+//   GLIDE_INT8_KERNELS=0; eigen: Eigen's float32 products, GLIDE_INT8_KERNELS=0 and
+//   GLIDE_PACKED_KERNELS=0; set while that pipeline loads). Missing keys take --model and --vocab (by default the shipped English model and
 //   the English vocabulary) and the CLI's defaults (backends::eigen::default_search with geometric
 //   rescoring under configs/rescore-en.json, literal spellings under configs/literal-en.json, top 4).
 //   The first pipeline is the reference of the ratios. Defaults: the How-We-Swipe validation file
@@ -33,13 +34,38 @@
 
 namespace {
 
+/// Sets an environment variable to `value` (nothing when null) and puts back what it was.
+class scoped_env {
+ public:
+  scoped_env(const char* name, const char* value) : name_{name} {
+    if (value == nullptr) return;
+    const char* before = std::getenv(name);
+    had_ = before != nullptr;
+    if (had_) before_ = before;
+    set_ = true;
+    ::setenv(name, value, 1);
+  }
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+  ~scoped_env() {
+    if (!set_) return;
+    if (had_) ::setenv(name_, before_.c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::string before_;
+  bool had_ = false, set_ = false;
+};
+
 using namespace glide;
 
 struct pipeline {
   std::string name;
   backends::eigen::recognizer_options options;
   std::unique_ptr<backends::eigen::loaded_recognizer> loaded;
-  std::string kernels = "default";  ///< default, eigen or int8
+  std::string kernels = "default";  ///< default, float or eigen
   double seconds = 0;
   metric_accumulator all, in_vocab, out_of_vocab;
 };
@@ -78,7 +104,7 @@ pipeline parse_pipeline(const std::string& spec, const bench::common_options& op
     else if (k == "literal") o.literal = v != "0";
     else if (k == "literal_params") o.literal_params = v;
     else if (k == "kernels") {
-      if (v != "default" && v != "eigen" && v != "int8") throw config_error("--pipeline '" + spec + "': kernels is default, eigen or int8");
+      if (v != "default" && v != "float" && v != "eigen") throw config_error("--pipeline '" + spec + "': kernels is default, float or eigen");
       p.kernels = v;
     } else throw config_error("--pipeline '" + spec + "': unknown key '" + k +
                               "' (model, vocab, search, rescore, rescore_params, top, literal, literal_params, kernels)");
@@ -106,11 +132,10 @@ int main(int argc, char** argv) try {
   std::vector<pipeline> ps;
   for (const auto& s : specs) ps.push_back(parse_pipeline(s, opt));
   for (auto& p : ps) {
-    // The kernels are chosen when a model loads: the variable is set for that load only.
-    const char* variable = p.kernels == "eigen" ? "GLIDE_PACKED_KERNELS" : p.kernels == "int8" ? "GLIDE_INT8_KERNELS" : nullptr;
-    if (variable) ::setenv(variable, p.kernels == "eigen" ? "0" : "1", 1);
+    // The kernels are chosen when a model loads: the variables are set for that load only.
+    const scoped_env int8{"GLIDE_INT8_KERNELS", p.kernels != "default" ? "0" : nullptr};
+    const scoped_env packed{"GLIDE_PACKED_KERNELS", p.kernels == "eigen" ? "0" : nullptr};
     p.loaded = backends::eigen::load_recognizer(p.options);
-    if (variable) ::unsetenv(variable);
   }
   auto examples = swipe::read_jsonl(data, ps.front().loaded->grids());
   if (opt.limit > 0 && examples.size() > opt.limit) examples.resize(opt.limit);

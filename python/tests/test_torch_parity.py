@@ -40,10 +40,14 @@ def model():
 
 
 @pytest.mark.parametrize("search,swipes", CASES)
-def test_torch_decoder_gives_the_eigen_top4(model, search, swipes):
+def test_torch_decoder_gives_the_eigen_top4(model, search, swipes, monkeypatch):
     if not (HWS / "valid.jsonl").exists():
         pytest.skip(f"no How-We-Swipe data at {HWS}")
     from torch_model import TorchDecoder
+
+    # Float32 against float32: the recognizer multiplies the dequantized weights, as the torch module
+    # does (by default it would use the int8 kernel where built for AVX-512 VNNI).
+    monkeypatch.setenv("GLIDE_INT8_KERNELS", "0")
 
     rec = glide.Recognizer(grids=[str(HWS / "grids.json")], search=search, rescore_geometric=0.0, literal=False, top=4)
     vocabulary = glide.Vocabulary(glide.DEFAULT_VOCABULARY, rec.alphabet, max_word_length=rec.max_word_length)

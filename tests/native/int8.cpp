@@ -3,13 +3,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
 #include <random>
 #include <tuple>
 #include <vector>
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <glide/backends/eigen/layers.hpp>
+#include <glide/io/safetensors.hpp>
 
 TEST_CASE("int8 products: within the quantization error of the float product, the VNNI kernel equal to the portable one",
           "[unit][eigen][int8]") {
@@ -74,4 +81,58 @@ TEST_CASE("int8 products: within the quantization error of the float product, th
   REQUIRE(y.isZero());
   q.multiply(eg::matrix::Constant(2, 8, 0.5F), y);
   REQUIRE((y.array() - 4.0F).abs().maxCoeff() < 1e-6F);
+}
+
+TEST_CASE("linear layers stored as int8 take the int8 kernel by default where built for VNNI, float32 with GLIDE_INT8_KERNELS=0",
+          "[unit][eigen][int8]") {
+  namespace eg = glide::backends::eigen;
+  namespace io = glide::io;
+  std::mt19937 rng{6};
+  std::normal_distribution<float> normal{0.0F, 1.0F};
+  std::map<std::string, io::tensor> tensors;
+  for (const std::string name : {"dec.out", "enc.layers.0.ff", "enc.layers.1.ff"}) {
+    std::vector<float> w(24 * 20), b(24);
+    for (auto& v : w) v = normal(rng);
+    for (auto& v : b) v = normal(rng);
+    tensors[name + ".weight"] = {{24, 20}, w};
+    tensors[name + ".bias"] = {{24}, b};
+  }
+  const auto path = std::filesystem::temp_directory_path() / ("glide-int8-layers-" + std::to_string(::getpid()) + ".safetensors");
+  io::save_safetensors(path.string(), tensors, {}, {"dec.out.weight", "enc.layers.0.ff.weight", "enc.layers.1.ff.weight"});
+  const auto file = io::safetensors_file::load(path.string());
+  std::filesystem::remove(path);
+  REQUIRE(file.quantized().size() == 3);
+  eg::matrix x(5, 20);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = normal(rng);
+  auto load = [&](const std::string& name) {
+    eg::weight_reader reader{file};
+    return eg::linear::load(reader, name, 20, 24);
+  };
+  // The build's default first, whatever the environment says (put back at the end).
+  const char* set = std::getenv("GLIDE_INT8_KERNELS");
+  const std::string before = set ? set : "";
+  ::unsetenv("GLIDE_INT8_KERNELS");
+#ifdef GLIDE_INT8_VNNI
+  REQUIRE(eg::int8_kernels_enabled());
+  REQUIRE(load("dec.out").q != nullptr);
+  REQUIRE(load("enc.layers.1.ff").q != nullptr);
+  REQUIRE(load("enc.layers.0.ff").q == nullptr);  // the first encoder layer reads raw features: float32
+#else
+  REQUIRE_FALSE(eg::int8_kernels_enabled());
+  REQUIRE(load("dec.out").q == nullptr);
+#endif
+  ::setenv("GLIDE_INT8_KERNELS", "0", 1);
+  const bool enabled = eg::int8_kernels_enabled();
+  const auto float32 = load("dec.out");
+  if (set) ::setenv("GLIDE_INT8_KERNELS", before.c_str(), 1);
+  else ::unsetenv("GLIDE_INT8_KERNELS");
+  REQUIRE_FALSE(enabled);
+  REQUIRE(float32.q == nullptr);
+  // Either way the layer computes x * W^T + b of the dequantized weights (int8: within the rounding of
+  // the activations).
+  const auto& w = file.tensors().at("dec.out.weight").data;
+  const auto& b = file.tensors().at("dec.out.bias").data;
+  const eg::matrix exact = (x * Eigen::Map<const eg::matrix>(w.data(), 24, 20).transpose()).rowwise() + Eigen::Map<const eg::row_vector>(b.data(), 24);
+  REQUIRE((float32(x) - exact).cwiseAbs().maxCoeff() < 1e-4F);
+  REQUIRE((load("dec.out")(x) - exact).cwiseAbs().maxCoeff() < 0.1F);
 }

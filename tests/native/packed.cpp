@@ -2,9 +2,12 @@
 // against Eigen's product, where the build targets AVX-512 (elsewhere linear uses Eigen's product and
 // this test says it has nothing to check).
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <tuple>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -99,4 +102,51 @@ TEST_CASE("softmax of a row: the vectorised one equals the plain expression with
       REQUIRE(m(r, n + 1) == after);
     }
   }
+}
+
+#ifdef GLIDE_PACKED_AVX512
+TEST_CASE("exp16: e^x within 2 ulps over float's range, 0 far below it, NaN kept", "[unit][eigen][packed]") {
+  std::vector<float> xs;
+  for (float x = -104.0F; x <= 88.0F; x += 0.01337F) xs.push_back(x);
+  for (float x : {0.0F, -0.0F, 1e-8F, -1e-8F, 0.34657359F, -0.34657359F, 88.5F, -87.0F, -103.9F}) xs.push_back(x);
+  while (xs.size() % 16 != 0) xs.push_back(0.5F);
+  for (std::size_t i = 0; i < xs.size(); i += 16) {
+    alignas(64) float out[16];
+    _mm512_store_ps(out, eg::exp16(_mm512_loadu_ps(xs.data() + i)));
+    for (std::size_t j = 0; j < 16; ++j) {
+      const double want = std::exp(static_cast<double>(xs[i + j]));
+      if (want < 1.2e-38) {  // denormal results: within a few of the smallest steps
+        REQUIRE(std::abs(static_cast<double>(out[j]) - want) <= 4 * 1.4013e-45);
+        continue;
+      }
+      INFO("x = " << xs[i + j]);
+      REQUIRE(std::abs(static_cast<double>(out[j]) - want) <= 2.5e-7 * want);  // 2 ulps of float
+    }
+  }
+  alignas(64) float special[16] = {-std::numeric_limits<float>::infinity(), -1000.0F, -111.0F, std::numeric_limits<float>::quiet_NaN(),
+                                   std::numeric_limits<float>::infinity(), 0.0F};
+  alignas(64) float out[16];
+  _mm512_store_ps(out, eg::exp16(_mm512_load_ps(special)));
+  REQUIRE(out[0] == 0.0F);
+  REQUIRE(out[1] == 0.0F);
+  REQUIRE(out[2] == 0.0F);
+  REQUIRE(std::isnan(out[3]));
+  REQUIRE(out[4] > 1e38F);  // clamped to e^88.5, the largest it gives
+  REQUIRE(out[5] == 1.0F);
+}
+#endif
+
+TEST_CASE("softmax of a matrix's rows: each row as softmax_inplace makes it, for every row count and length", "[unit][eigen][packed]") {
+  std::mt19937 rng{10};
+  std::normal_distribution<float> normal{0.0F, 5.0F};
+  for (Eigen::Index rows : {1, 3, 4, 5, 8, 9})
+    for (Eigen::Index n : {1, 7, 16, 24, 63, 78}) {
+      eg::matrix m(rows, n);
+      for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = normal(rng);
+      eg::matrix want = m;
+      for (Eigen::Index r = 0; r < rows; ++r) eg::softmax_inplace(want.row(r));
+      eg::softmax_rows(m);
+      REQUIRE(m == want);  // bit for bit: the same operations in the same order for each row
+      for (Eigen::Index r = 0; r < rows; ++r) REQUIRE(std::abs(m.row(r).sum() - 1.0F) < 1e-5F);
+    }
 }

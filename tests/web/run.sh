@@ -20,7 +20,8 @@ mkdir -p "$work"
 # A name outside the vocabulary, for the page's box of user words.
 "$glide" synth --grids "$src/data/grids/grids.json" --grid qwerty_english --words tarantino \
   --count 1 --seed 7 --synthesizer "$src/configs/synth-en.json" --out "$work/user.jsonl"
-# The native CLI's words for the same swipes, with the options the page uses (the CLI's defaults).
-"$glide" predict --grids "$src/data/grids/grids.json" --data "$work/swipes.jsonl" --out "$work/native.jsonl" > /dev/null
+# The native CLI's words for the same swipes, with the options the page uses (the CLI's defaults),
+# multiplying float32 weights as the page does (the native int8 kernel needs AVX-512 VNNI).
+GLIDE_INT8_KERNELS=0 "$glide" predict --grids "$src/data/grids/grids.json" --data "$work/swipes.jsonl" --out "$work/native.jsonl" > /dev/null
 cd "$src/tests/web"
 node demo_test.mjs "$build/web" "$work/swipes.jsonl" "$work/native.jsonl" "$build/web-demo.png" "$work/user.jsonl" "$src/data/samples"

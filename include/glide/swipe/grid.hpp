@@ -38,6 +38,10 @@ struct hitbox {
   [[nodiscard]] float distance(float px, float py) const noexcept {
     const float dx = std::max({x - px, 0.0F, px - (x + w)});
     const float dy = std::max({y - py, 0.0F, py - (y + h)});
+    // Beside the box in one axis (or inside) the distance is the other axis' gap, exactly as hypot
+    // would give it; hypot itself (a libm call) only for points off a corner.
+    if (dx == 0.0F) return dy;
+    if (dy == 0.0F) return dx;
     return std::hypot(dx, dy);
   }
 };

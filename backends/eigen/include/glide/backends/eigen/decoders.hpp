@@ -76,6 +76,8 @@ class transformer_decoder {
     /// Buffers every step reuses (no allocation per step once sized); a copy starts with its own empty ones.
     struct scratch_buffers {
       matrix x, h, o, qkv, q, att, hidden, qh, oh;
+      row_vector scores;
+      std::vector<const float*> key_rows, value_rows;  ///< self-attention: a row's key and value at each position
       scratch_buffers() = default;
       scratch_buffers(const scratch_buffers&) {}
       scratch_buffers(scratch_buffers&&) noexcept = default;
@@ -169,15 +171,16 @@ class transformer_decoder {
     s.source.emplace_back(s.batch);
     for (std::uint32_t r = 0; r < s.batch; ++r) s.source.back()[r] = r;
     const auto len = static_cast<Eigen::Index>(s.blocks.size()) + 1;
-    // Row r's key (kv_block::k) or value (kv_block::v) at position j of layer li.
-    auto cached_row = [&](std::vector<matrix> kv_block::*which, std::size_t li, Eigen::Index j, Eigen::Index r) {
-      const auto& blk = j + 1 == len ? *block : *s.blocks[static_cast<std::size_t>(j)];
-      return (blk.*which)[li].row(s.source[static_cast<std::size_t>(j)][static_cast<std::size_t>(r)]);
-    };
     auto& o = sc.o;
     auto& h = sc.h;
     o.resize(b, d);
-    row_vector scores(len);
+    row_vector& scores = sc.scores;
+    scores.resize(len);
+    auto& kp = sc.key_rows;
+    auto& vp = sc.value_rows;
+    kp.resize(static_cast<std::size_t>(len));
+    vp.resize(static_cast<std::size_t>(len));
+    using row_map = Eigen::Map<const row_vector>;
     for (std::size_t li = 0; li < layers_.size(); ++li) {
       const auto& l = layers_[li];
       // Causal self-attention: only the new position is projected.
@@ -185,15 +188,23 @@ class transformer_decoder {
       l.self_attn.in_proj.apply(h, sc.qkv);
       block->k[li] = sc.qkv.middleCols(d, d);
       block->v[li] = sc.qkv.rightCols(d);
-      for (Eigen::Index r = 0; r < b; ++r)
+      for (Eigen::Index r = 0; r < b; ++r) {
+        // Row r's key and value at each position, found once for every head.
+        for (Eigen::Index j = 0; j < len; ++j) {
+          const auto& blk = j + 1 == len ? *block : *s.blocks[static_cast<std::size_t>(j)];
+          const auto src = static_cast<Eigen::Index>(s.source[static_cast<std::size_t>(j)][static_cast<std::size_t>(r)]);
+          kp[static_cast<std::size_t>(j)] = blk.k[li].row(src).data();
+          vp[static_cast<std::size_t>(j)] = blk.v[li].row(src).data();
+        }
         for (Eigen::Index hd = 0; hd < heads; ++hd) {
-          const auto qh = sc.qkv.row(r).segment(hd * dh, dh);
-          for (Eigen::Index j = 0; j < len; ++j) scores[j] = cached_row(&kv_block::k, li, j, r).segment(hd * dh, dh).dot(qh) * scale;
+          const row_map qh{sc.qkv.row(r).data() + hd * dh, dh};
+          for (Eigen::Index j = 0; j < len; ++j) scores[j] = row_map{kp[static_cast<std::size_t>(j)] + hd * dh, dh}.dot(qh) * scale;
           softmax_inplace(scores);
           auto oh = o.row(r).segment(hd * dh, dh);
           oh.setZero();
-          for (Eigen::Index j = 0; j < len; ++j) oh += scores[j] * cached_row(&kv_block::v, li, j, r).segment(hd * dh, dh);
+          for (Eigen::Index j = 0; j < len; ++j) oh += scores[j] * row_map{vp[static_cast<std::size_t>(j)] + hd * dh, dh};
         }
+      }
       l.self_attn.out_proj.apply_add(o, x);
       // Cross-attention over the swipe: per head, a [rows x points] product of the queries and keys.
       l.cross_ln.apply(x, h);
@@ -206,7 +217,7 @@ class transformer_decoder {
           const auto at = li * static_cast<std::size_t>(heads) + static_cast<std::size_t>(hd);
           sc.qh = sc.q.middleCols(hd * dh, dh);
           (*s.cross_kt)[at].multiply(sc.qh, sc.att);
-          for (Eigen::Index r = 0; r < b; ++r) softmax_inplace(sc.att.row(r));
+          softmax_rows(sc.att);
           (*s.cross_vh)[at].multiply(sc.att, sc.oh);
           o.middleCols(hd * dh, dh) = sc.oh;
         }
@@ -214,7 +225,7 @@ class transformer_decoder {
         for (Eigen::Index hd = 0; hd < heads; ++hd) {
           sc.att.noalias() = sc.q.middleCols(hd * dh, dh) * mk.middleCols(hd * dh, dh).transpose();
           sc.att *= scale;
-          for (Eigen::Index r = 0; r < b; ++r) softmax_inplace(sc.att.row(r));
+          softmax_rows(sc.att);
           o.middleCols(hd * dh, dh).noalias() = sc.att * mv.middleCols(hd * dh, dh);
         }
       }
