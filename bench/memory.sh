@@ -37,7 +37,8 @@ printf '%-58s %8.1f\n' "the process alone (glide --help)" "$(mib "$(/usr/bin/tim
 row "no rescoring (--rescore-geometric 0)" --rescore-geometric 0
 row "no literal spellings (--no-literal)" --no-literal
 row "geometric recognizer alone (templates of every word)" --recognizer geometric
-row "German pack (layout-conditioned model, float32)" --language de
+row "German pack (layout-conditioned model)" --language de
 if [[ -n ${GLIDE_F32_MODEL:-} ]]; then row "float32 English weights ($GLIDE_F32_MODEL)" --model "$GLIDE_F32_MODEL"; fi
+GLIDE_INT8_KERNELS=0 row "float32 products of the int8 weights (GLIDE_INT8_KERNELS=0)"
 row "defaults (int8 English model, rescoring, literal spellings)"
 echo "peak RSS of the defaults: $(mib "$last") MiB (budget 20 MiB)"

@@ -37,6 +37,7 @@ TEST_CASE("int8 products: within the quantization error of the float product, th
     const eg::int8_weights q{wt};
     REQUIRE(q.in() == in);
     REQUIRE(q.out() == out);
+    REQUIRE((q.unpacked() - wt).cwiseAbs().maxCoeff() <= 1e-6F * wt.cwiseAbs().maxCoeff());  // the weights it was made of
     eg::matrix y;
     q.multiply(x, y);
     const eg::matrix exact = x * wt;
@@ -117,6 +118,13 @@ TEST_CASE("linear layers stored as int8 take the int8 kernel by default where bu
   REQUIRE(load("dec.out").q != nullptr);
   REQUIRE(load("enc.layers.1.ff").q != nullptr);
   REQUIRE(load("enc.layers.0.ff").q == nullptr);  // the first encoder layer reads raw features: float32
+  {
+    const auto l = load("dec.out");
+    REQUIRE(l.wt.size() == 0);  // the int8 copy alone is kept
+    const auto part = l.columns(4, 8);  // as the decoder splits cross-attention's in_proj
+    REQUIRE(part.q != nullptr);
+    REQUIRE((part(x) - l(x).middleCols(4, 8)).cwiseAbs().maxCoeff() < 1e-4F);
+  }
 #else
   REQUIRE_FALSE(eg::int8_kernels_enabled());
   REQUIRE(load("dec.out").q == nullptr);

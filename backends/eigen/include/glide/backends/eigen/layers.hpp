@@ -114,6 +114,14 @@ class int8_weights {
   [[nodiscard]] Eigen::Index in() const noexcept { return in_; }
   [[nodiscard]] Eigen::Index out() const noexcept { return out_; }
 
+  /// The weights [in x out] as floats again: each int8 value times its column's scale.
+  [[nodiscard]] matrix unpacked() const {
+    matrix wt(in_, out_);
+    for (Eigen::Index k = 0; k < in_; ++k)
+      for (Eigen::Index n = 0; n < out_; ++n) wt(k, n) = static_cast<float>(packed_[index(k, n)]) * scale_[static_cast<std::size_t>(n)];
+    return wt;
+  }
+
   /// The rows of x quantized as multiply() does (padding inputs 0).
   void quantize(const matrix& x, quantized_rows& out) const {
     const Eigen::Index rows = x.rows();
@@ -383,7 +391,7 @@ class weight_reader {
 };
 
 struct linear {
-  matrix wt;  ///< [in x out]: the transposed PyTorch weight, so y = x * wt is a row-major product (empty when packed)
+  matrix wt;  ///< [in x out]: the transposed PyTorch weight, so y = x * wt is a row-major product (empty when packed or int8)
   row_vector b;
   std::shared_ptr<const int8_weights> q;  ///< set: products use the int8 kernel (weights stored as int8)
   std::shared_ptr<const packed_weights> p;  ///< set: products use the packed float kernel (wt is freed)
@@ -395,7 +403,7 @@ struct linear {
   }
   /// Output channels [first, first + n) as a layer of their own (int8 too when this one is).
   [[nodiscard]] linear columns(Eigen::Index first, Eigen::Index n) const {
-    linear l{(p ? p->unpacked() : wt).middleCols(first, n), b.middleCols(first, n), nullptr, nullptr};
+    linear l{(p ? p->unpacked() : q ? q->unpacked() : wt).middleCols(first, n), b.middleCols(first, n), nullptr, nullptr};
     l.prepare(q != nullptr);
     return l;
   }
@@ -420,8 +428,10 @@ struct linear {
 
  private:
   void prepare(bool int8) {
-    if (int8) q = std::make_shared<const int8_weights>(wt);
-    else if (packed_weights::in_use()) {
+    if (int8) {
+      q = std::make_shared<const int8_weights>(wt);
+      wt = matrix{};  // the int8 copy is the only one kept
+    } else if (packed_weights::in_use()) {
       p = std::make_shared<const packed_weights>(wt);
       wt = matrix{};  // the packed copy is the only one kept
     }
