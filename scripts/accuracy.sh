@@ -69,9 +69,9 @@ row() {
 
 echo "| row | valid: top-1 / top-4 / MRR | valid, in-vocabulary | valid, out-of-vocabulary | test: top-1 / top-4 / MRR | test, in-vocabulary | test, out-of-vocabulary | ms/swipe (test) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-# The rows up to free-beam4 multiply float32 weights (int8 files dequantized on load), as when they
-# were measured; the int8 kernel (issue 27), the default where built for AVX-512 VNNI, is the
-# int8-kernel row.
+# Every row but the last multiplies float32 weights (int8 files dequantized on load), as when it was
+# measured; the int8 kernel (issue 27), the default where built for AVX-512 VNNI, is the last row,
+# int8-kernel.
 export GLIDE_INT8_KERNELS=0
 row before --model "$work/before" --vocab "$work/en-no-contractions.tsv" $old_search
 row real-data --model "$work/prev" --vocab "$work/en-no-contractions.tsv" $old_search
@@ -87,13 +87,13 @@ row literal --model "$work/f32" --literal-params "$work/literal-beam8.json"
 row int8 --literal-params "$work/literal-beam8.json"
 # The literal spellings' free beam narrowed from 8 to 4 (issue 27).
 row free-beam4
+row geometric --recognizer geometric
+# The layout-conditioned model (issue 24) as --language would run it: the English letters, its own
+# search (trie beam 16), the English rescoring and literal gate (float32 products, as measured then).
+row layout-model --language en --model models/multi-layout
 unset GLIDE_INT8_KERNELS
 # The shipped defaults: int8 products (issue 27).
 row int8-kernel
-row geometric --recognizer geometric
-# The layout-conditioned model (issue 24) as --language would run it: the English letters, its own
-# search (trie beam 16), the English rescoring and literal gate.
-row layout-model --language en --model models/multi-layout
 echo
 echo "Fitted merge of the contractions row (neural) and the geometric row, weights fitted on valid:"
 "$glide" aggregate --method weighted --fit "$work/contractions-valid.jsonl,$work/geometric-valid.jsonl" \
