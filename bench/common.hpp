@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -28,6 +29,31 @@ namespace glide::bench {
 using clock_type = std::chrono::steady_clock;
 
 inline double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
+
+/// Sets an environment variable to `value` (nothing when null) and puts back what it was.
+class scoped_env {
+ public:
+  scoped_env(const char* name, const char* value) : name_{name} {
+    if (value == nullptr) return;
+    const char* before = std::getenv(name);
+    had_ = before != nullptr;
+    if (had_) before_ = before;
+    set_ = true;
+    ::setenv(name, value, 1);
+  }
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+  ~scoped_env() {
+    if (!set_) return;
+    if (had_) ::setenv(name_, before_.c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::string before_;
+  bool had_ = false, set_ = false;
+};
 
 using io::shell_quoted;  // the peer benchmarks start other programs
 /// Tokens as space-separated numbers (what the peer scripts read).

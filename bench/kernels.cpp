@@ -15,7 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
+#include <deque>
 #include <utility>
 #include <string>
 #include <vector>
@@ -169,18 +169,9 @@ int main(int argc, char** argv) try {
   // Loads the model with each variable of `env` set (name, value) while it loads, and puts them back.
   using env_list = std::vector<std::pair<const char*, const char*>>;
   auto load_with = [&](const env_list& env) {
-    std::vector<std::pair<const char*, std::optional<std::string>>> saved;
-    for (const auto& [name, value] : env) {
-      const char* before = std::getenv(name);
-      saved.emplace_back(name, before ? std::optional<std::string>{before} : std::nullopt);
-      ::setenv(name, value, 1);
-    }
-    auto loaded = eg::load_model(model_dir);
-    for (const auto& [name, before] : saved) {
-      if (before) ::setenv(name, before->c_str(), 1);
-      else ::unsetenv(name);
-    }
-    return loaded;
+    std::deque<bench::scoped_env> set;
+    for (const auto& [name, value] : env) set.emplace_back(name, value);
+    return eg::load_model(model_dir);
   };
   // Two ways of computing the same weights, `ours` loaded under `ours_env` and `theirs` under
   // `theirs_env`, alternating rounds; theirs_faster: the ratio is ours' time over theirs'.

@@ -34,31 +34,6 @@
 
 namespace {
 
-/// Sets an environment variable to `value` (nothing when null) and puts back what it was.
-class scoped_env {
- public:
-  scoped_env(const char* name, const char* value) : name_{name} {
-    if (value == nullptr) return;
-    const char* before = std::getenv(name);
-    had_ = before != nullptr;
-    if (had_) before_ = before;
-    set_ = true;
-    ::setenv(name, value, 1);
-  }
-  scoped_env(const scoped_env&) = delete;
-  scoped_env& operator=(const scoped_env&) = delete;
-  ~scoped_env() {
-    if (!set_) return;
-    if (had_) ::setenv(name_, before_.c_str(), 1);
-    else ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::string before_;
-  bool had_ = false, set_ = false;
-};
-
 using namespace glide;
 
 struct pipeline {
@@ -133,8 +108,8 @@ int main(int argc, char** argv) try {
   for (const auto& s : specs) ps.push_back(parse_pipeline(s, opt));
   for (auto& p : ps) {
     // The kernels are chosen when a model loads: the variables are set for that load only.
-    const scoped_env int8{"GLIDE_INT8_KERNELS", p.kernels != "default" ? "0" : nullptr};
-    const scoped_env packed{"GLIDE_PACKED_KERNELS", p.kernels == "eigen" ? "0" : nullptr};
+    const bench::scoped_env int8{"GLIDE_INT8_KERNELS", p.kernels != "default" ? "0" : nullptr};
+    const bench::scoped_env packed{"GLIDE_PACKED_KERNELS", p.kernels == "eigen" ? "0" : nullptr};
     p.loaded = backends::eigen::load_recognizer(p.options);
   }
   auto examples = swipe::read_jsonl(data, ps.front().loaded->grids());

@@ -63,7 +63,7 @@ class transformer_decoder {
     std::size_t batch = 0;
     std::size_t length = 0;  ///< tokens fed so far (start token included)
     std::shared_ptr<const std::vector<matrix>> cross_k, cross_v;  ///< per layer, [points x d]
-    /// With the packed kernel (packed_weights::available()): per layer and head (layer * heads + head),
+    /// With the packed kernel (packed_weights::in_use() when the model loaded): per layer and head (layer * heads + head),
     /// the head's cross-attention keys transposed [dh x points] and values [points x dh], packed once
     /// a swipe for the steps' small products (Eigen's product packed them again at every step).
     std::shared_ptr<const std::vector<packed_weights>> cross_kt, cross_vh;
@@ -109,6 +109,7 @@ class transformer_decoder {
     ln_f_ = layer_norm::load(w, "dec.ln_f", d);
     out_ = linear::load(w, "dec.out", d, vocab_);
     positions_ = position_table{c.max_word_length + 2, d};
+    packed_cross_ = packed_weights::in_use();
   }
 
   [[nodiscard]] std::size_t vocab_size() const noexcept { return vocab_; }
@@ -130,7 +131,7 @@ class transformer_decoder {
       ck->push_back(kv.leftCols(d));
       cv->push_back(kv.rightCols(d));
     }
-    if (packed_weights::in_use()) {
+    if (packed_cross_) {
       const auto heads = static_cast<Eigen::Index>(config_.heads), dh = d / heads;
       auto kt = std::make_shared<std::vector<packed_weights>>();
       auto vh = std::make_shared<std::vector<packed_weights>>();
@@ -268,6 +269,7 @@ class transformer_decoder {
   layer_norm ln_f_;
   linear out_;
   position_table positions_;
+  bool packed_cross_ = false;  ///< cross-attention's per-head products use packed_weights (decided at load)
 };
 static_assert(Decoder<transformer_decoder>);
 

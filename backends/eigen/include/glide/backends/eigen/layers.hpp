@@ -43,7 +43,7 @@ using row_vector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 /// GLIDE_INT8_KERNELS=0 in the environment turns it off. Otherwise the weights are dequantized to
 /// float32 on load and multiplied as float32 (by packed_weights where compiled for AVX-512). The
 /// kernel quantizes activations too; with the encoder's first layer left in float32
-/// (weight_reader::int8) whole decodes are about 1.2x faster than with the packed float kernel
+/// (weight_reader::int8) whole decodes are about 1.3x faster than with the packed float kernel
 /// within 0.2 points of its top-1 on valid and test (docs/searches.md).
 [[nodiscard]] inline bool int8_kernels_enabled() {
 #ifdef GLIDE_INT8_VNNI
@@ -360,9 +360,10 @@ class weight_reader {
   explicit weight_reader(const io::safetensors_file& file) : file_{&file} {}
 
   /// Whether `name` was stored as int8 and products with it use the int8 kernel.
-  /// The encoder's first layer stays float32 (its weights dequantized, as without the kernel): with it
-  /// the int8 kernel reads valid top-1 0.8543 against float32's 0.8547, with every layer int8 0.8527,
-  /// and keeps most of the speed (whole decodes 1.21x float32's against 1.25x; glide_bench_pipelines).
+  /// The encoder's first layer stays float32 (its weights dequantized, as without the kernel): when this
+  /// was chosen (the encoder's attention then on Eigen's product) the int8 kernel read valid top-1
+  /// 0.8543 with it against float32's 0.8547, with every layer int8 0.8527, and kept most of the speed
+  /// (whole decodes 1.21x float32's against 1.25x; glide_bench_pipelines).
   [[nodiscard]] bool int8(const std::string& name) const {
     return file_->quantized().count(name) != 0 && int8_kernels_enabled() && !name.starts_with("enc.layers.0.");
   }
@@ -618,9 +619,10 @@ struct feed_forward {
 struct attention {
   linear in_proj, out_proj;
   std::size_t heads = 1;
+  bool packed = false;  ///< its own products (scores, weighted sums) use packed_weights: decided at load, as the layers' kernels are
 
   static attention load(weight_reader& w, const std::string& name, std::size_t d, std::size_t heads) {
-    return {linear::load(w, name + ".in_proj", d, 3 * d), linear::load(w, name + ".out_proj", d, d), heads};
+    return {linear::load(w, name + ".in_proj", d, 3 * d), linear::load(w, name + ".out_proj", d, d), heads, packed_weights::in_use()};
   }
 
   /// Full (unmasked) self-attention over the rows of x.
@@ -630,7 +632,7 @@ struct attention {
     const matrix qkv = in_proj(x);
     matrix o(x.rows(), d);
     const float scale = 1.0F / std::sqrt(static_cast<float>(dh));
-    if (packed_weights::in_use()) {  // the packed kernel: each head's keys (transposed) and values packed once
+    if (packed) {  // the packed kernel: each head's keys (transposed) and values packed once
       matrix q, s, oh;
       for (Eigen::Index h = 0; h < static_cast<Eigen::Index>(heads); ++h) {
         q = qkv.middleCols(h * dh, dh) * scale;
