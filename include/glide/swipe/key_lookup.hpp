@@ -33,21 +33,45 @@ class key_lookup {
     ch_ = 2 * grid.height() / static_cast<float>(ny_);
     offsets_.reserve(nx_ * ny_ + 1);
     offsets_.push_back(0);
-    std::vector<float> min_d(boxes_.size());
+    // A key can be nearest somewhere in a cell only if its closest approach to the cell is no farther
+    // than the best worst case (the distance to a convex box is largest at a cell corner). Both are
+    // sums of an x and a y term (the corners are every x edge with every y edge), so the terms are
+    // computed once a raster column and row, and compared squared (no square roots): a cell costs
+    // two additions a key. A relative slack of 1e-5 on the bound keeps every key that float rounding
+    // could put on the wrong side; an extra candidate costs a comparison, never a wrong answer.
+    const std::size_t keys = boxes_.size();
+    auto gap = [](float lo, float hi, float p) { return std::max({lo - p, 0.0F, p - hi}); };
+    auto terms = [&](std::size_t cells, float origin, float size, auto lo, auto hi, std::vector<float>& near, std::vector<float>& far) {
+      near.resize(cells * keys);
+      far.resize(cells * keys);
+      for (std::size_t c = 0; c < cells; ++c) {
+        const float a = origin + static_cast<float>(c) * size, b = a + size;
+        for (std::size_t k = 0; k < keys; ++k) {
+          const float l = lo(boxes_[k]), h = hi(boxes_[k]);
+          const float g = std::max({l - b, 0.0F, a - h});
+          const float f = std::max(gap(l, h, a), gap(l, h, b));
+          near[c * keys + k] = g * g;
+          far[c * keys + k] = f * f;
+        }
+      }
+    };
+    std::vector<float> near_x, far_x, near_y, far_y;
+    terms(nx_, x0_, cw_, [](const hitbox& h) { return h.x; }, [](const hitbox& h) { return h.x + h.w; }, near_x, far_x);
+    terms(ny_, y0_, ch_, [](const hitbox& h) { return h.y; }, [](const hitbox& h) { return h.y + h.h; }, near_y, far_y);
+    std::vector<float> min_d(keys);
     for (std::size_t cy = 0; cy < ny_; ++cy)
       for (std::size_t cx = 0; cx < nx_; ++cx) {
-        const hitbox cell{x0_ + static_cast<float>(cx) * cw_, y0_ + static_cast<float>(cy) * ch_, cw_, ch_};
-        // A key can be nearest somewhere in the cell only if its closest approach to the cell is no
-        // farther than the best worst case (distance to a convex box is largest at a cell corner).
+        const float* nx = near_x.data() + cx * keys;
+        const float* fx = far_x.data() + cx * keys;
+        const float* ny = near_y.data() + cy * keys;
+        const float* fy = far_y.data() + cy * keys;
         float best_max = std::numeric_limits<float>::infinity();
-        for (std::size_t k = 0; k < boxes_.size(); ++k) {
-          min_d[k] = box_to_box(cell, boxes_[k]);
-          float max_d = 0;
-          for (float px : {cell.x, cell.x + cell.w})
-            for (float py : {cell.y, cell.y + cell.h}) max_d = std::max(max_d, boxes_[k].distance(px, py));
-          best_max = std::min(best_max, max_d);
+        for (std::size_t k = 0; k < keys; ++k) {
+          min_d[k] = nx[k] + ny[k];
+          best_max = std::min(best_max, fx[k] + fy[k]);
         }
-        for (std::size_t k = 0; k < boxes_.size(); ++k)
+        best_max *= 1.0F + 1e-5F;
+        for (std::size_t k = 0; k < keys; ++k)
           if (min_d[k] <= best_max) candidates_.push_back(static_cast<std::uint16_t>(k));
         offsets_.push_back(static_cast<std::uint32_t>(candidates_.size()));
       }
@@ -89,12 +113,6 @@ class key_lookup {
   }
 
  private:
-  static float box_to_box(const hitbox& a, const hitbox& b) noexcept {
-    const float dx = std::max({b.x - (a.x + a.w), 0.0F, a.x - (b.x + b.w)});
-    const float dy = std::max({b.y - (a.y + a.h), 0.0F, a.y - (b.y + b.h)});
-    return std::hypot(dx, dy);
-  }
-
   [[nodiscard]] bool better(std::size_t a, std::size_t b, float x, float y) const noexcept {
     const float da = boxes_[a].distance(x, y), db = boxes_[b].distance(x, y);
     if (da != db) return da < db;
