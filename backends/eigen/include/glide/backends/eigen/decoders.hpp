@@ -62,7 +62,7 @@ class transformer_decoder {
   struct state_type {
     std::size_t batch = 0;
     std::size_t length = 0;  ///< tokens fed so far (start token included)
-    std::shared_ptr<const std::vector<matrix>> cross_k, cross_v;  ///< per layer, [points x d]
+    std::shared_ptr<const std::vector<matrix>> cross_k, cross_v;  ///< per layer, [points x d] (without the packed kernel)
     /// With the packed kernel (packed_weights::in_use() when the model loaded): per layer and head (layer * heads + head),
     /// the head's cross-attention keys transposed [dh x points] and values [points x dh], packed once
     /// a swipe for the steps' small products (Eigen's product packed them again at every step).
@@ -75,7 +75,7 @@ class transformer_decoder {
     matrix logits;
     /// Buffers every step reuses (no allocation per step once sized); a copy starts with its own empty ones.
     struct scratch_buffers {
-      matrix x, h, o, qkv, q, att, hidden, qh, oh;
+      matrix x, h, o, qkv, q, att, hidden;
       row_vector scores;
       std::vector<const float*> key_rows, value_rows;  ///< self-attention: a row's key and value at each position
       scratch_buffers() = default;
@@ -123,25 +123,32 @@ class transformer_decoder {
     detail::check_memory(m, config_.d_model, "transformer_decoder");
     state_type s;
     s.batch = batch;
+    const auto d = static_cast<Eigen::Index>(config_.d_model);
+    if (packed_cross_) {
+      // Each head's keys (transposed) and values packed straight from the layer's [points x 2d] projection.
+      const auto heads = static_cast<Eigen::Index>(config_.heads), dh = d / heads;
+      auto kt = std::make_shared<std::vector<packed_weights>>(layers_.size() * static_cast<std::size_t>(heads));
+      auto vh = std::make_shared<std::vector<packed_weights>>(kt->size());
+      matrix kv;
+      for (std::size_t li = 0; li < layers_.size(); ++li) {
+        layers_[li].cross_kv.apply(m.states, kv);
+        const Eigen::Index points = kv.rows(), ld = kv.cols();
+        for (Eigen::Index hd = 0; hd < heads; ++hd) {
+          const auto at = li * static_cast<std::size_t>(heads) + static_cast<std::size_t>(hd);
+          (*kt)[at].assign(kv.data() + hd * dh, dh, points, 1, ld);
+          (*vh)[at].assign(kv.data() + d + hd * dh, points, dh, ld, 1);
+        }
+      }
+      s.cross_kt = std::move(kt);
+      s.cross_vh = std::move(vh);
+      return s;
+    }
     auto ck = std::make_shared<std::vector<matrix>>();
     auto cv = std::make_shared<std::vector<matrix>>();
-    const auto d = static_cast<Eigen::Index>(config_.d_model);
     for (const auto& l : layers_) {
       const matrix kv = l.cross_kv(m.states);
       ck->push_back(kv.leftCols(d));
       cv->push_back(kv.rightCols(d));
-    }
-    if (packed_cross_) {
-      const auto heads = static_cast<Eigen::Index>(config_.heads), dh = d / heads;
-      auto kt = std::make_shared<std::vector<packed_weights>>();
-      auto vh = std::make_shared<std::vector<packed_weights>>();
-      for (std::size_t li = 0; li < layers_.size(); ++li)
-        for (Eigen::Index hd = 0; hd < heads; ++hd) {
-          kt->emplace_back(matrix((*ck)[li].middleCols(hd * dh, dh).transpose()));
-          vh->emplace_back(matrix((*cv)[li].middleCols(hd * dh, dh)));
-        }
-      s.cross_kt = std::move(kt);
-      s.cross_vh = std::move(vh);
     }
     s.cross_k = std::move(ck);
     s.cross_v = std::move(cv);
@@ -210,19 +217,19 @@ class transformer_decoder {
       // Cross-attention over the swipe: per head, a [rows x points] product of the queries and keys.
       l.cross_ln.apply(x, h);
       l.cross_q.apply(h, sc.q);
-      const auto& mk = (*s.cross_k)[li];
-      const auto& mv = (*s.cross_v)[li];
       if (s.cross_kt) {
         sc.q *= scale;
+        const auto points = (*s.cross_kt)[0].outputs();
+        sc.att.resize(b, points);
         for (Eigen::Index hd = 0; hd < heads; ++hd) {
           const auto at = li * static_cast<std::size_t>(heads) + static_cast<std::size_t>(hd);
-          sc.qh = sc.q.middleCols(hd * dh, dh);
-          (*s.cross_kt)[at].multiply(sc.qh, sc.att);
+          (*s.cross_kt)[at].multiply(sc.q.data() + hd * dh, d, b, sc.att.data(), points);
           softmax_rows(sc.att);
-          (*s.cross_vh)[at].multiply(sc.att, sc.oh);
-          o.middleCols(hd * dh, dh) = sc.oh;
+          (*s.cross_vh)[at].multiply(sc.att.data(), points, b, o.data() + hd * dh, d);
         }
       } else {
+        const auto& mk = (*s.cross_k)[li];
+        const auto& mv = (*s.cross_v)[li];
         for (Eigen::Index hd = 0; hd < heads; ++hd) {
           sc.att.noalias() = sc.q.middleCols(hd * dh, dh) * mk.middleCols(hd * dh, dh).transpose();
           sc.att *= scale;

@@ -289,11 +289,31 @@ class packed_weights {
   /// Whether models loaded now use it: available here and not turned off.
   [[nodiscard]] static bool in_use() { return available() && packed_kernels_enabled(); }
 
-  explicit packed_weights(const matrix& wt) : in_{wt.rows()}, out_{wt.cols()}, panels_{(wt.cols() + 15) / 16} {
-    data_.assign(static_cast<std::size_t>(panels_ * 16 * in_), 0.0F);
-    for (Eigen::Index n = 0; n < out_; ++n)
-      for (Eigen::Index k = 0; k < in_; ++k) data_[index(k, n)] = wt(k, n);
+  packed_weights() = default;
+  explicit packed_weights(const matrix& wt) { assign(wt.data(), wt.rows(), wt.cols(), wt.cols(), 1); }
+
+  /// Packs the [in x out] weights whose element (k, n) is src[k * k_stride + n * n_stride]: a
+  /// strided view, such as one head's keys (transposed) or values inside an attention's stacked
+  /// projections, packed without copying it out first. Reuses this object's storage.
+  void assign(const float* src, Eigen::Index in, Eigen::Index out, Eigen::Index k_stride, Eigen::Index n_stride) {
+    in_ = in;
+    out_ = out;
+    panels_ = (out + 15) / 16;
+    data_.resize(static_cast<std::size_t>(panels_ * 16 * in_));
+    float* d = data_.data();
+    for (Eigen::Index p = 0; p < panels_; ++p) {
+      const Eigen::Index lanes = std::min<Eigen::Index>(16, out_ - p * 16);
+      for (Eigen::Index k = 0; k < in_; ++k, d += 16) {
+        const float* from = src + k * k_stride + p * 16 * n_stride;
+        Eigen::Index l = 0;
+        for (; l < lanes; ++l) d[l] = from[l * n_stride];
+        for (; l < 16; ++l) d[l] = 0.0F;
+      }
+    }
   }
+
+  [[nodiscard]] Eigen::Index inputs() const noexcept { return in_; }
+  [[nodiscard]] Eigen::Index outputs() const noexcept { return out_; }
 
   /// The weights [in x out] as they were given.
   [[nodiscard]] matrix unpacked() const {
@@ -306,11 +326,19 @@ class packed_weights {
   /// y = x * W (or y += x * W with `accumulate`); x is [rows x in], row-major.
   void multiply(const matrix& x, matrix& y, bool accumulate = false) const {
     if (!accumulate) y.resize(x.rows(), out_);
+    multiply(x.data(), in_, x.rows(), y.data(), out_, accumulate);
+  }
+
+  /// The same product on strided rows: x's rows [rows x in] lie x_stride floats apart, y's [rows x
+  /// out] y_stride apart (a head's columns of a wider matrix, read and written in place).
+  void multiply(const float* x, Eigen::Index x_stride, Eigen::Index rows_in_x, float* y, Eigen::Index y_stride, bool accumulate = false) const {
 #ifdef GLIDE_PACKED_AVX512
     // Blocks of at most 12 rows: 24 accumulators (two panels of 16 outputs a row).
-    for_row_blocks(x.rows(), [&](auto r, Eigen::Index r0) { rows<decltype(r)::value>(x, y, r0, accumulate); });
+    for_row_blocks(rows_in_x, [&](auto r, Eigen::Index r0) {
+      rows<decltype(r)::value>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
+    });
 #else
-    (void)x, (void)y;
+    (void)x, (void)x_stride, (void)rows_in_x, (void)y, (void)y_stride, (void)accumulate;
     throw std::logic_error("packed_weights::multiply without AVX-512");
 #endif
   }
@@ -324,8 +352,7 @@ class packed_weights {
 #ifdef GLIDE_PACKED_AVX512
   // Rows [r0, r0 + R) against every panel, two panels (32 outputs) at a time.
   template <int R>
-  void rows(const matrix& x, matrix& y, Eigen::Index r0, bool accumulate) const {
-    const float* xr = x.data() + r0 * in_;
+  void rows(const float* xr, Eigen::Index x_stride, float* yr, Eigen::Index y_stride, bool accumulate) const {
     for (Eigen::Index p = 0; p < panels_; p += 2) {
       const bool two = p + 1 < panels_;
       const float* w0 = data_.data() + p * in_ * 16;
@@ -335,13 +362,13 @@ class packed_weights {
       for (Eigen::Index k = 0; k < in_; ++k) {
         const __m512 v0 = _mm512_load_ps(w0 + k * 16), v1 = _mm512_load_ps(w1 + k * 16);
         for (int i = 0; i < R; ++i) {
-          const __m512 s = _mm512_set1_ps(xr[i * in_ + k]);
+          const __m512 s = _mm512_set1_ps(xr[i * x_stride + k]);
           a0[i] = _mm512_fmadd_ps(s, v0, a0[i]);
           a1[i] = _mm512_fmadd_ps(s, v1, a1[i]);
         }
       }
       for (int i = 0; i < R; ++i) {
-        float* out = y.data() + (r0 + i) * out_ + p * 16;
+        float* out = yr + i * y_stride + p * 16;
         store_lanes(out, out_ - p * 16, a0[i], accumulate);
         if (two) store_lanes(out + 16, out_ - (p + 1) * 16, a1[i], accumulate);
       }
@@ -349,7 +376,7 @@ class packed_weights {
   }
 #endif
 
-  Eigen::Index in_, out_, panels_;
+  Eigen::Index in_ = 0, out_ = 0, panels_ = 0;
   std::vector<float, Eigen::aligned_allocator<float>> data_;  // 64-byte aligned with AVX-512
 };
 
@@ -632,14 +659,19 @@ struct attention {
     const matrix qkv = in_proj(x);
     matrix o(x.rows(), d);
     const float scale = 1.0F / std::sqrt(static_cast<float>(dh));
-    if (packed) {  // the packed kernel: each head's keys (transposed) and values packed once
-      matrix q, s, oh;
+    if (packed) {
+      // The packed kernel: each head's keys (transposed) and values packed straight from the stacked
+      // projections, its output written into its columns of o (no per-head copies or allocations).
+      const Eigen::Index n = x.rows(), ld = qkv.cols();
+      matrix q(n, dh), s(n, n);
+      packed_weights kt, vh;
       for (Eigen::Index h = 0; h < static_cast<Eigen::Index>(heads); ++h) {
         q = qkv.middleCols(h * dh, dh) * scale;
-        packed_weights{matrix(qkv.middleCols(d + h * dh, dh).transpose())}.multiply(q, s);
+        kt.assign(qkv.data() + d + h * dh, dh, n, 1, ld);
+        kt.multiply(q.data(), dh, n, s.data(), n);
         softmax_rows(s);
-        packed_weights{matrix(qkv.middleCols(2 * d + h * dh, dh))}.multiply(s, oh);
-        o.middleCols(h * dh, dh) = oh;
+        vh.assign(qkv.data() + 2 * d + h * dh, n, dh, ld, 1);
+        vh.multiply(s.data(), n, n, o.data() + h * dh, d);
       }
       return out_proj(o);
     }
