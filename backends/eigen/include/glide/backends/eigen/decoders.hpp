@@ -182,8 +182,8 @@ class transformer_decoder {
     auto& o = sc.o;
     auto& h = sc.h;
     o.resize(b, d);
-    row_vector& scores = sc.scores;
-    scores.resize(len);
+    row_vector& scores = sc.scores;  // [heads x len] with the AVX-512 path, [len] otherwise
+    scores.resize(heads * len);
     auto& kp = sc.key_rows;
     auto& vp = sc.value_rows;
     kp.resize(static_cast<std::size_t>(len));
@@ -204,10 +204,16 @@ class transformer_decoder {
           kp[static_cast<std::size_t>(j)] = blk.k[li].row(src).data();
           vp[static_cast<std::size_t>(j)] = blk.v[li].row(src).data();
         }
+#ifdef GLIDE_PACKED_AVX512
+        if (dh <= 32) {  // every head's scores, their softmaxes side by side, then the weighted sums, in registers
+          attend_heads(sc.qkv.row(r).data(), kp.data(), vp.data(), len, heads, dh, scale, scores.data(), o.row(r).data());
+          continue;
+        }
+#endif
         for (Eigen::Index hd = 0; hd < heads; ++hd) {
           const row_map qh{sc.qkv.row(r).data() + hd * dh, dh};
           for (Eigen::Index j = 0; j < len; ++j) scores[j] = row_map{kp[static_cast<std::size_t>(j)] + hd * dh, dh}.dot(qh) * scale;
-          softmax_inplace(scores);
+          softmax_inplace(scores.head(len));
           auto oh = o.row(r).segment(hd * dh, dh);
           oh.setZero();
           for (Eigen::Index j = 0; j < len; ++j) oh += scores[j] * row_map{vp[static_cast<std::size_t>(j)] + hd * dh, dh};
@@ -263,6 +269,46 @@ class transformer_decoder {
   [[nodiscard]] const model::model_config& config() const noexcept { return config_; }
 
  private:
+#ifdef GLIDE_PACKED_AVX512
+  // One row's causal self-attention over its cached positions, every head (head size <= 32: two
+  // 16-lane registers, the second masked): q is the row's queries [heads x dh], key[j] and value[j]
+  // the row's key and value at position j ([heads x dh] each), out its [heads x dh] output. The
+  // heads' score rows ([heads x len] in scores) get their softmaxes four at a time (softmax_block).
+  // Eigen's dynamic-size dot and axpy (a 24-float head split into a 16-lane packet, a half packet and
+  // loads and stores of the output at every position) were most of a decoder step's own time.
+  static void attend_heads(const float* q, const float* const* key, const float* const* value, Eigen::Index len, Eigen::Index heads,
+                           Eigen::Index dh, float scale, float* scores, float* out) {
+    const auto high = static_cast<__mmask16>(dh > 16 ? (1U << (dh - 16)) - 1U : 0U);
+    const auto low = static_cast<__mmask16>(dh >= 16 ? 0xFFFFU : (1U << dh) - 1U);
+    for (Eigen::Index hd = 0; hd < heads; ++hd) {
+      const Eigen::Index off = hd * dh;
+      const __m512 q0 = _mm512_maskz_loadu_ps(low, q + off), q1 = _mm512_maskz_loadu_ps(high, q + off + 16);
+      float* sh = scores + hd * len;
+      for (Eigen::Index j = 0; j < len; ++j) {
+        const float* k = key[j] + off;
+        const __m512 p = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(high, k + 16), q1, _mm512_mul_ps(_mm512_maskz_loadu_ps(low, k), q0));
+        sh[j] = _mm512_reduce_add_ps(p) * scale;
+      }
+    }
+    Eigen::Index hd = 0;
+    for (; hd + 4 <= heads; hd += 4) softmax_block<4>(scores + hd * len, len, len);
+    for (; hd < heads; ++hd) softmax_block<1>(scores + hd * len, len, len);
+    for (hd = 0; hd < heads; ++hd) {
+      const Eigen::Index off = hd * dh;
+      const float* sh = scores + hd * len;
+      __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+      for (Eigen::Index j = 0; j < len; ++j) {
+        const float* v = value[j] + off;
+        const __m512 w = _mm512_set1_ps(sh[j]);
+        a0 = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(low, v), a0);
+        a1 = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(high, v + 16), a1);
+      }
+      _mm512_mask_storeu_ps(out + off, low, a0);
+      _mm512_mask_storeu_ps(out + off + 16, high, a1);
+    }
+  }
+#endif
+
   struct layer {
     layer_norm self_ln, cross_ln, ffn_ln;
     attention self_attn;
