@@ -80,6 +80,16 @@ class swipe_encoder {
       positions_.add(x.row(i), static_cast<std::size_t>(i));
     }
     const bool conformer = config_.encoder == "conformer";
+    if (!conformer) {  // residual connections added in place (no temporaries)
+      matrix h, hidden;
+      for (const auto& l : layers_) {
+        l.attn_ln.apply(x, h);
+        l.attn.self_add(h, x);
+        l.ffn_ln.apply(x, h);
+        l.ffn.apply_add(h, hidden, x);
+      }
+      return {ln_f_(x)};
+    }
     for (const auto& l : layers_) {
       if (conformer) x += 0.5F * l.ffn0(l.ffn0_ln(x));
       x += l.attn.self(l.attn_ln(x));
