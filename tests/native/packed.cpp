@@ -150,3 +150,96 @@ TEST_CASE("softmax of a matrix's rows: each row as softmax_inplace makes it, for
       for (Eigen::Index r = 0; r < rows; ++r) REQUIRE(std::abs(m.row(r).sum() - 1.0F) < 1e-5F);
     }
 }
+
+TEST_CASE("packed weights from a strided view, multiplied on strided rows: a head's block of a wider matrix, in place",
+          "[unit][eigen][packed]") {
+  if (!eg::packed_weights::available()) {
+    WARN("packed_weights: not compiled for AVX-512 here");
+    return;
+  }
+  std::mt19937 rng{12};
+  std::normal_distribution<float> normal{0.0F, 1.0F};
+  // An attention's stacked projections [n x 3d], d = 4 heads of 24 (and a ragged 3 heads of 13).
+  for (const auto [n, heads, dh] : {std::tuple{70, 4, 24}, std::tuple{9, 3, 13}, std::tuple{33, 2, 40}}) {
+    const Eigen::Index d = heads * dh;
+    eg::matrix qkv(n, 3 * d);
+    for (Eigen::Index i = 0; i < qkv.size(); ++i) qkv.data()[i] = normal(rng);
+    eg::packed_weights kt, vh;
+    for (Eigen::Index h = 0; h < heads; ++h) {
+      // Keys transposed [dh x n]: element (k, j) is qkv(j, d + h dh + k).
+      kt.assign(qkv.data() + d + h * dh, dh, n, 1, qkv.cols());
+      REQUIRE(kt.inputs() == dh);
+      REQUIRE(kt.outputs() == n);
+      REQUIRE(kt.unpacked() == eg::matrix(qkv.middleCols(d + h * dh, dh).transpose()));
+      vh.assign(qkv.data() + 2 * d + h * dh, n, dh, qkv.cols(), 1);
+      REQUIRE(vh.unpacked() == eg::matrix(qkv.middleCols(2 * d + h * dh, dh)));
+      // Queries read in place (stride 3d), scores [n x n], then the weighted values written into
+      // head h's columns of o (stride d) and nowhere else.
+      eg::matrix s(n, n), o = eg::matrix::Constant(n, d, 7.0F);
+      kt.multiply(qkv.data() + h * dh, qkv.cols(), n, s.data(), n);
+      const eg::matrix q = qkv.middleCols(h * dh, dh), k = qkv.middleCols(d + h * dh, dh), v = qkv.middleCols(2 * d + h * dh, dh);
+      const eg::matrix want_s = q * k.transpose();
+      REQUIRE(((s - want_s).cwiseAbs() - (q.cwiseAbs() * k.cwiseAbs().transpose()) * (1e-6F * static_cast<float>(dh))).maxCoeff() <= 0.0F);
+      vh.multiply(s.data(), n, n, o.data() + h * dh, d);
+      const eg::matrix want_o = s * v;
+      const eg::matrix bound = (s.cwiseAbs() * v.cwiseAbs()) * (1e-6F * static_cast<float>(n));
+      REQUIRE(((o.middleCols(h * dh, dh) - want_o).cwiseAbs() - bound).maxCoeff() <= 0.0F);
+      for (Eigen::Index c = 0; c < d; ++c)
+        if (c < h * dh || c >= (h + 1) * dh) REQUIRE((o.col(c).array() == 7.0F).all());
+    }
+  }
+}
+
+TEST_CASE("attention over a swipe: the packed kernel's heads equal Eigen's products within rounding", "[unit][eigen][packed]") {
+  if (!eg::packed_weights::available()) {
+    WARN("packed_weights: not compiled for AVX-512 here");
+    return;
+  }
+  std::mt19937 rng{13};
+  std::normal_distribution<float> normal{0.0F, 0.3F};
+  const Eigen::Index d = 96, n = 57;
+  auto random = [&](Eigen::Index r, Eigen::Index c) {
+    eg::matrix m(r, c);
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = normal(rng);
+    return m;
+  };
+  const eg::matrix x = random(n, d);
+  eg::attention eigen{{random(d, 3 * d), random(1, 3 * d)}, {random(d, d), random(1, d)}, 4, false};
+  eg::attention packed = eigen;
+  packed.packed = true;
+  const eg::matrix want = eigen.self(x), got = packed.self(x);
+  REQUIRE((got - want).cwiseAbs().maxCoeff() < 1e-4F * (1.0F + want.cwiseAbs().maxCoeff()));
+  eg::matrix y = x;
+  packed.self_add(x, y);
+  REQUIRE((y - (x + got)).cwiseAbs().maxCoeff() < 1e-5F * (1.0F + y.cwiseAbs().maxCoeff()));
+}
+
+TEST_CASE("layer norm: rows held in registers (up to 128) and Eigen's rows (longer) against double precision", "[unit][eigen]") {
+  std::mt19937 rng{14};
+  std::normal_distribution<float> normal{0.5F, 3.0F};
+  for (Eigen::Index d : {1, 5, 16, 96, 100, 128, 129, 200}) {
+    eg::layer_norm ln{eg::row_vector(d), eg::row_vector(d)};
+    for (Eigen::Index i = 0; i < d; ++i) {
+      ln.g[i] = normal(rng);
+      ln.b[i] = normal(rng);
+    }
+    eg::matrix x(7, d), y;
+    for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = normal(rng);
+    x.row(3).setConstant(2.5F);  // no variance: the output is the bias
+    ln.apply(x, y);
+    REQUIRE(y.rows() == 7);
+    REQUIRE(y.cols() == d);
+    for (Eigen::Index r = 0; r < 7; ++r) {
+      double mean = 0, var = 0;
+      for (Eigen::Index i = 0; i < d; ++i) mean += x(r, i);
+      mean /= static_cast<double>(d);
+      for (Eigen::Index i = 0; i < d; ++i) var += (x(r, i) - mean) * (x(r, i) - mean);
+      var /= static_cast<double>(d);
+      for (Eigen::Index i = 0; i < d; ++i) {
+        const double want = (x(r, i) - mean) / std::sqrt(var + eg::layer_norm::eps) * ln.g[i] + ln.b[i];
+        INFO("d = " << d << ", row " << r << ", column " << i);
+        REQUIRE(std::abs(y(r, i) - want) <= 2e-5 * (1.0 + std::abs(want)));
+      }
+    }
+  }
+}
