@@ -24,5 +24,5 @@ def test_readme_example_runs(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith("hello -> help -11.82, hello -12.79")
+    assert lines[0].startswith("hello -> help -11.80, hello -12.84")
     assert lines[1].startswith("world -> world -9.41")
