@@ -4,20 +4,43 @@
 # draws one swipe each of 40 common words with the synthesizer fitted to real swipes, decodes them
 # natively (glide_bench_web_native: web/glide_wasm.cpp built natively, the page's options) and in the
 # page (bench/web_decode.mjs), and prints both, their ratio and the target. Run it on a quiet machine.
-# Usage: scripts/bench-web.sh [BUILD_DIR] [REPEAT]   (needs scripts/install-deps.sh --with-web and a
-#        build with glide, glide_bench_web_native and glide_vocabularies)
+# With COMMIT, also builds that commit's page (its own scripts/build-web.sh, model and defaults, from
+# `git archive` under /tmp/glide-at-COMMIT as bench/against_commit.sh does, once) and decodes every
+# swipe in both pages alternately: the last line is `page/page at COMMIT speed ratio: N.NNx`
+# (issue 27's baseline: f4aef71).
+# Usage: scripts/bench-web.sh [BUILD_DIR] [REPEAT] [COMMIT]   (needs scripts/install-deps.sh --with-web
+#        and a build with glide, glide_bench_web_native and glide_vocabularies)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$(realpath "${1:-build}")
 repeat=${2:-5}
+commit=${3:-}
 work=$build/web-bench
 mkdir -p "$work"
 scripts/build-web.sh "$build" "$build/web" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 words=the,and,you,that,was,for,are,with,his,they,this,have,from,one,had,word,but,not,what,all,were,when,your,can,said,there,use,each,which,she,how,their,will,other,about,out,many,then,them,these
 "$build/examples/glide" synth --grids data/grids/grids.json --grid qwerty_english --words "$words" \
   --count 1 --seed 11 --synthesizer configs/synth-en.json --out "$work/swipes.jsonl"
-# The page's English options (web/app.js).
-"$build/bench/glide_bench_web_native" --model models/en-qwerty --vocab "$build/vocab/en.tsv" --grids data/grids/grids.json \
-  --options '{"top":4,"rescore_geometric":1,"rescore_params":"configs/rescore-en.json"}' \
+# The page's English options (web/app.js), with float32 products (GLIDE_INT8_KERNELS=0): the page's
+# int8 kernel quantizes activations to 15 bits, whose words are float32's, where the native int8
+# kernel quantizes them to 8.
+GLIDE_INT8_KERNELS=0 "$build/bench/glide_bench_web_native" --model models/en-qwerty --vocab "$build/vocab/en.tsv" --grids data/grids/grids.json \
+  --options '{"top":4,"rescore_geometric":1,"rescore_params":"configs/rescore-en.json","literal":true,"literal_params":"configs/literal-en.json"}' \
   --swipes "$work/swipes.jsonl" --repeat "$repeat" > "$work/native.jsonl"
-node bench/web_decode.mjs "$build/web" "$work/swipes.jsonl" "$work/native.jsonl" "$repeat"
+old=()
+if [[ -n $commit ]]; then
+  at=/tmp/glide-at-$commit
+  if [[ ! -s $at/web/glide.wasm ]]; then
+    echo "building the page at $commit in $at/web (once)"
+    if [[ ! -d $at/src ]]; then
+      mkdir -p "$at/src"
+      git archive "$commit" | tar -x -C "$at/src"
+    fi
+    cmake -S "$at/src" -B "$at/build" -DCMAKE_BUILD_TYPE=Release -DGLIDE_WITH_TORCH=OFF > "$at/cmake-web.log" 2>&1 ||
+      { cat "$at/cmake-web.log"; exit 1; }
+    make -C "$at/build" -j2 glide_vocabularies > "$at/make-web.log" 2>&1 || { tail -30 "$at/make-web.log"; exit 1; }
+    (cd "$at/src" && scripts/build-web.sh "$at/build" "$at/web") > "$at/build-web.log" 2>&1 || { tail -30 "$at/build-web.log"; exit 1; }
+  fi
+  old=("$at/web" "$commit")
+fi
+node bench/web_decode.mjs "$build/web" "$work/swipes.jsonl" "$work/native.jsonl" "$repeat" "${old[@]}"

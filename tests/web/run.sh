@@ -21,7 +21,9 @@ mkdir -p "$work"
 "$glide" synth --grids "$src/data/grids/grids.json" --grid qwerty_english --words tarantino \
   --count 1 --seed 7 --synthesizer "$src/configs/synth-en.json" --out "$work/user.jsonl"
 # The native CLI's words for the same swipes, with the options the page uses (the CLI's defaults),
-# multiplying float32 weights as the page does (the native int8 kernel needs AVX-512 VNNI).
+# multiplying float32 weights (the shipped int8 weights dequantized): the page multiplies the int8
+# weights with activations quantized to 15 bits, as close to float32 products as rounding goes,
+# where the native int8 kernel (AVX-512 VNNI, where the CPU has it) quantizes them to 8.
 GLIDE_INT8_KERNELS=0 "$glide" predict --grids "$src/data/grids/grids.json" --data "$work/swipes.jsonl" --out "$work/native.jsonl" > /dev/null
 cd "$src/tests/web"
 node demo_test.mjs "$build/web" "$work/swipes.jsonl" "$work/native.jsonl" "$build/web-demo.png" "$work/user.jsonl" "$src/data/samples"

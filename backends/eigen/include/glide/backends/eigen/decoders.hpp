@@ -209,6 +209,11 @@ class transformer_decoder {
           attend_heads(sc.qkv.row(r).data(), kp.data(), vp.data(), len, heads, dh, scale, scores.data(), o.row(r).data());
           continue;
         }
+#elif defined(GLIDE_PACKED_WASM)
+        if (dh % 4 == 0 && dh <= 32) {
+          attend_heads_wasm(sc.qkv.row(r).data(), kp.data(), vp.data(), len, heads, dh, scale, scores.data(), o.row(r).data());
+          continue;
+        }
 #endif
         for (Eigen::Index hd = 0; hd < heads; ++hd) {
           const row_map qh{sc.qkv.row(r).data() + hd * dh, dh};
@@ -305,6 +310,41 @@ class transformer_decoder {
       }
       _mm512_mask_storeu_ps(out + off, low, a0);
       _mm512_mask_storeu_ps(out + off + 16, high, a1);
+    }
+  }
+#endif
+
+#ifdef GLIDE_PACKED_WASM
+  // attend_heads in WebAssembly SIMD: a head of C x 4 floats (C <= 8) in C registers.
+  template <int C>
+  static void attend_head_wasm(const float* q, const float* const* key, const float* const* value, Eigen::Index len, Eigen::Index off,
+                               float scale, float* sh, float* out) {
+    v128_t qv[C];
+    for (int c = 0; c < C; ++c) qv[c] = wasm_v128_load(q + off + 4 * c);
+    for (Eigen::Index j = 0; j < len; ++j) {
+      const float* k = key[j] + off;
+      v128_t p = wasm_f32x4_mul(wasm_v128_load(k), qv[0]);
+      for (int c = 1; c < C; ++c) p = wasm_f32x4_add(p, wasm_f32x4_mul(wasm_v128_load(k + 4 * c), qv[c]));
+      sh[j] = ((wasm_f32x4_extract_lane(p, 0) + wasm_f32x4_extract_lane(p, 1)) + (wasm_f32x4_extract_lane(p, 2) + wasm_f32x4_extract_lane(p, 3))) * scale;
+    }
+    softmax_contiguous(sh, len);
+    v128_t acc[C];
+    for (int c = 0; c < C; ++c) acc[c] = wasm_f32x4_splat(0.0F);
+    for (Eigen::Index j = 0; j < len; ++j) {
+      const float* v = value[j] + off;
+      const v128_t w = wasm_f32x4_splat(sh[j]);
+      for (int c = 0; c < C; ++c) acc[c] = wasm_f32x4_add(acc[c], wasm_f32x4_mul(w, wasm_v128_load(v + 4 * c)));
+    }
+    for (int c = 0; c < C; ++c) wasm_v128_store(out + off + 4 * c, acc[c]);
+  }
+  static void attend_heads_wasm(const float* q, const float* const* key, const float* const* value, Eigen::Index len, Eigen::Index heads,
+                                Eigen::Index dh, float scale, float* scores, float* out) {
+    for (Eigen::Index hd = 0; hd < heads; ++hd) {
+      const Eigen::Index off = hd * dh;
+      float* sh = scores + hd * len;
+      [&]<int... C>(std::integer_sequence<int, C...>) {
+        (void)((dh == 4 * (C + 1) && (attend_head_wasm<C + 1>(q, key, value, len, off, scale, sh, out), true)) || ...);
+      }(std::make_integer_sequence<int, 8>{});
     }
   }
 #endif

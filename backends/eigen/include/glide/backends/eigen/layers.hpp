@@ -26,6 +26,13 @@
 #include <immintrin.h>
 #define GLIDE_PACKED_AVX512 1
 #endif
+// WebAssembly SIMD (the page, built by scripts/build-web.sh): 4-lane kernels for both, the int8 one
+// on i32x4.dot_i16x8_s (8 products an instruction, pairs of inputs widened to 16 bits).
+#if defined(__wasm_simd128__) && !defined(GLIDE_PACKED_AVX512)
+#include <wasm_simd128.h>
+#define GLIDE_PACKED_WASM 1
+#define GLIDE_INT8_WASM 1
+#endif
 
 #include <Eigen/Dense>
 #include <unsupported/Eigen/SpecialFunctions>  // vectorised erf (GELU)
@@ -46,7 +53,7 @@ using row_vector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 /// (weight_reader::int8) whole decodes are about 1.3x faster than with the packed float kernel
 /// within 0.2 points of its top-1 on valid and test (docs/searches.md).
 [[nodiscard]] inline bool int8_kernels_enabled() {
-#ifdef GLIDE_INT8_VNNI
+#if defined(GLIDE_INT8_VNNI) || defined(GLIDE_INT8_WASM)
   const char* v = std::getenv("GLIDE_INT8_KERNELS");
   return v == nullptr || std::strcmp(v, "0") != 0;
 #else
@@ -60,6 +67,19 @@ inline void store_lanes(float* out, Eigen::Index left, __m512 v, bool accumulate
   const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1U << left) - 1U);
   if (accumulate) _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), v));
   else _mm512_mask_storeu_ps(out, mask, v);
+}
+#endif
+
+#ifdef GLIDE_PACKED_WASM
+/// Stores the first `left` lanes of v (all 4 when left >= 4) at out, or adds them to what is there.
+inline void store4(float* out, Eigen::Index left, v128_t v, bool accumulate) {
+  if (left >= 4) {
+    wasm_v128_store(out, accumulate ? wasm_f32x4_add(wasm_v128_load(out), v) : v);
+    return;
+  }
+  alignas(16) float lanes[4];
+  wasm_v128_store(lanes, v);
+  for (Eigen::Index l = 0; l < left; ++l) out[l] = accumulate ? out[l] + lanes[l] : lanes[l];
 }
 #endif
 
@@ -109,6 +129,14 @@ class int8_weights {
       }
       sum_[static_cast<std::size_t>(n)] = scale * static_cast<float>(sum);
     }
+#ifdef GLIDE_INT8_WASM
+    // Panel of 16 outputs, then pair of inputs (k, k + 1), then 4 groups of 4 outputs, each output's
+    // pair side by side as 16 bits: the operand of i32x4.dot_i16x8_s against a row's pair.
+    wide_.assign(static_cast<std::size_t>(kp_ * np_), 0);
+    for (Eigen::Index n = 0; n < np_; ++n)
+      for (Eigen::Index k = 0; k < kp_; ++k)
+        wide_[static_cast<std::size_t>(((n / 16) * (kp_ / 2) + k / 2) * 32 + (n % 16) * 2 + k % 2)] = packed_[index(k, n)];
+#endif
   }
 
   [[nodiscard]] Eigen::Index in() const noexcept { return in_; }
@@ -188,9 +216,13 @@ class int8_weights {
   /// y = x * W (or y += x * W with `accumulate`); x is [rows x in].
   void multiply(const matrix& x, matrix& y, bool accumulate = false) const {
     if (!accumulate) y.resize(x.rows(), out_);
+#ifdef GLIDE_INT8_WASM
+    multiply_wasm(x, y, accumulate);
+    return;
+#endif
     thread_local quantized_rows xq;
     quantize(x, xq);
-#ifdef GLIDE_INT8_VNNI
+#if defined(GLIDE_INT8_VNNI)
     multiply_vnni(xq, x.rows(), y, accumulate);
 #else
     multiply_scalar(xq, x.rows(), y, accumulate);
@@ -253,6 +285,122 @@ class int8_weights {
   }
 #endif
 
+#ifdef GLIDE_INT8_WASM
+  // Activation levels of the WebAssembly kernel: its operands are 16 bits wide whatever the levels,
+  // so a row is quantized to as many as the int32 sums allow (a pair of products is at most
+  // 2 x levels x 127, and kp_ / 2 pairs are summed): 32,767 (15 bits) up to 1,032 inputs. Products
+  // then round about as finely as float32 weights dequantized from int8 would (docs/web.md).
+  [[nodiscard]] float wasm_levels() const noexcept {
+    const double most = 2147483647.0 / (127.0 * static_cast<double>(std::max<Eigen::Index>(kp_, 1)));
+    return static_cast<float>(std::floor(std::min(32767.0, most)));
+  }
+
+  // The rows of x quantized as quantize() does but to wasm_levels() levels, 4 lanes at a time, each
+  // value 16 bits (multiply_wasm's operand); xq keeps the rows' steps and offsets.
+  void quantize16(const matrix& x, quantized_rows& xq, std::vector<std::uint16_t>& x16) const {
+    const float levels = wasm_levels();
+    const Eigen::Index rows = x.rows();
+    x16.resize(static_cast<std::size_t>(rows * kp_));
+    xq.step.resize(static_cast<std::size_t>(rows));
+    xq.lo.resize(static_cast<std::size_t>(rows));
+    for (Eigen::Index r = 0; r < rows; ++r) {
+      const float* xr = x.data() + r * in_;
+      float lo = 0.0F, hi = 0.0F;
+      if (in_ > 0) {
+        v128_t vmin = wasm_f32x4_splat(xr[0]), vmax = vmin;
+        Eigen::Index k = 0;
+        for (; k + 4 <= in_; k += 4) {
+          const v128_t v = wasm_v128_load(xr + k);
+          vmin = wasm_f32x4_pmin(vmin, v);  // one instruction each (min and max, NaN-propagating, take several)
+          vmax = wasm_f32x4_pmax(vmax, v);
+        }
+        lo = std::min(std::min(wasm_f32x4_extract_lane(vmin, 0), wasm_f32x4_extract_lane(vmin, 1)),
+                      std::min(wasm_f32x4_extract_lane(vmin, 2), wasm_f32x4_extract_lane(vmin, 3)));
+        hi = std::max(std::max(wasm_f32x4_extract_lane(vmax, 0), wasm_f32x4_extract_lane(vmax, 1)),
+                      std::max(wasm_f32x4_extract_lane(vmax, 2), wasm_f32x4_extract_lane(vmax, 3)));
+        for (; k < in_; ++k) {
+          lo = std::min(lo, xr[k]);
+          hi = std::max(hi, xr[k]);
+        }
+      }
+      const float step = hi > lo ? (hi - lo) / levels : 1.0F;
+      xq.step[static_cast<std::size_t>(r)] = step;
+      xq.lo[static_cast<std::size_t>(r)] = lo;
+      const float inv = 1.0F / step;
+      std::uint16_t* q = x16.data() + r * kp_;
+      const v128_t vlo = wasm_f32x4_splat(lo), vinv = wasm_f32x4_splat(inv), top = wasm_f32x4_splat(levels), zero = wasm_f32x4_splat(0.0F);
+      Eigen::Index k = 0;
+      // Clamped to [0, levels], then 2^23 added: the sum's low mantissa bits are the value rounded to
+      // the nearest integer, ties to even (as nearbyint), read as an integer by subtracting the bits
+      // of 2^23 (V8 lowers WebAssembly's float rounding and saturating conversion to long sequences).
+      const v128_t magic = wasm_f32x4_splat(8388608.0F), magic_bits = wasm_i32x4_splat(0x4B000000);
+      for (; k + 8 <= in_; k += 8) {
+        auto level = [&](const float* at) {
+          const v128_t t = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(at), vlo), vinv);
+          return wasm_i32x4_sub(wasm_f32x4_add(wasm_f32x4_pmin(top, wasm_f32x4_pmax(zero, t)), magic), magic_bits);
+        };
+        wasm_v128_store(q + k, wasm_u16x8_narrow_i32x4(level(xr + k), level(xr + k + 4)));
+      }
+      for (; k < in_; ++k) q[k] = static_cast<std::uint16_t>(std::clamp(std::nearbyint((xr[k] - lo) * inv), 0.0F, levels));
+      std::fill(q + in_, q + kp_, std::uint16_t{0});
+    }
+  }
+
+  // Rows two at a time against each panel of 16 outputs: 8 int32x4 accumulators, each 64-byte block
+  // of widened weights (a pair of inputs, 16 outputs) feeding both rows; a row's pair of quantized
+  // inputs is one 32-bit splat of the rows widened to 16 bits. The same integer sums as the other
+  // kernels; the scaling rounds once more than multiply_scalar's fma (WebAssembly SIMD has none).
+  void multiply_wasm(const matrix& x, matrix& y, bool accumulate) const {
+    thread_local quantized_rows xq;
+    thread_local std::vector<std::uint16_t> x16;
+    quantize16(x, xq, x16);
+    const Eigen::Index rows = x.rows();
+    Eigen::Index r0 = 0;
+    for (; r0 + 4 <= rows; r0 += 4) wasm_rows<4>(x16.data(), xq, r0, y, accumulate);
+    if (rows - r0 >= 2) {
+      wasm_rows<2>(x16.data(), xq, r0, y, accumulate);
+      r0 += 2;
+    }
+    if (r0 < rows) wasm_rows<1>(x16.data(), xq, r0, y, accumulate);
+  }
+  template <int R>
+  void wasm_rows(const std::uint16_t* x16, const quantized_rows& xq, Eigen::Index r0, matrix& y, bool accumulate) const {
+    // Half a panel (8 outputs: 2 int32x4) at a time: R x 2 accumulators, 2 weight vectors and a row's
+    // splat stay in registers (V8 has about 14 for SIMD on x64; blocks that need more spill, and
+    // measured 2-4x slower in glide_bench_wasm_kernels, bench/wasm_kernels.cpp).
+    const Eigen::Index pairs = kp_ / 2, halves = np_ / 8;
+    for (Eigen::Index hp = 0; hp < halves; ++hp) {
+      const Eigen::Index n0 = hp * 8;
+      if (n0 >= out_) break;
+      const std::int16_t* w = wide_.data() + (hp / 2) * pairs * 32 + (hp % 2) * 16;
+      v128_t acc[R][2];
+      for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = wasm_i32x4_splat(0);
+      const std::uint16_t* xr = x16 + r0 * kp_;
+      for (Eigen::Index kb = 0; kb < pairs; ++kb, w += 32) {
+        const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 8);
+        for (int i = 0; i < R; ++i) {
+          const v128_t a = wasm_v128_load32_splat(xr + i * kp_ + kb * 2);
+          acc[i][0] = wasm_i32x4_add(acc[i][0], wasm_i32x4_dot_i16x8(a, w0));
+          acc[i][1] = wasm_i32x4_add(acc[i][1], wasm_i32x4_dot_i16x8(a, w1));
+        }
+      }
+      for (int i = 0; i < R; ++i) {
+        const auto r = static_cast<std::size_t>(r0 + i);
+        const v128_t step = wasm_f32x4_splat(xq.step[r]), lo = wasm_f32x4_splat(xq.lo[r]);
+        float* out = y.data() + (r0 + i) * out_;
+        for (int j = 0; j < 2; ++j) {
+          const Eigen::Index n = n0 + j * 4;
+          if (n >= out_) break;
+          const v128_t scale = wasm_v128_load(scale_.data() + n), sum = wasm_v128_load(sum_.data() + n);
+          const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc[i][j]), wasm_f32x4_mul(step, scale)),
+                                          wasm_f32x4_mul(lo, sum));
+          store4(out + n, out_ - n, v, accumulate);
+        }
+      }
+    }
+  }
+#endif
+
  private:
   // Block (n / 16, k / 4), then lane n % 16, then byte k % 4.
   [[nodiscard]] std::size_t index(Eigen::Index k, Eigen::Index n) const noexcept {
@@ -263,6 +411,9 @@ class int8_weights {
   std::vector<std::int8_t> packed_;
   std::vector<float> scale_;
   std::vector<float> sum_;  ///< scale x the column's sum of int8 weights: a row's offset lo times it is lo * sum of its weights
+#ifdef GLIDE_INT8_WASM
+  std::vector<std::int16_t> wide_;  ///< the weights widened to 16 bits in multiply_wasm's order
+#endif
 };
 
 /// Whether models loaded now use the packed float kernel (packed_weights) where it is available;
@@ -282,7 +433,7 @@ class int8_weights {
 class packed_weights {
  public:
   [[nodiscard]] static constexpr bool available() noexcept {
-#ifdef GLIDE_PACKED_AVX512
+#if defined(GLIDE_PACKED_AVX512) || defined(GLIDE_PACKED_WASM)
     return true;
 #else
     return false;
@@ -339,6 +490,15 @@ class packed_weights {
     for_row_blocks(rows_in_x, [&](auto r, Eigen::Index r0) {
       rows<decltype(r)::value>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
     });
+#elif defined(GLIDE_PACKED_WASM)
+    // Rows two at a time: 8 float32x4 accumulators (a panel of 16 outputs a row).
+    Eigen::Index r0 = 0;
+    for (; r0 + 4 <= rows_in_x; r0 += 4) wasm_rows<4>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
+    if (rows_in_x - r0 >= 2) {
+      wasm_rows<2>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
+      r0 += 2;
+    }
+    if (r0 < rows_in_x) wasm_rows<1>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
 #else
     (void)x, (void)x_stride, (void)rows_in_x, (void)y, (void)y_stride, (void)accumulate;
     throw std::logic_error("packed_weights::multiply without AVX-512");
@@ -378,6 +538,36 @@ class packed_weights {
   }
 #endif
 
+#ifdef GLIDE_PACKED_WASM
+  // Rows [0, R) against every half panel (8 outputs: 2 float32x4), skipping halves past the outputs
+  // (a head of 24 values is a panel and a half): R x 2 accumulators, 2 weight vectors and a splat
+  // stay in registers (see int8_weights::wasm_rows).
+  template <int R>
+  void wasm_rows(const float* xr, Eigen::Index x_stride, float* yr, Eigen::Index y_stride, bool accumulate) const {
+    for (Eigen::Index hp = 0; hp < panels_ * 2; ++hp) {
+      const Eigen::Index n0 = hp * 8;
+      if (n0 >= out_) break;
+      const float* w = data_.data() + (hp / 2) * in_ * 16 + (hp % 2) * 8;
+      v128_t acc[R][2];
+      for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = wasm_f32x4_splat(0.0F);
+      for (Eigen::Index k = 0; k < in_; ++k, w += 16) {
+        const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
+        for (int i = 0; i < R; ++i) {
+          const v128_t a = wasm_v128_load32_splat(xr + i * x_stride + k);
+          acc[i][0] = wasm_f32x4_add(acc[i][0], wasm_f32x4_mul(a, w0));
+          acc[i][1] = wasm_f32x4_add(acc[i][1], wasm_f32x4_mul(a, w1));
+        }
+      }
+      for (int i = 0; i < R; ++i)
+        for (int j = 0; j < 2; ++j) {
+          const Eigen::Index n = n0 + j * 4;
+          if (n >= out_) break;
+          store4(yr + i * y_stride + n, out_ - n, acc[i][j], accumulate);
+        }
+    }
+  }
+#endif
+
   Eigen::Index in_ = 0, out_ = 0, panels_ = 0;
   std::vector<float, Eigen::aligned_allocator<float>> data_;  // 64-byte aligned with AVX-512
 };
@@ -394,7 +584,13 @@ class weight_reader {
   /// 0.8543 with it against float32's 0.8547, with every layer int8 0.8527, and kept most of the speed
   /// (whole decodes 1.21x float32's against 1.25x; glide_bench_pipelines).
   [[nodiscard]] bool int8(const std::string& name) const {
+#ifdef GLIDE_INT8_WASM
+    // The WebAssembly kernel quantizes activations to 15 bits (int8_weights::quantize16): the first
+    // layer's features keep their resolution, so it is int8 too.
+    return file_->quantized().count(name) != 0 && int8_kernels_enabled();
+#else
     return file_->quantized().count(name) != 0 && int8_kernels_enabled() && !name.starts_with("enc.layers.0.");
+#endif
   }
 
   matrix mat(const std::string& name, std::size_t rows, std::size_t cols) {
@@ -536,6 +732,37 @@ struct layer_norm {
 // Activations use Eigen's packet erf and exp (vectorised; erf within 5e-7 of std::erf), not a
 // scalar libm call per element: GELU was a third of decoding time when it called std::erf.
 inline void gelu_inplace(matrix& x) {
+#ifdef GLIDE_PACKED_WASM
+  // Eigen's float erf (generic_fast_erf_float: the same rational polynomial, multiplies and adds
+  // as its SSE path does them) 4 lanes at a time, without Eigen's expression loops around it.
+  float* p = x.data();
+  const Eigen::Index n = x.size(), whole = n / 4 * 4;
+  auto erf4 = [](v128_t v) {
+    v = wasm_f32x4_pmax(wasm_f32x4_pmin(v, wasm_f32x4_splat(4.0F)), wasm_f32x4_splat(-4.0F));
+    const v128_t x2 = wasm_f32x4_mul(v, v);
+    auto madd = [](v128_t a, v128_t b, float c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), wasm_f32x4_splat(c)); };
+    v128_t num = madd(x2, wasm_f32x4_splat(-2.72614225801306e-10F), 2.77068142495902e-08F);
+    for (const float c : {-2.10102402082508e-06F, -5.69250639462346e-05F, -7.34990630326855e-04F, -2.95459980854025e-03F, -1.60960333262415e-02F})
+      num = madd(x2, num, c);
+    num = wasm_f32x4_mul(v, num);
+    v128_t den = madd(x2, wasm_f32x4_splat(-1.45660718464996e-05F), -2.13374055278905e-04F);
+    for (const float c : {-1.68282697438203e-03F, -7.37332916720468e-03F, -1.42647390514189e-02F}) den = madd(x2, den, c);
+    return wasm_f32x4_div(num, den);
+  };
+  const v128_t half = wasm_f32x4_splat(0.5F), one = wasm_f32x4_splat(1.0F), r2 = wasm_f32x4_splat(0.70710678118654752F);
+  for (Eigen::Index i = 0; i < whole; i += 4) {
+    const v128_t v = wasm_v128_load(p + i);
+    wasm_v128_store(p + i, wasm_f32x4_mul(wasm_f32x4_mul(half, v), wasm_f32x4_add(one, erf4(wasm_f32x4_mul(v, r2)))));
+  }
+  if (whole < n) {
+    alignas(16) float last[4] = {0, 0, 0, 0};
+    for (Eigen::Index i = whole; i < n; ++i) last[i - whole] = p[i];
+    const v128_t v = wasm_v128_load(last);
+    wasm_v128_store(last, wasm_f32x4_mul(wasm_f32x4_mul(half, v), wasm_f32x4_add(one, erf4(wasm_f32x4_mul(v, r2)))));
+    for (Eigen::Index i = whole; i < n; ++i) p[i] = last[i - whole];
+  }
+  return;
+#endif
   auto a = x.array();
   a = 0.5F * a * (1.0F + (a * 0.70710678118654752F).erf());
 }
@@ -617,10 +844,61 @@ inline void softmax_block(float* p, Eigen::Index n, Eigen::Index stride) {
 inline void softmax_contiguous(float* p, Eigen::Index n) { softmax_block<1>(p, n, n); }
 #endif
 
+#ifdef GLIDE_PACKED_WASM
+/// e^x of 4 lanes, as exp16 (the same reduction and polynomial) without FMA or scalef: 2^n is built
+/// in the exponent bits, so x below -87.3 (where 2^n would leave float's normal range) gives 0, as
+/// e^x rounds to within 1.2e-38; NaN stays NaN. Eigen's exp through emscripten's SSE mapping, with
+/// each row's unaligned head and tail in scalar expf, was 14% of the page's decode.
+inline v128_t exp4(v128_t x) {
+  const v128_t under = wasm_f32x4_lt(x, wasm_f32x4_splat(-87.3F));
+  x = wasm_f32x4_pmin(wasm_f32x4_splat(88.5F), wasm_f32x4_pmax(wasm_f32x4_splat(-87.3F), x));
+  const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341F)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693145751953125F)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(1.42860682030941723212e-6F)));
+  v128_t e = wasm_f32x4_splat(1.0F / 5040.0F);
+  for (const float c : {1.0F / 720.0F, 1.0F / 120.0F, 1.0F / 24.0F, 1.0F / 6.0F, 0.5F, 1.0F, 1.0F})
+    e = wasm_f32x4_add(wasm_f32x4_mul(e, r), wasm_f32x4_splat(c));
+  // n + 127 as an integer: n is integral, so adding 2^23 leaves it in the low mantissa bits (V8 lowers
+  // the saturating conversion to a long sequence).
+  const v128_t biased = wasm_i32x4_sub(wasm_f32x4_add(n, wasm_f32x4_splat(8388608.0F + 127.0F)), wasm_i32x4_splat(0x4B000000));
+  const v128_t two_n = wasm_i32x4_shl(biased, 23);
+  return wasm_v128_andnot(wasm_f32x4_mul(e, two_n), under);
+}
+
+/// Softmax of n contiguous floats in place, 4 lanes at a time (the tail through a padded copy).
+inline void softmax_contiguous(float* p, Eigen::Index n) {
+  const Eigen::Index whole = n / 4 * 4, tail = n - whole;
+  alignas(16) float last[4];
+  v128_t mx = wasm_f32x4_splat(-std::numeric_limits<float>::infinity());
+  for (Eigen::Index k = 0; k < whole; k += 4) mx = wasm_f32x4_pmax(mx, wasm_v128_load(p + k));
+  float m = std::max(std::max(wasm_f32x4_extract_lane(mx, 0), wasm_f32x4_extract_lane(mx, 1)),
+                     std::max(wasm_f32x4_extract_lane(mx, 2), wasm_f32x4_extract_lane(mx, 3)));
+  for (Eigen::Index k = whole; k < n; ++k) m = std::max(m, p[k]);
+  const v128_t vm = wasm_f32x4_splat(m);
+  v128_t sum = wasm_f32x4_splat(0.0F);
+  for (Eigen::Index k = 0; k < whole; k += 4) {
+    const v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(p + k), vm));
+    wasm_v128_store(p + k, e);
+    sum = wasm_f32x4_add(sum, e);
+  }
+  if (tail != 0) {
+    for (Eigen::Index l = 0; l < 4; ++l) last[l] = l < tail ? p[whole + l] : -std::numeric_limits<float>::infinity();
+    const v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(last), vm));  // padding lanes: e^-inf = 0
+    wasm_v128_store(last, e);
+    sum = wasm_f32x4_add(sum, e);
+  }
+  const float total = (wasm_f32x4_extract_lane(sum, 0) + wasm_f32x4_extract_lane(sum, 1)) +
+                      (wasm_f32x4_extract_lane(sum, 2) + wasm_f32x4_extract_lane(sum, 3));
+  const v128_t inv = wasm_f32x4_splat(1.0F / total);
+  for (Eigen::Index k = 0; k < whole; k += 4) wasm_v128_store(p + k, wasm_f32x4_mul(wasm_v128_load(p + k), inv));
+  for (Eigen::Index l = 0; l < tail; ++l) p[whole + l] = last[l] * (1.0F / total);
+}
+#endif
+
 /// Softmax of a row segment in place.
 template <class Row>
 void softmax_inplace(Row&& r) {
-#ifdef GLIDE_PACKED_AVX512
+#if defined(GLIDE_PACKED_AVX512) || defined(GLIDE_PACKED_WASM)
   if constexpr (std::decay_t<Row>::InnerStrideAtCompileTime == 1) {
     softmax_contiguous(r.data(), r.size());
     return;
