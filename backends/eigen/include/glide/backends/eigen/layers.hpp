@@ -366,8 +366,8 @@ class int8_weights {
   template <int R>
   void wasm_rows(const std::uint16_t* x16, const quantized_rows& xq, Eigen::Index r0, matrix& y, bool accumulate) const {
     // Half a panel (8 outputs: 2 int32x4) at a time: R x 2 accumulators, 2 weight vectors and a row's
-    // splat stay in registers (V8 has about 14 for SIMD on x64; blocks that need more spill, and
-    // measured 2-4x slower in glide_bench_wasm_kernels, bench/wasm_kernels.cpp).
+    // splat stay in the SIMD registers V8 has on x64 (wider blocks spilled, in a standalone loop tried
+    // while writing this; docs/web.md).
     const Eigen::Index pairs = kp_ / 2, halves = np_ / 8;
     for (Eigen::Index hp = 0; hp < halves; ++hp) {
       const Eigen::Index n0 = hp * 8;
