@@ -182,7 +182,7 @@ class transformer_decoder {
     auto& o = sc.o;
     auto& h = sc.h;
     o.resize(b, d);
-    row_vector& scores = sc.scores;  // [heads x len] with the AVX-512 path, [len] otherwise
+    row_vector& scores = sc.scores;  // [heads x len] for attend_heads (AVX-512 or WebAssembly), [len] otherwise
     scores.resize(heads * len);
     auto& kp = sc.key_rows;
     auto& vp = sc.value_rows;

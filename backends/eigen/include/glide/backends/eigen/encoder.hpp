@@ -79,8 +79,7 @@ class swipe_encoder {
       }
       positions_.add(x.row(i), static_cast<std::size_t>(i));
     }
-    const bool conformer = config_.encoder == "conformer";
-    if (!conformer) {  // residual connections added in place (no temporaries)
+    if (config_.encoder != "conformer") {  // residual connections added in place (no temporaries)
       matrix h, hidden;
       for (const auto& l : layers_) {
         l.attn_ln.apply(x, h);
@@ -90,12 +89,12 @@ class swipe_encoder {
       }
       return {ln_f_(x)};
     }
-    for (const auto& l : layers_) {
-      if (conformer) x += 0.5F * l.ffn0(l.ffn0_ln(x));
+    for (const auto& l : layers_) {  // the conformer's macaron block
+      x += 0.5F * l.ffn0(l.ffn0_ln(x));
       x += l.attn.self(l.attn_ln(x));
-      if (conformer) x += convolution(l, l.conv_ln(x));
-      x += (conformer ? 0.5F : 1.0F) * l.ffn(l.ffn_ln(x));
-      if (conformer) x = l.out_ln(x);
+      x += convolution(l, l.conv_ln(x));
+      x += 0.5F * l.ffn(l.ffn_ln(x));
+      x = l.out_ln(x);
     }
     return {ln_f_(x)};
   }

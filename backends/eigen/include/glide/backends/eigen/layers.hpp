@@ -46,8 +46,8 @@ using matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMa
 using row_vector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 
 /// Whether models loaded now multiply their int8-stored weights with the int8 kernel
-/// (int8_weights): the default where compiled for a CPU with AVX-512 VNNI (GLIDE_INT8_VNNI);
-/// GLIDE_INT8_KERNELS=0 in the environment turns it off. Otherwise the weights are dequantized to
+/// (int8_weights): the default where compiled for a CPU with AVX-512 VNNI (GLIDE_INT8_VNNI) or for
+/// WebAssembly SIMD (GLIDE_INT8_WASM, the page); GLIDE_INT8_KERNELS=0 in the environment turns it off. Otherwise the weights are dequantized to
 /// float32 on load and multiplied as float32 (by packed_weights where compiled for AVX-512). The
 /// kernel quantizes activations too; with the encoder's first layer left in float32
 /// (weight_reader::int8) whole decodes are about 1.3x faster than with the packed float kernel
@@ -80,6 +80,23 @@ inline void store4(float* out, Eigen::Index left, v128_t v, bool accumulate) {
   alignas(16) float lanes[4];
   wasm_v128_store(lanes, v);
   for (Eigen::Index l = 0; l < left; ++l) out[l] = accumulate ? out[l] + lanes[l] : lanes[l];
+}
+#endif
+
+#ifdef GLIDE_PACKED_WASM
+/// Splits [0, rows) into blocks of 4 rows, then one of 2 and one of 1 for what is left, and calls
+/// f(std::integral_constant<int, R>{}, r0) for each: the WebAssembly kernels keep R x 2 accumulators,
+/// 2 weight vectors and a splat in the SIMD registers V8 has on x64 (wider blocks spilled, in a
+/// standalone loop tried while writing them; docs/web.md).
+template <class F>
+void for_row_quads(Eigen::Index rows, F&& f) {
+  Eigen::Index r0 = 0;
+  for (; r0 + 4 <= rows; r0 += 4) f(std::integral_constant<int, 4>{}, r0);
+  if (rows - r0 >= 2) {
+    f(std::integral_constant<int, 2>{}, r0);
+    r0 += 2;
+  }
+  if (r0 < rows) f(std::integral_constant<int, 1>{}, r0);
 }
 #endif
 
@@ -206,6 +223,23 @@ class int8_weights {
     }
     lo = _mm512_reduce_min_ps(vmin);
     hi = _mm512_reduce_max_ps(vmax);
+#elif defined(GLIDE_INT8_WASM)
+    // 4 lanes at a time with pmin/pmax, one instruction each (min and max, NaN-propagating, take several in V8).
+    v128_t vmin = wasm_f32x4_splat(xr[0]), vmax = vmin;
+    Eigen::Index k = 0;
+    for (; k + 4 <= in_; k += 4) {
+      const v128_t v = wasm_v128_load(xr + k);
+      vmin = wasm_f32x4_pmin(vmin, v);
+      vmax = wasm_f32x4_pmax(vmax, v);
+    }
+    lo = std::min(std::min(wasm_f32x4_extract_lane(vmin, 0), wasm_f32x4_extract_lane(vmin, 1)),
+                  std::min(wasm_f32x4_extract_lane(vmin, 2), wasm_f32x4_extract_lane(vmin, 3)));
+    hi = std::max(std::max(wasm_f32x4_extract_lane(vmax, 0), wasm_f32x4_extract_lane(vmax, 1)),
+                  std::max(wasm_f32x4_extract_lane(vmax, 2), wasm_f32x4_extract_lane(vmax, 3)));
+    for (; k < in_; ++k) {
+      lo = std::min(lo, xr[k]);
+      hi = std::max(hi, xr[k]);
+    }
 #else
     const Eigen::Map<const row_vector> row{xr, in_};
     lo = row.minCoeff();
@@ -218,14 +252,14 @@ class int8_weights {
     if (!accumulate) y.resize(x.rows(), out_);
 #ifdef GLIDE_INT8_WASM
     multiply_wasm(x, y, accumulate);
-    return;
-#endif
+#else
     thread_local quantized_rows xq;
     quantize(x, xq);
-#if defined(GLIDE_INT8_VNNI)
+#ifdef GLIDE_INT8_VNNI
     multiply_vnni(xq, x.rows(), y, accumulate);
 #else
     multiply_scalar(xq, x.rows(), y, accumulate);
+#endif
 #endif
   }
 
@@ -306,23 +340,7 @@ class int8_weights {
     for (Eigen::Index r = 0; r < rows; ++r) {
       const float* xr = x.data() + r * in_;
       float lo = 0.0F, hi = 0.0F;
-      if (in_ > 0) {
-        v128_t vmin = wasm_f32x4_splat(xr[0]), vmax = vmin;
-        Eigen::Index k = 0;
-        for (; k + 4 <= in_; k += 4) {
-          const v128_t v = wasm_v128_load(xr + k);
-          vmin = wasm_f32x4_pmin(vmin, v);  // one instruction each (min and max, NaN-propagating, take several)
-          vmax = wasm_f32x4_pmax(vmax, v);
-        }
-        lo = std::min(std::min(wasm_f32x4_extract_lane(vmin, 0), wasm_f32x4_extract_lane(vmin, 1)),
-                      std::min(wasm_f32x4_extract_lane(vmin, 2), wasm_f32x4_extract_lane(vmin, 3)));
-        hi = std::max(std::max(wasm_f32x4_extract_lane(vmax, 0), wasm_f32x4_extract_lane(vmax, 1)),
-                      std::max(wasm_f32x4_extract_lane(vmax, 2), wasm_f32x4_extract_lane(vmax, 3)));
-        for (; k < in_; ++k) {
-          lo = std::min(lo, xr[k]);
-          hi = std::max(hi, xr[k]);
-        }
-      }
+      row_range(xr, lo, hi);
       const float step = hi > lo ? (hi - lo) / levels : 1.0F;
       xq.step[static_cast<std::size_t>(r)] = step;
       xq.lo[static_cast<std::size_t>(r)] = lo;
@@ -346,28 +364,18 @@ class int8_weights {
     }
   }
 
-  // Rows two at a time against each panel of 16 outputs: 8 int32x4 accumulators, each 64-byte block
-  // of widened weights (a pair of inputs, 16 outputs) feeding both rows; a row's pair of quantized
+  // Blocks of rows (for_row_quads) against each half panel of 8 outputs: each 32-byte block of widened
+  // weights (a pair of inputs, 8 outputs) feeds every row of the block; a row's pair of quantized
   // inputs is one 32-bit splat of the rows widened to 16 bits. The same integer sums as the other
   // kernels; the scaling rounds once more than multiply_scalar's fma (WebAssembly SIMD has none).
   void multiply_wasm(const matrix& x, matrix& y, bool accumulate) const {
     thread_local quantized_rows xq;
     thread_local std::vector<std::uint16_t> x16;
     quantize16(x, xq, x16);
-    const Eigen::Index rows = x.rows();
-    Eigen::Index r0 = 0;
-    for (; r0 + 4 <= rows; r0 += 4) wasm_rows<4>(x16.data(), xq, r0, y, accumulate);
-    if (rows - r0 >= 2) {
-      wasm_rows<2>(x16.data(), xq, r0, y, accumulate);
-      r0 += 2;
-    }
-    if (r0 < rows) wasm_rows<1>(x16.data(), xq, r0, y, accumulate);
+    for_row_quads(x.rows(), [&](auto r, Eigen::Index r0) { wasm_rows<decltype(r)::value>(x16.data(), xq, r0, y, accumulate); });
   }
   template <int R>
   void wasm_rows(const std::uint16_t* x16, const quantized_rows& xq, Eigen::Index r0, matrix& y, bool accumulate) const {
-    // Half a panel (8 outputs: 2 int32x4) at a time: R x 2 accumulators, 2 weight vectors and a row's
-    // splat stay in the SIMD registers V8 has on x64 (wider blocks spilled, in a standalone loop tried
-    // while writing this; docs/web.md).
     const Eigen::Index pairs = kp_ / 2, halves = np_ / 8;
     for (Eigen::Index hp = 0; hp < halves; ++hp) {
       const Eigen::Index n0 = hp * 8;
@@ -428,8 +436,8 @@ class int8_weights {
 /// as Eigen's general product does (16% of a decode's time went to that packing: a decoder step has 7
 /// to 17 rows, a swipe 30 to 100). The kernel keeps up to 12 rows x 32 outputs in AVX-512 registers
 /// (for_row_blocks); glide_bench_kernels times it against Eigen's product side by side. Only where
-/// compiled for AVX-512: in_use() is false elsewhere (and with GLIDE_PACKED_KERNELS=0), where linear
-/// layers and attention use Eigen's product.
+/// compiled for AVX-512 or WebAssembly SIMD (4 rows x 8 outputs, for_row_quads): in_use() is false
+/// elsewhere (and with GLIDE_PACKED_KERNELS=0), where linear layers and attention use Eigen's product.
 class packed_weights {
  public:
   [[nodiscard]] static constexpr bool available() noexcept {
@@ -491,17 +499,12 @@ class packed_weights {
       rows<decltype(r)::value>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
     });
 #elif defined(GLIDE_PACKED_WASM)
-    // Rows two at a time: 8 float32x4 accumulators (a panel of 16 outputs a row).
-    Eigen::Index r0 = 0;
-    for (; r0 + 4 <= rows_in_x; r0 += 4) wasm_rows<4>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
-    if (rows_in_x - r0 >= 2) {
-      wasm_rows<2>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
-      r0 += 2;
-    }
-    if (r0 < rows_in_x) wasm_rows<1>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
+    for_row_quads(rows_in_x, [&](auto r, Eigen::Index r0) {
+      wasm_rows<decltype(r)::value>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, accumulate);
+    });
 #else
     (void)x, (void)x_stride, (void)rows_in_x, (void)y, (void)y_stride, (void)accumulate;
-    throw std::logic_error("packed_weights::multiply without AVX-512");
+    throw std::logic_error("packed_weights::multiply without AVX-512 or WebAssembly SIMD");
 #endif
   }
 
@@ -540,8 +543,7 @@ class packed_weights {
 
 #ifdef GLIDE_PACKED_WASM
   // Rows [0, R) against every half panel (8 outputs: 2 float32x4), skipping halves past the outputs
-  // (a head of 24 values is a panel and a half): R x 2 accumulators, 2 weight vectors and a splat
-  // stay in registers (see int8_weights::wasm_rows).
+  // (a head of 24 values is a panel and a half); R is for_row_quads' block.
   template <int R>
   void wasm_rows(const float* xr, Eigen::Index x_stride, float* yr, Eigen::Index y_stride, bool accumulate) const {
     for (Eigen::Index hp = 0; hp < panels_ * 2; ++hp) {
@@ -761,10 +763,10 @@ inline void gelu_inplace(matrix& x) {
     wasm_v128_store(last, wasm_f32x4_mul(wasm_f32x4_mul(half, v), wasm_f32x4_add(one, erf4(wasm_f32x4_mul(v, r2)))));
     for (Eigen::Index i = whole; i < n; ++i) p[i] = last[i - whole];
   }
-  return;
-#endif
+#else
   auto a = x.array();
   a = 0.5F * a * (1.0F + (a * 0.70710678118654752F).erf());
+#endif
 }
 template <class Array>
 auto sigmoid(const Array& a) {
