@@ -22,14 +22,10 @@ grids=../shared/data/how-we-swipe/grids.json
 [[ -x $build/examples/glide ]] || { echo "no $build/examples/glide: build the glide_cli target first" >&2; exit 1; }
 [[ -f $data ]] || { echo "no data file $data" >&2; exit 1; }
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive count, not '$rounds'" >&2; exit 1; }
+source bench/lib.sh
 if [[ ! -x $old/build/examples/glide ]]; then
   echo "building glide at $commit in $old (once)"
-  rm -rf "$old"
-  mkdir -p "$old/src"
-  git archive "$commit" | tar -x -C "$old/src"
-  cmake -S "$old/src" -B "$old/build" -DCMAKE_BUILD_TYPE=Release -DGLIDE_WITH_TORCH=OFF > "$old/cmake.log" 2>&1 ||
-    { cat "$old/cmake.log"; exit 1; }
-  make -C "$old/build" -j2 glide_cli > "$old/make.log" 2>&1 || { tail -30 "$old/make.log"; exit 1; }
+  build_commit "$commit" "$old" glide_cli || exit 1
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -10,3 +10,20 @@ steps_per_second() {
   awk -v per_step="${1:-1}" -v format="${2:-%.2f}" '/^step [0-9]+ +[0-9.]+s +loss/ { s[n] = $2; t[n] = $3 + 0; n++ }
     END { if (n < 2 || t[n-1] <= t[0]) exit 1; printf format, (s[n-1] - s[0]) * per_step / (t[n-1] - t[0]) }'
 }
+
+# Builds TARGET... of an earlier COMMIT under DIR: its source from `git archive` in DIR/src (extracted
+# again when an earlier extraction did not finish), configured in DIR/build (Release, no LibTorch),
+# logs in DIR/cmake.log and DIR/make.log (their tails printed on failure). bench/against_commit.sh
+# (glide_cli) and scripts/bench-web.sh (the vocabularies for the old page) share DIR for a commit.
+build_commit() {
+  local commit=$1 dir=$2
+  shift 2
+  if [[ ! -f $dir/src/.extracted ]]; then
+    rm -rf "$dir/src"
+    mkdir -p "$dir/src"
+    git archive "$commit" | tar -x -C "$dir/src" && touch "$dir/src/.extracted" || return 1
+  fi
+  cmake -S "$dir/src" -B "$dir/build" -DCMAKE_BUILD_TYPE=Release -DGLIDE_WITH_TORCH=OFF > "$dir/cmake.log" 2>&1 ||
+    { cat "$dir/cmake.log"; return 1; }
+  make -C "$dir/build" -j2 "$@" > "$dir/make.log" 2>&1 || { tail -30 "$dir/make.log"; return 1; }
+}

@@ -5,13 +5,14 @@
 # natively (glide_bench_web_native: web/glide_wasm.cpp built natively, the page's options) and in the
 # page (bench/web_decode.mjs), and prints both, their ratio and the target. Run it on a quiet machine.
 # With COMMIT, also builds that commit's page (its own scripts/build-web.sh, model and defaults, from
-# `git archive` under /tmp/glide-at-COMMIT as bench/against_commit.sh does, once) and decodes every
+# `git archive` under /tmp/glide-at-COMMIT, bench/lib.sh's build_commit, as bench/against_commit.sh, once) and decodes every
 # swipe in both pages alternately: the last line is `page/page at COMMIT speed ratio: N.NNx`
 # (issue 27's baseline: f4aef71).
 # Usage: scripts/bench-web.sh [BUILD_DIR] [REPEAT] [COMMIT]   (needs scripts/install-deps.sh --with-web
 #        and a build with glide, glide_bench_web_native and glide_vocabularies)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=$(realpath "${1:-build}")
 repeat=${2:-5}
 commit=${3:-}
@@ -32,13 +33,7 @@ if [[ -n $commit ]]; then
   at=/tmp/glide-at-$commit
   if [[ ! -s $at/web/glide.wasm ]]; then
     echo "building the page at $commit in $at/web (once)"
-    if [[ ! -d $at/src ]]; then
-      mkdir -p "$at/src"
-      git archive "$commit" | tar -x -C "$at/src"
-    fi
-    cmake -S "$at/src" -B "$at/build" -DCMAKE_BUILD_TYPE=Release -DGLIDE_WITH_TORCH=OFF > "$at/cmake-web.log" 2>&1 ||
-      { cat "$at/cmake-web.log"; exit 1; }
-    make -C "$at/build" -j2 glide_vocabularies > "$at/make-web.log" 2>&1 || { tail -30 "$at/make-web.log"; exit 1; }
+    build_commit "$commit" "$at" glide_vocabularies || exit 1
     (cd "$at/src" && scripts/build-web.sh "$at/build" "$at/web") > "$at/build-web.log" 2>&1 || { tail -30 "$at/build-web.log"; exit 1; }
   fi
   old=("$at/web" "$commit")
