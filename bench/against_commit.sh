@@ -9,6 +9,10 @@
 # The earlier commit is built once from `git archive` (no worktree; GLIDE_WITH_TORCH off, the glide_cli
 # target and its vocabulary), under WORK (default /tmp/glide-at-COMMIT), and reused after.
 #
+# GLIDE_BENCH_OPTIONS: more `glide predict` options for this build's side only (split on spaces),
+# e.g. GLIDE_BENCH_OPTIONS="--ensemble models/multi-layout --ensemble-method words" to time an ensemble
+# against the earlier commit's defaults.
+#
 # Usage: bench/against_commit.sh BUILD_DIR COMMIT [DATA] [ROUNDS] [WORK]
 #   e.g. bench/against_commit.sh build f4aef71 ../shared/data/how-we-swipe/test.jsonl 3   (issue 27's baseline)
 set -euo pipefail
@@ -31,14 +35,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # One run: prints its rate (swipes a second); its summary goes to $work/NAME.txt.
+read -r -a new_options <<< "${GLIDE_BENCH_OPTIONS:-}"
 run() {
-  local bin=$1 name=$2 rate
-  rate=$("$bin" predict --grids "$grids" --data "$data" --out "$work/$name.jsonl" --threads 1 2>&1 > "$work/$name.txt" |
+  local bin=$1 name=$2 rate extra=()
+  [[ $name == new ]] && extra=("${new_options[@]}")
+  rate=$("$bin" predict --grids "$grids" --data "$data" --out "$work/$name.jsonl" --threads 1 "${extra[@]}" 2>&1 > "$work/$name.txt" |
     tr '\r' '\n' | sed -nE 's/^glide predict: ([0-9]+)\/\1 swipes, ([0-9.]+) swipes\/s$/\2/p' | tail -1)
   [[ -n $rate ]] || { echo "$bin predict printed no final rate" >&2; exit 1; }
   echo "$rate"
 }
-echo "$(grep -c '' "$data") swipes of $data, one thread, $rounds rounds alternated"
+echo "$(grep -c '' "$data") swipes of $data, one thread, $rounds rounds alternated${GLIDE_BENCH_OPTIONS:+; this build with $GLIDE_BENCH_OPTIONS}"
 printf '%-8s %14s %14s\n' round "$commit" "this build"
 old_ms=() new_ms=()
 for ((r = 1; r <= rounds; r++)); do

@@ -109,6 +109,9 @@ struct model_options {
   std::size_t user_shortlist = 3;
   std::string language;  ///< a language pack's code (data/packs.json); see resolve()
   std::string alphabet;  ///< the letters words are spelled in (set by the language pack; empty: the model's)
+  std::vector<std::string> ensemble;  ///< other model directories decoded with --model in one search
+  std::vector<float> ensemble_weights;
+  std::string ensemble_method = "product";
   CLI::App* app = nullptr;
 
   void add_to(CLI::App* a) {
@@ -132,6 +135,16 @@ struct model_options {
                     "rescore the neural n-best: score + W * geometric score under --rescore-params (0: off; the search's n_best is the pool)");
     app->add_option("--rescore-params", rescore_params, "channel weights of the rescoring (JSON, from 'glide fit-rescore')");
     app->add_option("--model", model_dir, "model directory (config.json + model.safetensors)");
+    app->add_option("--ensemble", ensemble,
+                    "other model directories decoded together with --model: one search over their combined next-letter "
+                    "log-probabilities (each model reads its own features; they must share --model's alphabet)");
+    app->add_option("--ensemble-weights", ensemble_weights,
+                    "one weight per model, --model's first, then each --ensemble's (default: equal)")
+        ->delimiter(',');
+    app->add_option("--ensemble-method", ensemble_method,
+                    "how the models combine: product (weighted geometric mean) or mixture (weighted mean) of their next-letter "
+                    "probabilities inside one search, or words (each model's whole pipeline, the word lists merged)")
+        ->check(CLI::IsMember({"product", "mixture", "words"}));
     app->add_option("--vocab", vocab, "vocabulary: word list, one 'word [count]' a line");
     app->add_option("--top-words", top_words, "use only the first N words of the vocabulary (0: all)")->check(count_check);
     app->add_option("--grids", grids, "keyboard grids file(s) (name -> grid); several files load as one set");
@@ -144,6 +157,10 @@ struct model_options {
                                                         {"--model", (fs::path(model_dir) / "config.json").string()},
                                                         {"--vocab", vocab}};
     for (const auto& g : grids) in.emplace_back("--grids", g);
+    for (const auto& e : ensemble) {
+      in.emplace_back("--ensemble", (fs::path(e) / "model.safetensors").string());
+      in.emplace_back("--ensemble", (fs::path(e) / "config.json").string());
+    }
     if (recognizer == "geometric" || rescore_geometric != 0) {
       in.emplace_back("--geometric-params", geometric_params);
       in.emplace_back("--rescore-params", rescore_params);
@@ -195,7 +212,8 @@ std::unique_ptr<eg::loaded_recognizer> load(const model_options& o) {
                               .recognizer = o.recognizer, .geometric_params = o.geometric_params,
                               .rescore_geometric = o.rescore_geometric, .rescore_params = o.rescore_params,
                               .literal = !o.no_literal && o.recognizer == "neural", .literal_params = o.literal_params,
-                              .user_shortlist = o.user_shortlist, .log = &std::cerr});
+                              .user_shortlist = o.user_shortlist, .ensemble = o.ensemble, .ensemble_weights = o.ensemble_weights,
+                              .ensemble_method = o.ensemble_method, .log = &std::cerr});
 }
 
 /// Loads the recognizer and adds --user-words: a bad line is an error naming FILE:LINE, and a word
@@ -517,6 +535,9 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
         else if (k == "literal_params") o.literal_params = v.get<std::string>();
         else if (k == "literal") o.no_literal = !v.get<bool>();
         else if (k == "user_words") o.user_words = v.get<std::string>();
+        else if (k == "ensemble") o.ensemble = v.is_string() ? std::vector<std::string>{v.get<std::string>()} : v.get<std::vector<std::string>>();
+        else if (k == "ensemble_weights") o.ensemble_weights = v.get<std::vector<float>>();
+        else if (k == "ensemble_method") o.ensemble_method = v.get<std::string>();
         else if (k == "data") sj.data = v.get<std::string>();
         else if (k == "out") sj.out = v.get<std::string>();
         else throw parse_error("unknown job option '" + k + "'");

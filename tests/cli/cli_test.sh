@@ -106,6 +106,25 @@ mkdir -p "$work/truncated" && cp "$src/models/en-qwerty/config.json" "$work/trun
 head -c 5000 "$src/models/en-qwerty/model.safetensors" > "$work/truncated/model.safetensors"
 expect_error "truncated" "$glide" decode --model "$work/truncated"
 expect_error "unknown search 'astar'" "$glide" decode --search astar
+# Ensembles: two models in one search (product, mixture) or their word lists merged (words); the
+# layout-conditioned model (95 letters) joins the English one through a token map; the table keys
+# every model's weights and the method.
+for method in product mixture words; do
+  out=$("$glide" decode --ensemble "$src/models/multi-layout" --ensemble-method $method --ensemble-weights 1,0.5) ||
+    fail "decode with an ensemble ($method)"
+  mrr=$(echo "$out" | sed -nE 's/.*Swipe MRR ([0-9.]+).*/\1/p')
+  awk -v m="$mrr" 'BEGIN { exit !(m >= 0.6) }' || fail "the $method ensemble's MRR on the samples is $mrr < 0.6"
+done
+"$glide" predict --data "$work/data.jsonl" --out "$work/ens.jsonl" --ensemble "$src/models/multi-layout" --ensemble-method words \
+  --table "$work/ens.csv" > /dev/null || fail "predict with an ensemble"
+grep -q ";ensemble=words:1:1@fnv1a64:" "$work/ens.csv" || fail "table lacks the ensemble: $(cat "$work/ens.csv")"
+expect_error "model directory '/nonexistent'" "$glide" decode --ensemble /nonexistent
+expect_error "3 ensemble weights for 2 models" "$glide" decode --ensemble "$src/models/multi-layout" --ensemble-weights 1,1,1
+expect_error "ensemble weight 1 is" "$glide" decode --ensemble "$src/models/multi-layout" --ensemble-method words --ensemble-weights 1,0
+expect_error "weight 0 is" "$glide" decode --ensemble "$src/models/multi-layout" --ensemble-weights=-1,1
+expect_error "cannot spell the words of" "$glide" decode --ensemble "$src/models/ru-jcuken"
+expect_error "ensemble-method" "$glide" decode --ensemble "$src/models/multi-layout" --ensemble-method average
+expect_error "without ensemble models" "$glide" decode --ensemble-weights 1,2
 expect_error "cannot open word list" "$glide" decode --vocab /nonexistent.txt
 expect_error "unknown grid" "$glide" synth --grid workman --words a
 # Vocabulary lines that cannot be used are counted and reported; non-finite counts name the line (issue 13 D6).

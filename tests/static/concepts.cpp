@@ -48,6 +48,8 @@ struct mismatched {
 };
 static_assert(!Backend<mismatched>);
 static_assert(Backend<testing::reference_backend>);
+static_assert(BoundedDecoder<ensemble_decoder<testing::reference_decoder>>);
+static_assert(Decoder<ensemble_decoder<ensemble_decoder<testing::reference_decoder>>>);  // ensembles nest
 
 // Options are aggregates set with designated initializers.
 constexpr greedy_options opts{.max_length = 7};

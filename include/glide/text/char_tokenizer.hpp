@@ -102,4 +102,18 @@ class char_tokenizer {
   std::vector<std::pair<char32_t, token_id>> sorted_;
 };
 
+/// `to`'s id of each of `from`'s tokens (specials to specials, each character to the same character):
+/// the map a token_map_decoder reads a `to` model through. config_error naming the first character of
+/// `from` that `to` lacks.
+[[nodiscard]] inline std::vector<token_id> token_map(const char_tokenizer& from, const char_tokenizer& to) {
+  std::vector<token_id> map{char_tokenizer::pad_id, char_tokenizer::bos_id, char_tokenizer::eos_id};
+  for (char32_t c : from.characters()) {
+    const auto t = to.find(c);
+    if (!t)
+      throw config_error("the alphabet '" + to.alphabet() + "' lacks '" + utf8::encode(c) + "' (" + utf8::code_point_name(c) + ")");
+    map.push_back(*t);
+  }
+  return map;
+}
+
 }  // namespace glide

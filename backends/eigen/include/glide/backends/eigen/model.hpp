@@ -7,9 +7,11 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <span>
 #include <variant>
 
 #include <glide/concepts/backend.hpp>
+#include <glide/concepts/decoder.hpp>
 #include <glide/core/error.hpp>
 #include <glide/io/safetensors.hpp>
 #include <glide/model/config.hpp>
@@ -61,6 +63,56 @@ inline any_model make_model(const glide::model::model_config& config, const io::
   if (config.decoder == "gru") return any_model{std::in_place_type<gru_model>, config, weights, source};
   return any_model{std::in_place_type<transformer_model>, config, weights, source};
 }
+
+/// The decoder of an any_model as one Decoder type, its family chosen at run time: models of both
+/// families join one ensemble_decoder<any_decoder>. Holds a pointer (the model outlives it) and no
+/// state of its own, like the decoder it wraps.
+class any_decoder {
+  using pointer = std::variant<transformer_decoder*, gru_decoder*>;
+
+ public:
+  using memory_type = encoded_swipe;
+  using state_type = std::variant<transformer_decoder::state_type, gru_decoder::state_type>;
+
+  explicit any_decoder(any_model& m) : d_{std::visit([](auto& x) -> pointer { return &x.decoder(); }, m)} {}
+
+  [[nodiscard]] std::size_t vocab_size() const {
+    return std::visit([](auto* d) -> std::size_t { return d->vocab_size(); }, d_);
+  }
+  [[nodiscard]] token_id bos_id() const { return std::visit([](auto* d) { return d->bos_id(); }, d_); }
+  [[nodiscard]] token_id eos_id() const { return std::visit([](auto* d) { return d->eos_id(); }, d_); }
+  [[nodiscard]] std::size_t max_length() const {
+    return std::visit([](auto* d) { return decoder_max_length(*d); }, d_);
+  }
+  [[nodiscard]] state_type init_state(const memory_type& memory, std::size_t batch) {
+    return std::visit([&](auto* d) -> state_type { return d->init_state(memory, batch); }, d_);
+  }
+  [[nodiscard]] std::size_t batch_size(const state_type& s) const {
+    return std::visit([&](auto* d) -> std::size_t { return d->batch_size(own(d, s)); }, d_);
+  }
+  logits_view step(const memory_type& memory, state_type& s, std::span<const token_id> last) {
+    return std::visit([&](auto* d) { return d->step(memory, own(d, s), last); }, d_);
+  }
+  void reorder(state_type& s, std::span<const std::size_t> rows) {
+    std::visit([&](auto* d) { d->reorder(own(d, s), rows); }, d_);
+  }
+
+ private:
+  // The state of the wrapped family (a state made by another any_decoder's family is a shape_error).
+  template <class Dec>
+  static typename Dec::state_type& own(Dec*, state_type& s) {
+    auto* p = std::get_if<typename Dec::state_type>(&s);
+    if (p == nullptr) throw shape_error("any_decoder: a state of the other decoder family");
+    return *p;
+  }
+  template <class Dec>
+  static const typename Dec::state_type& own(Dec* d, const state_type& s) {
+    return own(d, const_cast<state_type&>(s));  // NOLINT: read only
+  }
+
+  pointer d_;
+};
+static_assert(BoundedDecoder<any_decoder>);
 
 /// Loads `dir`/config.json and `dir`/model.safetensors.
 inline any_model load_model(const std::string& dir) {

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -31,6 +32,9 @@
 #include <variant>
 #include <vector>
 
+#include <glide/aggregate/aggregators.hpp>
+#include <glide/aggregate/ensemble_decoder.hpp>
+#include <glide/aggregate/token_map_decoder.hpp>
 #include <glide/backends/eigen/model.hpp>
 #include <glide/core/error.hpp>
 #include <glide/core/memory.hpp>
@@ -93,6 +97,19 @@ struct recognizer_options {
   /// Most user words whose templates the shortlist makes per swipe, best start and end first (0: no
   /// limit): bounds its cost for large dictionaries.
   std::size_t user_shortlist_templates = 64;
+  /// Other model directories decoded together with `model_dir` as one ensemble inside the search
+  /// (ensemble_decoder: the models' next-character log-probabilities combined at every step of one
+  /// beam); each reads its own input features from the swipe. Each must know every letter of the
+  /// model's alphabet (a larger one is read through a token_map_decoder: a layout-conditioned model
+  /// joins an English one). Empty: the model alone. Live (partial) decodes use `model_dir` alone.
+  std::vector<std::string> ensemble;
+  /// One weight per model, `model_dir`'s first, then `ensemble`'s (empty: equal weights).
+  std::vector<float> ensemble_weights;
+  /// How the models combine: "product" or "mixture" of their next-letter log-probabilities inside one
+  /// search (ensemble_decoder), or "words": each model runs the whole pipeline (its own searches,
+  /// rescoring and literal gate) and the lists merge as weighted_merge does (a word's score is the
+  /// log of its weighted mean probability over the models' lists, each list's scores softmaxed).
+  std::string ensemble_method = "product";
   /// Where the vocabulary's dropped-line summary goes (nullptr: nowhere).
   std::ostream* log = nullptr;
   /// Called with the vocabulary's words (after `top_words`) before the trie is built, e.g. to add
@@ -131,6 +148,9 @@ inline void check_search_memory(const search_config& search, const glide::model:
 }
 
 class loaded_recognizer {
+  // An ensemble's decoder: every model read in the first model's token ids.
+  using ensemble_type = ensemble_decoder<token_map_decoder<any_decoder>>;
+
   // The model directory's config (the errors load_model gives for a directory that is not there).
   static glide::model::model_config model_config_of(const std::string& dir) {
     if (!std::filesystem::is_directory(dir)) throw io_error("model directory '" + dir + "' does not exist");
@@ -163,6 +183,7 @@ class loaded_recognizer {
       geometric_ = std::make_unique<swipe::geometric_recognizer>(
           trie_, tokenizer_, grids_, path.empty() ? swipe::geometric_options{} : swipe::geometric_options::load(path));
     }
+    load_ensemble();
   }
   loaded_recognizer(const loaded_recognizer&) = delete;  // the geometric recognizer points into this
   loaded_recognizer& operator=(const loaded_recognizer&) = delete;
@@ -177,6 +198,8 @@ class loaded_recognizer {
       const auto dict = r_->user_words();
       if (r_->geometric_ && r_->options_.recognizer == "geometric") {
         out = geometric(c, *dict);
+      } else if (r_->word_ensemble_) {
+        out = word_ensemble(c, dict);
       } else {
         auto [cands, stats] = candidates(c, dict);
         out = {swipe::apply_literal_gate(std::move(cands), r_->literal_), stats};
@@ -248,8 +271,8 @@ class loaded_recognizer {
 
     // The user words that the geometric channels rank best for this swipe and `found` lacks, scored by
     // the model (user_shortlist of recognizer_options).
-    template <class M, Lexicon L>
-    search_result shortlist(M& m, const typename M::decoder_type::memory_type& memory, const swipe::swipe_curve& c, const L& lexicon,
+    template <Decoder D, Lexicon L>
+    search_result shortlist(D& decoder, const typename D::memory_type& memory, const swipe::swipe_curve& c, const L& lexicon,
                             const user_dictionary& dict, const search_result& found, const search_result& free) {
       const std::size_t k = r_->options_.user_shortlist;
       if (k == 0 || dict.empty() || !r_->geometric_) return {};
@@ -265,13 +288,13 @@ class loaded_recognizer {
       std::vector<std::vector<token_id>> chosen;
       for (const auto& [score, i] : best)
         if (chosen.size() < k && !have.count(words[i].spelling)) chosen.push_back(words[i].tokens);
-      auto scored = score_sequences(m.decoder(), memory, std::span<const std::vector<token_id>>{chosen});
+      auto scored = score_sequences(decoder, memory, std::span<const std::vector<token_id>>{chosen});
       std::erase_if(scored.hypotheses, [](const hypothesis& h) { return !h.finished; });
       return scored;
     }
 
-    template <class M, Lexicon L>
-    candidate_list decode(M& m, const typename M::decoder_type::memory_type& memory, const swipe::swipe_curve& c, const L& lexicon,
+    template <Decoder D, Lexicon L>
+    candidate_list decode(D& decoder, const typename D::memory_type& memory, const swipe::swipe_curve& c, const L& lexicon,
                           const user_dictionary* dict = nullptr) {
       const auto& s = r_->options_.search;
       const auto& lit = r_->literal_;
@@ -279,15 +302,15 @@ class loaded_recognizer {
       if (lit.enabled && s.name == "trie_beam") {
         const beam_options beam{.beam_width = s.beam_width, .n_best = s.n_best, .max_length = s.max_length,
                                 .length_penalty = s.length_penalty, .early_stopping = s.early_stopping};
-        auto [words, free] = joint_constrained_beam_search(m.decoder(), memory, lexicon, {.beam = beam, .prior_weight = s.prior_weight},
+        auto [words, free] = joint_constrained_beam_search(decoder, memory, lexicon, {.beam = beam, .prior_weight = s.prior_weight},
                                                            r_->spelling_, {.beam = free_beam});
-        const auto extra = dict ? shortlist(m, memory, c, lexicon, *dict, words, free) : search_result{};
+        const auto extra = dict ? shortlist(decoder, memory, c, lexicon, *dict, words, free) : search_result{};
         return finish(c, words, free, lexicon, true, extra);
       }
-      auto words = run_search(m.decoder(), memory, &lexicon, s);
+      auto words = run_search(decoder, memory, &lexicon, s);
       search_result free;
-      if (lit.enabled) free = constrained_beam_search(m.decoder(), memory, r_->spelling_, {.beam = free_beam});
-      const auto extra = dict ? shortlist(m, memory, c, lexicon, *dict, words, free) : search_result{};
+      if (lit.enabled) free = constrained_beam_search(decoder, memory, r_->spelling_, {.beam = free_beam});
+      const auto extra = dict ? shortlist(decoder, memory, c, lexicon, *dict, words, free) : search_result{};
       return finish(c, words, free, lexicon, false, extra);
     }
 
@@ -382,23 +405,83 @@ class loaded_recognizer {
     // Defined after the member templates it calls: emscripten's clang does not instantiate a member
     // template used (from a generic lambda) before its definition in the class.
     candidate_list candidates(const swipe::swipe_curve& c, const std::shared_ptr<const user_dictionary>& dict) {
+      if (r_->ensemble_) return candidates_with(*r_->ensemble_, ensemble_memory(c), c, dict);
       return std::visit(
           [&](auto& m) -> candidate_list {
-            using M = std::decay_t<decltype(m)>;
-            auto& rec = recognizer_for<M>(m);
-            const auto memory = m.encoder().encode(rec.input(c));
-            if (r_->options_.rerank != 0) {
-              const auto& s = r_->options_.search;
-              auto hyps = run_search(m.decoder(), memory, &r_->trie_, s);
-              auto rr = levenshtein_rerank(m.decoder(), memory, r_->trie_, hyps,
-                                           {.max_distance = r_->options_.rerank, .n_best = s.n_best, .prior_weight = s.prior_weight});
-              return finish(c, rr, search_result{}, r_->trie_);
-            }
-            if (dict->empty()) return decode(m, memory, c, r_->trie_);
-            const lexicon_union<vocabulary_trie, user_trie> words{r_->trie_, dict->trie()};
-            return decode(m, memory, c, words, dict.get());
+            return candidates_with(m.decoder(), m.encoder().encode(recognizer_for<std::decay_t<decltype(m)>>(m).input(c)), c, dict);
           },
           r_->model_);
+    }
+
+    // One decoder's (a model's, or the ensemble's) candidates for the swipe: the searches, shortlist
+    // and rescoring (or the Levenshtein rerank).
+    template <Decoder D>
+    candidate_list candidates_with(D& decoder, const typename D::memory_type& memory, const swipe::swipe_curve& c,
+                                   const std::shared_ptr<const user_dictionary>& dict) {
+      if (r_->options_.rerank != 0) {
+        const auto& s = r_->options_.search;
+        auto hyps = run_search(decoder, memory, &r_->trie_, s);
+        auto rr = levenshtein_rerank(decoder, memory, r_->trie_, hyps,
+                                     {.max_distance = r_->options_.rerank, .n_best = s.n_best, .prior_weight = s.prior_weight});
+        return finish(c, rr, search_result{}, r_->trie_);
+      }
+      if (dict->empty()) return decode(decoder, memory, c, r_->trie_);
+      const lexicon_union<vocabulary_trie, user_trie> words{r_->trie_, dict->trie()};
+      return decode(decoder, memory, c, words, dict.get());
+    }
+
+    // The ensemble's other models' inputs for the swipe, each from its own features (cached per grid).
+    swipe::model_input member_input(std::size_t i, const swipe::swipe_curve& c) {
+      if (member_inputs_.empty())
+        for (const auto& member : r_->members_)
+          member_inputs_.emplace_back(r_->grids_, member.config.tokenizer(), member.config.max_points,
+                                      swipe::feature_options_for(member.config));
+      return member_inputs_[i](c);
+    }
+
+    // Every model's encoding of the swipe, the model first: the ensemble decoder's memory.
+    ensemble_type::memory_type ensemble_memory(const swipe::swipe_curve& c) {
+      ensemble_type::memory_type memory;
+      memory.reserve(r_->members_.size() + 1);
+      memory.push_back(std::visit([&](auto& m) { return m.encoder().encode(recognizer_for<std::decay_t<decltype(m)>>(m).input(c)); },
+                                  r_->model_));
+      for (std::size_t i = 0; i < r_->members_.size(); ++i) {
+        const auto input = member_input(i, c);
+        memory.push_back(std::visit([&](auto& m) { return m.encoder().encode(input); }, r_->members_[i].model));
+      }
+      return memory;
+    }
+
+    // ensemble_method "words": each model's whole pipeline, the lists merged (weighted_merge), each
+    // word's score the log of its merged probability, its origin from the list that had it.
+    recognition word_ensemble(const swipe::swipe_curve& c, const std::shared_ptr<const user_dictionary>& dict) {
+      std::vector<prediction> lists;
+      search_stats stats;
+      auto add = [&](candidate_list&& cl) {
+        lists.push_back(swipe::apply_literal_gate(std::move(cl.first), r_->literal_));
+        stats += cl.second;
+      };
+      std::visit([&](auto& m) { add(candidates_with(m.decoder(), m.encoder().encode(recognizer_for<std::decay_t<decltype(m)>>(m).input(c)), c, dict)); },
+                 r_->model_);
+      for (std::size_t i = 0; i < r_->members_.size(); ++i) {
+        const auto input = member_input(i, c);
+        std::visit([&](auto& m) { add(candidates_with(m.decoder(), m.encoder().encode(input), c, dict)); }, r_->members_[i].model);
+      }
+      const weighted_merge merge{.weights = r_->word_weights_};
+      auto merged = merge(lists);
+      double total = 0;
+      for (float w : r_->word_weights_) total += w;
+      for (auto& w : merged) {
+        w.score = static_cast<score_t>(std::log(std::max(static_cast<double>(w.score) / total, 1e-30)));
+        for (const auto& list : lists) {
+          const auto it = std::find_if(list.begin(), list.end(), [&](const scored_word& x) { return x.word == w.word; });
+          if (it != list.end()) {
+            w.origin = it->origin;
+            break;
+          }
+        }
+      }
+      return {std::move(merged), stats};
     }
 
     template <class M>
@@ -411,6 +494,7 @@ class loaded_recognizer {
     }
     const loaded_recognizer* r_;
     std::tuple<std::unique_ptr<swipe::recognizer<transformer_model>>, std::unique_ptr<swipe::recognizer<gru_model>>> recognizers_;
+    std::vector<swipe::input_builder> member_inputs_;  // the ensemble's other models' features, cached per grid
   };
 
   /// Decodes one swipe. Concurrent calls take turns; for parallel decoding use recognize_batch or
@@ -494,6 +578,14 @@ class loaded_recognizer {
       });
       s += ";user_words=" + std::to_string(dict->size()) + ":" + io::hex64(io::fnv1a64(words));
       if (options_.rescore_geometric > 0 && options_.user_shortlist > 0) s += ";user_shortlist=" + std::to_string(options_.user_shortlist);
+    }
+    if (!members_.empty()) {
+      // Each model by its weights' content (the table keys the first model's weights already).
+      s += ";ensemble=" + options_.ensemble_method;
+      for (std::size_t i = 0; i < word_weights_.size(); ++i) {
+        s += ":" + exact_text(word_weights_[i]);
+        if (i > 0) s += "@" + io::file_content_hash((std::filesystem::path(options_.ensemble[i - 1]) / "model.safetensors").string());
+      }
     }
     s += ";top=" + std::to_string(options_.top);
     if (options_.rescore_geometric > 0)
@@ -620,6 +712,54 @@ class loaded_recognizer {
     return out;
   }
 
+  // options_.ensemble's models, each checked like the model (its own search memory) and against it
+  // (it must know the model's letters: one vocabulary trie serves all), then the ensemble decoder.
+  void load_ensemble() {
+    const auto& o = options_;
+    if (o.ensemble_method != "product" && o.ensemble_method != "mixture" && o.ensemble_method != "words")
+      throw unknown_name_error("unknown ensemble method '" + o.ensemble_method + "' (known: product, mixture, words)");
+    if (o.ensemble.empty()) {
+      if (!o.ensemble_weights.empty())
+        throw config_error("ensemble_weights given (" + std::to_string(o.ensemble_weights.size()) + ") without ensemble models");
+      return;
+    }
+    if (o.recognizer != "neural") throw config_error("an ensemble needs the neural recognizer");
+    if (!o.ensemble_weights.empty() && o.ensemble_weights.size() != o.ensemble.size() + 1)
+      throw config_error(std::to_string(o.ensemble_weights.size()) + " ensemble weights for " + std::to_string(o.ensemble.size() + 1) +
+                         " models (the model's first, then each ensemble model's)");
+    members_.reserve(o.ensemble.size());
+    for (const auto& dir : o.ensemble) {
+      auto c = model_config_of(dir);
+      try {
+        (void)token_map(tokenizer_, c.tokenizer());
+      } catch (const config_error& e) {
+        throw config_error("ensemble model '" + dir + "' cannot spell the words of '" + o.model_dir + "': " + e.what());
+      }
+      check_search_memory(o.search, c);
+      members_.push_back({std::move(c), load_model(dir)});
+    }
+    ensemble_parts_.reserve(members_.size() + 1);
+    ensemble_mapped_.reserve(members_.size() + 1);
+    ensemble_parts_.emplace_back(model_);
+    ensemble_mapped_.emplace_back(&ensemble_parts_.back(), token_map(tokenizer_, tokenizer_));
+    for (auto& m : members_) {
+      ensemble_parts_.emplace_back(m.model);
+      ensemble_mapped_.emplace_back(&ensemble_parts_.back(), token_map(tokenizer_, m.config.tokenizer()));
+    }
+    if (o.ensemble_method == "words") {
+      word_weights_ = o.ensemble_weights.empty() ? std::vector<float>(members_.size() + 1, 1.0F) : o.ensemble_weights;
+      for (std::size_t i = 0; i < word_weights_.size(); ++i)
+        if (!(word_weights_[i] > 0) || !std::isfinite(word_weights_[i]))
+          throw config_error("ensemble weight " + std::to_string(i) + " is " + std::to_string(word_weights_[i]) + " (each must be finite and > 0)");
+      word_ensemble_ = true;
+      return;
+    }
+    std::vector<token_map_decoder<any_decoder>*> parts;
+    for (auto& p : ensemble_mapped_) parts.push_back(&p);
+    ensemble_.emplace(std::move(parts), ensemble_options{.weights = o.ensemble_weights, .rule = parse_ensemble_rule(o.ensemble_method)});
+    word_weights_.assign(ensemble_->weights().begin(), ensemble_->weights().end());
+  }
+
   recognizer_options options_;
   glide::model::model_config config_;
   char_tokenizer tokenizer_;
@@ -640,6 +780,18 @@ class loaded_recognizer {
   std::mutex user_write_mutex_;
   std::shared_ptr<const user_dictionary> user_ = std::make_shared<const user_dictionary>();
   std::unique_ptr<swipe::geometric_recognizer> geometric_;
+  // The ensemble's other models (options_.ensemble, in order) and the decoder over all of them, the
+  // model first; decoding only reads them, as it reads model_.
+  struct member {
+    glide::model::model_config config;
+    mutable any_model model;
+  };
+  std::vector<member> members_;
+  std::vector<any_decoder> ensemble_parts_;
+  std::vector<token_map_decoder<any_decoder>> ensemble_mapped_;  // each part in the model's token ids
+  mutable std::optional<ensemble_type> ensemble_;  // ensemble_method product or mixture
+  bool word_ensemble_ = false;                      // ensemble_method words
+  std::vector<float> word_weights_;                 // the weights (normalised by the ensemble decoder if it has them)
   std::mutex mutex_;
   std::unique_ptr<session> default_session_;
 };
