@@ -90,6 +90,15 @@ glide_status glide_recognizer_create(const glide_options* o, glide_recognizer** 
     ro.literal = o->literal != 0;
     if (o->literal_params) ro.literal_params = o->literal_params;
     if (o->alphabet) ro.alphabet = o->alphabet;
+    if (o->ensemble_count > 0 && !o->ensemble) throw glide::config_error("glide_recognizer_create: ensemble is NULL with ensemble_count > 0");
+    for (std::size_t i = 0; i < o->ensemble_count; ++i) {
+      if (!o->ensemble[i]) throw glide::config_error("glide_recognizer_create: ensemble[" + std::to_string(i) + "] is NULL");
+      ro.ensemble.emplace_back(o->ensemble[i]);
+    }
+    if (o->ensemble_weight_count > 0 && !o->ensemble_weights)
+      throw glide::config_error("glide_recognizer_create: ensemble_weights is NULL with ensemble_weight_count > 0");
+    if (o->ensemble_weight_count > 0) ro.ensemble_weights.assign(o->ensemble_weights, o->ensemble_weights + o->ensemble_weight_count);
+    if (o->ensemble_method) ro.ensemble_method = o->ensemble_method;
     auto r = std::make_unique<glide_recognizer>();
     r->r = glide::backends::eigen::load_recognizer(std::move(ro));
     *out = r.release();

@@ -725,7 +725,8 @@ PYBIND11_MODULE(_glide, m) {
                             "rescoring and the literal spellings. Safe to share between threads.")
       .def(py::init([](std::string model_dir, std::string vocabulary, std::vector<std::string> grids, std::optional<std::string> search,
                        std::size_t top, float rescore_geometric, std::string rescore_params, bool literal, std::string literal_params,
-                       std::optional<std::string> alphabet, std::size_t top_words, std::size_t user_shortlist) {
+                       std::optional<std::string> alphabet, std::size_t top_words, std::size_t user_shortlist,
+                       std::vector<std::string> ensemble, std::vector<float> ensemble_weights, std::string ensemble_method) {
              eg::recognizer_options o;
              o.model_dir = std::move(model_dir);
              o.vocabulary = std::move(vocabulary);
@@ -741,18 +742,24 @@ PYBIND11_MODULE(_glide, m) {
              o.alphabet = alphabet.value_or("");
              o.top_words = top_words;
              o.user_shortlist = user_shortlist;
+             o.ensemble = std::move(ensemble);
+             o.ensemble_weights = std::move(ensemble_weights);
+             o.ensemble_method = std::move(ensemble_method);
              return without_gil([&] { return py_recognizer{eg::load_recognizer(std::move(o))}; });
            }),
            py::arg("model_dir") = GLIDE_SOURCE_DIR "/models/en-qwerty", py::arg("vocabulary") = GLIDE_VOCAB_DIR "/en.tsv",
            py::arg("grids") = std::vector<std::string>{GLIDE_SOURCE_DIR "/data/grids/grids.json"}, py::arg("search") = py::none(),
            py::arg("top") = 4, py::arg("rescore_geometric") = 1.0F, py::arg("rescore_params") = GLIDE_SOURCE_DIR "/configs/rescore-en.json",
            py::arg("literal") = true, py::arg("literal_params") = GLIDE_SOURCE_DIR "/configs/literal-en.json", py::arg("alphabet") = py::none(),
-           py::arg("top_words") = 0, py::arg("user_shortlist") = 3,
+           py::arg("top_words") = 0, py::arg("user_shortlist") = 3, py::arg("ensemble") = std::vector<std::string>{},
+           py::arg("ensemble_weights") = std::vector<float>{}, py::arg("ensemble_method") = "product",
            "Loads a recognizer; the defaults are the CLI's (the shipped English model, the vocabulary made at build time, the "
            "shipped grids, trie beam 9 with prior 0.3 (search=None), geometric rescoring of weight 1, literal spellings, top 4). "
            "grids: grid files loaded as one set; search: a search config string; top: words kept (0: all); rescore_geometric: "
            "0 turns the rescoring off; literal: False decodes vocabulary words only; alphabet: the letters words are spelled in "
-           "(None: the model's). Missing files raise IOError, bad ones ParseError, bad options ConfigError / UnknownNameError.")
+           "(None: the model's); ensemble: other model directories decoded with model_dir, ensemble_weights one weight per model "
+           "(model_dir's first; empty: equal), ensemble_method 'product' or 'mixture' of their next-letter probabilities in one "
+           "search, or 'words' (each model's pipeline, the word lists merged). Missing files raise IOError, bad ones ParseError, bad options ConfigError / UnknownNameError.")
       .def(
           "recognize",
           [](py_recognizer& r, const py::handle& x, const py::handle& y, const py::handle& t, const std::string& grid) {

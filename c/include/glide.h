@@ -53,6 +53,11 @@ typedef struct glide_options {
   int literal;                    /* nonzero: literal spellings beside the vocabulary */
   const char* literal_params;     /* the literal gate (JSON); NULL: built in */
   const char* alphabet;           /* the letters words are spelled in (a language pack's keys); NULL: the model's */
+  const char* const* ensemble;    /* other model directories decoded with model_dir (NULL or ensemble_count 0: none) */
+  size_t ensemble_count;
+  const float* ensemble_weights;  /* one per model, model_dir's first (NULL: equal weights) */
+  size_t ensemble_weight_count;
+  const char* ensemble_method;    /* "product" or "mixture" inside one search, "words": the lists merged; NULL: product */
 } glide_options;
 
 /* The defaults: the CLI's search, top 4, no rescoring, no literal spellings; paths NULL. */

@@ -13,6 +13,7 @@
 #include <glide/core/types.hpp>
 #include <glide/aggregate/aggregators.hpp>
 #include <glide/aggregate/ensemble_decoder.hpp>
+#include <glide/aggregate/token_map_decoder.hpp>
 #include <glide/metrics/swipe_metrics.hpp>
 #include <glide/processors/any_logits_processor.hpp>
 #include <glide/processors/basic.hpp>

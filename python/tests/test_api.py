@@ -247,3 +247,15 @@ def test_every_binding_has_a_docstring():
         elif callable(obj) and not documented(obj):
             missing.append(name)
     assert missing == []
+
+
+def test_ensemble_reads_the_samples(samples):
+    """Two models, their word lists merged: the samples read as well as with one, scores are log-probabilities."""
+    from conftest import ROOT
+    rec = glide.Recognizer(ensemble=[str(ROOT / "models" / "multi-layout")], ensemble_method="words")
+    hits = 0
+    for s in samples:
+        words = rec.recognize(s.x, s.y, s.t, s.grid)
+        assert all(w.score <= 1e-6 for w in words)
+        hits += words[0].word.lower() == s.word
+    assert hits >= 0.9 * len(samples)

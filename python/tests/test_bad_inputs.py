@@ -87,6 +87,24 @@ def test_bad_files_and_options(tmp_path):
         glide.Recognizer(grids=[])
 
 
+def test_bad_ensembles():
+    layout = str(ROOT / "models" / "multi-layout")
+    with pytest.raises(glide.IOError, match="'/nonexistent' does not exist"):
+        glide.Recognizer(ensemble=["/nonexistent"])
+    with pytest.raises(glide.ConfigError, match="cannot spell the words of"):
+        glide.Recognizer(ensemble=[str(ROOT / "models" / "ru-jcuken")])
+    with pytest.raises(glide.ConfigError, match="3 ensemble weights for 2 models"):
+        glide.Recognizer(ensemble=[layout], ensemble_weights=[1, 1, 1])
+    with pytest.raises(glide.ConfigError, match="finite and > 0"):
+        glide.Recognizer(ensemble=[layout], ensemble_weights=[1, math.nan], ensemble_method="words")
+    with pytest.raises(glide.UnknownNameError, match="unknown ensemble method 'average'"):
+        glide.Recognizer(ensemble=[layout], ensemble_method="average")
+    with pytest.raises(glide.ConfigError, match="without ensemble models"):
+        glide.Recognizer(ensemble_weights=[1.0])
+    with pytest.raises(TypeError):
+        glide.Recognizer(ensemble="models/multi-layout", ensemble_weights="1,1")
+
+
 def test_batch_error_names_the_swipe(recognizer, samples):
     with pytest.raises(glide.BatchError, match="swipe 1: ") as e:
         recognizer.recognize_batch([samples[0], ([1, 2], [1], [0, 1], "qwerty_english")])

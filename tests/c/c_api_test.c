@@ -46,6 +46,29 @@ int main(int argc, char** argv) {
   o.rescore_params = argv[5];
   o.literal = 1;
   o.literal_params = argv[6];
+  /* Ensembles: bad members, weights and methods are statuses naming them; a good one decodes. */
+  const char* members[] = {argv[1]};
+  const float weights[] = {1.0f, 0.5f, 2.0f};
+  o.ensemble_count = 1;
+  CHECK(glide_recognizer_create(&o, &r) == GLIDE_ERROR_CONFIG && r == NULL, "ensemble NULL with a count");
+  CHECK(strstr(glide_last_error(), "ensemble is NULL") != NULL, "the NULL ensemble is named");
+  o.ensemble = members;
+  o.ensemble_weights = weights;
+  o.ensemble_weight_count = 3;
+  CHECK(glide_recognizer_create(&o, &r) == GLIDE_ERROR_CONFIG && r == NULL, "three weights for two models");
+  CHECK(strstr(glide_last_error(), "3 ensemble weights for 2 models") != NULL, "the weight count is named");
+  o.ensemble_weight_count = 2;
+  o.ensemble_method = "average";
+  CHECK(glide_recognizer_create(&o, &r) == GLIDE_ERROR_UNKNOWN_NAME && r == NULL, "an unknown ensemble method");
+  o.ensemble_method = "words";
+  CHECK(glide_recognizer_create(&o, &r) == GLIDE_OK && r != NULL, "create an ensemble");
+  glide_recognizer_free(r);
+  r = NULL;
+  o.ensemble = NULL;
+  o.ensemble_count = 0;
+  o.ensemble_weights = NULL;
+  o.ensemble_weight_count = 0;
+  o.ensemble_method = NULL;
   CHECK(glide_recognizer_create(&o, &r) == GLIDE_OK && r != NULL, "create");
   if (!r) return 1;
 

@@ -168,3 +168,48 @@ TEST_CASE("recognizer_options::edit_words changes the vocabulary before the trie
   REQUIRE(edited->trie().contains(edited->tokenizer().encode("qqqzx")));
   REQUIRE(!plain->trie().contains(plain->tokenizer().encode("qqqzx")));
 }
+
+TEST_CASE("ensembles: a model with itself reads as the model alone; with another model, every method decodes", "[pipeline][ensemble]") {
+  eg::recognizer_options o;
+  o.model_dir = model_dir;
+  o.vocabulary = vocab;
+  o.grid_files = grid_files();
+  o.literal = true;
+  const auto alone = eg::load_recognizer(o);
+  const auto examples = real_swipes(alone->grids(), 40);
+  // The same model twice: the product of two equal distributions is the distribution, so the search,
+  // its words and scores are the single model's; merged lists of two equal lists keep their order.
+  for (const char* method : {"product", "mixture", "words"}) {
+    auto e = o;
+    e.ensemble = {model_dir};
+    e.ensemble_weights = {2.0F, 1.0F};
+    e.ensemble_method = method;
+    const auto twice = eg::load_recognizer(e);
+    CHECK(twice->canonical_decoding().find(std::string(";ensemble=") + method) != std::string::npos);
+    for (const auto& ex : examples) {
+      const auto a = alone->recognize(ex.curve).words;
+      const auto b = twice->recognize(ex.curve).words;
+      REQUIRE(a.size() == b.size());
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        REQUIRE(a[k].word == b[k].word);
+        REQUIRE(a[k].origin == b[k].origin);
+        if (std::string(method) != "words") REQUIRE(a[k].score == Approx(b[k].score).margin(2e-3));
+      }
+    }
+  }
+  // With the layout-conditioned model (another alphabet, soft-key inputs): each method reads most swipes.
+  for (const char* method : {"product", "mixture", "words"}) {
+    auto e = o;
+    e.ensemble = {GLIDE_SOURCE_DIR "/models/multi-layout"};
+    e.ensemble_method = method;
+    const auto both = eg::load_recognizer(e);
+    std::size_t right = 0;
+    for (const auto& ex : examples) {
+      const auto words = both->recognize(ex.curve).words;
+      REQUIRE(!words.empty());
+      for (const auto& w : words) REQUIRE(std::isfinite(w.score));
+      right += words.front().word == ex.word;
+    }
+    CHECK(right * 10 >= examples.size() * 7);
+  }
+}

@@ -50,6 +50,8 @@ static_assert(!Backend<mismatched>);
 static_assert(Backend<testing::reference_backend>);
 static_assert(BoundedDecoder<ensemble_decoder<testing::reference_decoder>>);
 static_assert(Decoder<ensemble_decoder<ensemble_decoder<testing::reference_decoder>>>);  // ensembles nest
+static_assert(BoundedDecoder<token_map_decoder<testing::reference_decoder>>);
+static_assert(Decoder<ensemble_decoder<token_map_decoder<testing::reference_decoder>>>);
 
 // Options are aggregates set with designated initializers.
 constexpr greedy_options opts{.max_length = 7};
