@@ -169,7 +169,7 @@ TEST_CASE("recognizer_options::edit_words changes the vocabulary before the trie
   REQUIRE(!plain->trie().contains(plain->tokenizer().encode("qqqzx")));
 }
 
-TEST_CASE("ensembles: a model with itself reads as the model alone; with another model, every method decodes", "[pipeline][ensemble]") {
+TEST_CASE("ensembles: a model with itself reads as the model alone, and with another model every method decodes", "[pipeline][ensemble]") {
   eg::recognizer_options o;
   o.model_dir = model_dir;
   o.vocabulary = vocab;

@@ -74,6 +74,22 @@ class any_decoder {
   using memory_type = encoded_swipe;
   using state_type = std::variant<transformer_decoder::state_type, gru_decoder::state_type>;
 
+ private:
+  // The state of the wrapped family (a state made by another any_decoder's family is a shape_error).
+  // Defined before their uses: emscripten's clang does not instantiate a member template used (from a
+  // generic lambda) before its definition in the class.
+  template <class Dec>
+  static typename Dec::state_type& own(Dec*, state_type& s) {
+    auto* p = std::get_if<typename Dec::state_type>(&s);
+    if (p == nullptr) throw shape_error("any_decoder: a state of the other decoder family");
+    return *p;
+  }
+  template <class Dec>
+  static const typename Dec::state_type& own(Dec* d, const state_type& s) {
+    return own(d, const_cast<state_type&>(s));  // NOLINT: read only
+  }
+
+ public:
   explicit any_decoder(any_model& m) : d_{std::visit([](auto& x) -> pointer { return &x.decoder(); }, m)} {}
 
   [[nodiscard]] std::size_t vocab_size() const {
@@ -98,18 +114,6 @@ class any_decoder {
   }
 
  private:
-  // The state of the wrapped family (a state made by another any_decoder's family is a shape_error).
-  template <class Dec>
-  static typename Dec::state_type& own(Dec*, state_type& s) {
-    auto* p = std::get_if<typename Dec::state_type>(&s);
-    if (p == nullptr) throw shape_error("any_decoder: a state of the other decoder family");
-    return *p;
-  }
-  template <class Dec>
-  static const typename Dec::state_type& own(Dec* d, const state_type& s) {
-    return own(d, const_cast<state_type&>(s));  // NOLINT: read only
-  }
-
   pointer d_;
 };
 static_assert(BoundedDecoder<any_decoder>);

@@ -402,17 +402,6 @@ class loaded_recognizer {
       return out;
     }
 
-    // Defined after the member templates it calls: emscripten's clang does not instantiate a member
-    // template used (from a generic lambda) before its definition in the class.
-    candidate_list candidates(const swipe::swipe_curve& c, const std::shared_ptr<const user_dictionary>& dict) {
-      if (r_->ensemble_) return candidates_with(*r_->ensemble_, ensemble_memory(c), c, dict);
-      return std::visit(
-          [&](auto& m) -> candidate_list {
-            return candidates_with(m.decoder(), m.encoder().encode(recognizer_for<std::decay_t<decltype(m)>>(m).input(c)), c, dict);
-          },
-          r_->model_);
-    }
-
     // One decoder's (a model's, or the ensemble's) candidates for the swipe: the searches, shortlist
     // and rescoring (or the Levenshtein rerank).
     template <Decoder D>
@@ -482,6 +471,17 @@ class loaded_recognizer {
         }
       }
       return {std::move(merged), stats};
+    }
+
+    // Defined after the member templates it calls: emscripten's clang does not instantiate a member
+    // template used (from a generic lambda) before its definition in the class.
+    candidate_list candidates(const swipe::swipe_curve& c, const std::shared_ptr<const user_dictionary>& dict) {
+      if (r_->ensemble_) return candidates_with(*r_->ensemble_, ensemble_memory(c), c, dict);
+      return std::visit(
+          [&](auto& m) -> candidate_list {
+            return candidates_with(m.decoder(), m.encoder().encode(recognizer_for<std::decay_t<decltype(m)>>(m).input(c)), c, dict);
+          },
+          r_->model_);
     }
 
     template <class M>
