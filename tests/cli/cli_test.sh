@@ -125,6 +125,8 @@ expect_error "weight 0 is" "$glide" decode --ensemble "$src/models/multi-layout"
 expect_error "cannot spell the words of" "$glide" decode --ensemble "$src/models/ru-jcuken"
 expect_error "ensemble-method" "$glide" decode --ensemble "$src/models/multi-layout" --ensemble-method average
 expect_error "without ensemble models" "$glide" decode --ensemble-weights 1,2
+expect_error "no one candidate list" "$glide" fit-literal --data "$work/data.jsonl" --out "$work/gate.json" \
+  --ensemble "$src/models/multi-layout" --ensemble-method words
 expect_error "cannot open word list" "$glide" decode --vocab /nonexistent.txt
 expect_error "unknown grid" "$glide" synth --grid workman --words a
 # Vocabulary lines that cannot be used are counted and reported; non-finite counts name the line (issue 13 D6).

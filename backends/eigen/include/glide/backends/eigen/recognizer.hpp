@@ -218,6 +218,9 @@ class loaded_recognizer {
     /// scores (search, then geometric rescoring), literal spellings with log-prob + rescoring. What
     /// `glide fit-literal` fits the gate on. Words are spelled (folded), not yet in display form.
     [[nodiscard]] std::pair<std::vector<swipe::word_candidate>, search_stats> candidates(const swipe::swipe_curve& c) {
+      if (r_->word_ensemble_)
+        throw config_error("an ensemble of method 'words' has no one candidate list (each model gates its own): fit the gate "
+                           "for each model alone, or for a 'product' or 'mixture' ensemble");
       return candidates(c, r_->user_words());
     }
 
