@@ -50,6 +50,18 @@ struct ensemble_options {
   ensemble_rule rule = ensemble_rule::product;
 };
 
+/// `weights` checked as one finite weight > 0 per member (empty: all 1), as given (not normalised);
+/// config_error naming the count or the first bad weight.
+[[nodiscard]] inline std::vector<float> checked_ensemble_weights(std::vector<float> weights, std::size_t members) {
+  if (weights.empty()) weights.assign(members, 1.0F);
+  if (weights.size() != members)
+    throw config_error("ensemble: " + std::to_string(weights.size()) + " weights for " + std::to_string(members) + " members");
+  for (std::size_t i = 0; i < weights.size(); ++i)
+    if (!(weights[i] > 0) || !std::isfinite(weights[i]))
+      throw config_error("ensemble weight " + std::to_string(i) + " is " + std::to_string(weights[i]) + " (each must be finite and > 0)");
+  return weights;
+}
+
 template <Decoder D>
 class ensemble_decoder {
  public:
@@ -77,18 +89,9 @@ class ensemble_decoder {
                            std::to_string(first.bos_id()) + ", end " + std::to_string(first.eos_id()) +
                            "): members must share one tokenizer");
     }
-    auto& w = options.weights;
-    if (w.empty()) w.assign(members_.size(), 1.0F);
-    if (w.size() != members_.size())
-      throw config_error("ensemble_decoder: " + std::to_string(w.size()) + " weights for " + std::to_string(members_.size()) +
-                         " members");
+    const auto w = checked_ensemble_weights(std::move(options.weights), members_.size());
     double sum = 0;
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      if (!(w[i] > 0) || !std::isfinite(w[i]))
-        throw config_error("ensemble_decoder: weight " + std::to_string(i) + " is " + std::to_string(w[i]) +
-                           " (each must be finite and > 0)");
-      sum += w[i];
-    }
+    for (float x : w) sum += x;
     for (float x : w) weights_.push_back(static_cast<float>(x / sum));
     max_length_ = std::numeric_limits<std::size_t>::max();
     for (const D* m : members_) max_length_ = std::min(max_length_, decoder_max_length(*m));

@@ -453,12 +453,9 @@ class loaded_recognizer {
         lists.push_back(swipe::apply_literal_gate(std::move(cl.first), r_->literal_));
         stats += cl.second;
       };
-      std::visit([&](auto& m) { add(candidates_with(m.decoder(), m.encoder().encode(recognizer_for<std::decay_t<decltype(m)>>(m).input(c)), c, dict)); },
-                 r_->model_);
-      for (std::size_t i = 0; i < r_->members_.size(); ++i) {
-        const auto input = member_input(i, c);
-        std::visit([&](auto& m) { add(candidates_with(m.decoder(), m.encoder().encode(input), c, dict)); }, r_->members_[i].model);
-      }
+      const auto memory = ensemble_memory(c);
+      for (std::size_t i = 0; i < memory.size(); ++i)
+        std::visit([&](auto& m) { add(candidates_with(m.decoder(), memory[i], c, dict)); }, i == 0 ? r_->model_ : r_->members_[i - 1].model);
       const weighted_merge merge{.weights = r_->word_weights_};
       auto merged = merge(lists);
       double total = 0;
@@ -585,8 +582,9 @@ class loaded_recognizer {
     if (!members_.empty()) {
       // Each model by its weights' content (the table keys the first model's weights already).
       s += ";ensemble=" + options_.ensemble_method;
-      for (std::size_t i = 0; i < word_weights_.size(); ++i) {
-        s += ":" + exact_text(word_weights_[i]);
+      const std::span<const float> weights = ensemble_ ? ensemble_->weights() : std::span<const float>{word_weights_};
+      for (std::size_t i = 0; i < weights.size(); ++i) {
+        s += ":" + exact_text(weights[i]);
         if (i > 0) s += "@" + io::file_content_hash((std::filesystem::path(options_.ensemble[i - 1]) / "model.safetensors").string());
       }
     }
@@ -730,37 +728,34 @@ class loaded_recognizer {
     if (!o.ensemble_weights.empty() && o.ensemble_weights.size() != o.ensemble.size() + 1)
       throw config_error(std::to_string(o.ensemble_weights.size()) + " ensemble weights for " + std::to_string(o.ensemble.size() + 1) +
                          " models (the model's first, then each ensemble model's)");
+    std::vector<std::vector<token_id>> maps;  // each member's ids of the model's tokens
     members_.reserve(o.ensemble.size());
     for (const auto& dir : o.ensemble) {
       auto c = model_config_of(dir);
       try {
-        (void)token_map(tokenizer_, c.tokenizer());
+        maps.push_back(token_map(tokenizer_, c.tokenizer()));
       } catch (const config_error& e) {
         throw config_error("ensemble model '" + dir + "' cannot spell the words of '" + o.model_dir + "': " + e.what());
       }
       check_search_memory(o.search, c);
       members_.push_back({std::move(c), load_model(dir)});
     }
+    if (o.ensemble_method == "words") {
+      word_weights_ = checked_ensemble_weights(o.ensemble_weights, members_.size() + 1);
+      word_ensemble_ = true;
+      return;
+    }
     ensemble_parts_.reserve(members_.size() + 1);
     ensemble_mapped_.reserve(members_.size() + 1);
     ensemble_parts_.emplace_back(model_);
     ensemble_mapped_.emplace_back(&ensemble_parts_.back(), token_map(tokenizer_, tokenizer_));
-    for (auto& m : members_) {
-      ensemble_parts_.emplace_back(m.model);
-      ensemble_mapped_.emplace_back(&ensemble_parts_.back(), token_map(tokenizer_, m.config.tokenizer()));
-    }
-    if (o.ensemble_method == "words") {
-      word_weights_ = o.ensemble_weights.empty() ? std::vector<float>(members_.size() + 1, 1.0F) : o.ensemble_weights;
-      for (std::size_t i = 0; i < word_weights_.size(); ++i)
-        if (!(word_weights_[i] > 0) || !std::isfinite(word_weights_[i]))
-          throw config_error("ensemble weight " + std::to_string(i) + " is " + std::to_string(word_weights_[i]) + " (each must be finite and > 0)");
-      word_ensemble_ = true;
-      return;
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      ensemble_parts_.emplace_back(members_[i].model);
+      ensemble_mapped_.emplace_back(&ensemble_parts_.back(), std::move(maps[i]));
     }
     std::vector<token_map_decoder<any_decoder>*> parts;
     for (auto& p : ensemble_mapped_) parts.push_back(&p);
     ensemble_.emplace(std::move(parts), ensemble_options{.weights = o.ensemble_weights, .rule = parse_ensemble_rule(o.ensemble_method)});
-    word_weights_.assign(ensemble_->weights().begin(), ensemble_->weights().end());
   }
 
   recognizer_options options_;
@@ -794,7 +789,7 @@ class loaded_recognizer {
   std::vector<token_map_decoder<any_decoder>> ensemble_mapped_;  // each part in the model's token ids
   mutable std::optional<ensemble_type> ensemble_;  // ensemble_method product or mixture
   bool word_ensemble_ = false;                      // ensemble_method words
-  std::vector<float> word_weights_;                 // the weights (normalised by the ensemble decoder if it has them)
+  std::vector<float> word_weights_;                 // ensemble_method words: the weights, as given
   std::mutex mutex_;
   std::unique_ptr<session> default_session_;
 };
