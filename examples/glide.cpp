@@ -30,9 +30,6 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#ifdef GLIDE_WITH_MPI
-#include <mpi.h>
-#endif
 #include <nlohmann/json.hpp>
 
 #include <glide/backends/eigen/model.hpp>
@@ -48,12 +45,18 @@
 #include <glide/swipe/language_pack.hpp>
 #include <glide/swipe/shards.hpp>
 
+#include "ranks.hpp"
 #include "svg_plot.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace glide;
 namespace eg = glide::backends::eigen;
+using glide::examples::broadcast_int;
+using glide::examples::gather_text;
+using glide::examples::rank_session;
+using glide::examples::ranks;
+using glide::examples::world;
 
 namespace {
 
@@ -282,54 +285,6 @@ int cmd_decode(const model_options& o, std::vector<std::string> inputs) {
   return 0;
 }
 
-/// This process's place among the ranks of an MPI run (rank 0 of 1 without MPI).
-struct ranks {
-  int rank = 0, size = 1;
-  [[nodiscard]] bool root() const noexcept { return rank == 0; }
-};
-
-ranks world() {
-#ifdef GLIDE_WITH_MPI
-  ranks r;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r.rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &r.size);
-  return r;
-#else
-  return {};
-#endif
-}
-
-/// Every rank's `text`, in rank order, on rank 0 (elsewhere: empty). Without MPI: {text}.
-std::vector<std::string> gather_text(const ranks& w, const std::string& text) {
-#ifdef GLIDE_WITH_MPI
-  if (w.size > 1) {
-    // Lengths first (as 64-bit counts: a shard's predictions can pass 2 GB), then the bytes in chunks
-    // MPI's int counts can carry.
-    const auto len = static_cast<unsigned long long>(text.size());
-    std::vector<unsigned long long> lens(static_cast<std::size_t>(w.size));
-    MPI_Gather(&len, 1, MPI_UNSIGNED_LONG_LONG, lens.data(), 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
-    std::vector<std::string> out;
-    constexpr unsigned long long chunk = 1ULL << 30;
-    if (w.root()) {
-      out.resize(static_cast<std::size_t>(w.size));
-      out[0] = text;
-      for (int r = 1; r < w.size; ++r) {
-        auto& t = out[static_cast<std::size_t>(r)];
-        t.resize(lens[static_cast<std::size_t>(r)]);
-        for (unsigned long long at = 0; at < t.size(); at += chunk)
-          MPI_Recv(t.data() + at, static_cast<int>(std::min(chunk, t.size() - at)), MPI_CHAR, r, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-      }
-    } else {
-      for (unsigned long long at = 0; at < text.size(); at += chunk)
-        MPI_Send(text.data() + at, static_cast<int>(std::min(chunk, text.size() - at)), MPI_CHAR, 0, 7, MPI_COMM_WORLD);
-    }
-    return out;
-  }
-#endif
-  (void)w;
-  return {text};
-}
-
 /// Fails every rank when any failed: rank 0 throws naming the first failing rank and its cause (and
 /// how many failed); the others throw a short note. Without failures, nothing happens.
 void all_or_nothing(const ranks& w, const std::string& failure) {
@@ -341,10 +296,7 @@ void all_or_nothing(const ranks& w, const std::string& failure) {
       ++failed;
       if (first_rank < 0) first_rank = static_cast<int>(r), first = failures[r];
     }
-  int any = failed;
-#ifdef GLIDE_WITH_MPI
-  if (w.size > 1) MPI_Bcast(&any, 1, MPI_INT, 0, MPI_COMM_WORLD);
-#endif
+  const int any = broadcast_int(w, failed);
   if (any == 0) return;
   if (!w.root()) throw error("");  // rank 0 reports
   if (w.size == 1) throw error(first);
@@ -1115,20 +1067,8 @@ int cmd_synth(synth_request r, CLI::App* cmd) {
 
 }  // namespace
 
-#ifdef GLIDE_WITH_MPI
-/// MPI for the life of main (glide_mpi: the same CLI, predict and sweep sharded over the ranks).
-struct mpi_session {
-  mpi_session(int& argc, char**& argv) { MPI_Init(&argc, &argv); }
-  ~mpi_session() { MPI_Finalize(); }
-  mpi_session(const mpi_session&) = delete;
-  mpi_session& operator=(const mpi_session&) = delete;
-};
-#endif
-
 int main(int argc, char** argv) try {
-#ifdef GLIDE_WITH_MPI
-  const mpi_session mpi{argc, argv};
-#endif
+  const rank_session mpi{argc, argv};
   CLI::App app{"glide: decode swipes into words with neural models and vocabulary-constrained search"};
   app.require_subcommand(1);
 

@@ -28,9 +28,6 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#ifdef GLIDE_WITH_MPI
-#include <mpi.h>
-#endif
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -39,6 +36,7 @@
 #include <glide/core/charconv.hpp>
 #include <glide/io/json_file.hpp>
 
+#include "ranks.hpp"
 #include "svg_plot.hpp"
 
 namespace fs = std::filesystem;
@@ -84,22 +82,10 @@ volatile std::sig_atomic_t interrupted = 0;
 // This process's rank, and the sum over the ranks, from MPI (one rank without it).
 tg::rank_group mpi_ranks() {
   tg::rank_group g;
-#ifdef GLIDE_WITH_MPI
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  g.rank = static_cast<std::size_t>(rank);
-  g.size = static_cast<std::size_t>(size);
-  g.sum = [](std::span<float> values) {
-    // MPI counts are ints: a model of more than 2^31 - 1 parameters goes in pieces.
-    constexpr std::size_t piece = 1U << 30;
-    for (std::size_t at = 0; at < values.size(); at += piece) {
-      const int n = static_cast<int>(std::min(piece, values.size() - at));
-      if (MPI_Allreduce(MPI_IN_PLACE, values.data() + at, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
-        throw glide::error("MPI_Allreduce of the gradients failed");
-    }
-  };
-#endif
+  const auto w = examples::world();
+  g.rank = static_cast<std::size_t>(w.rank);
+  g.size = static_cast<std::size_t>(w.size);
+  if (examples::with_mpi()) g.sum = examples::sum_over_ranks;
   return g;
 }
 
@@ -108,18 +94,12 @@ int run(int argc, char** argv);
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef GLIDE_WITH_MPI
   // The training thread alone calls MPI (the batch readers and LibTorch's threads do not).
-  int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  examples::rank_session mpi{argc, argv, /*threaded=*/true};
   const int code = run(argc, argv);
   // A failed rank cannot leave the others waiting in the next all-reduce.
-  if (code == 1) MPI_Abort(MPI_COMM_WORLD, 1);
-  MPI_Finalize();
+  if (code == 1) mpi.abort(1);
   return code;
-#else
-  return run(argc, argv);
-#endif
 }
 
 namespace {

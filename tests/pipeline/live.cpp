@@ -12,12 +12,14 @@
 #include <glide/backends/eigen/recognizer.hpp>
 #include <glide/glide.hpp>
 
+#include "support/pipeline_paths.hpp"
+
 using namespace glide;
 namespace eg = glide::backends::eigen;
 
 namespace {
 
-const std::string hws = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe";
+using glide_test::hws;
 
 std::unique_ptr<eg::loaded_recognizer> defaults() {
   eg::recognizer_options o;

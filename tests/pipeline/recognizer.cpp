@@ -12,14 +12,16 @@
 #include <glide/backends/eigen/recognizer.hpp>
 #include <glide/glide.hpp>
 
+#include "support/pipeline_paths.hpp"
+
 using namespace glide;
 namespace eg = glide::backends::eigen;
 
 namespace {
 
-const std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
-const std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
-const std::string hws = GLIDE_SOURCE_DIR "/../shared/data/how-we-swipe";
+using glide_test::model_dir;
+using glide_test::vocab;
+using glide_test::hws;
 
 std::vector<std::string> grid_files() {
   std::vector<std::string> g{GLIDE_SOURCE_DIR "/data/grids/grids.json"};

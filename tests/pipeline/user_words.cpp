@@ -18,13 +18,15 @@
 #include <glide/glide.hpp>
 #include <glide/swipe/synthesizer.hpp>
 
+#include "support/pipeline_paths.hpp"
+
 using namespace glide;
 namespace eg = glide::backends::eigen;
 
 namespace {
 
-const std::string model_dir = GLIDE_SOURCE_DIR "/models/en-qwerty";
-const std::string vocab = GLIDE_VOCAB_DIR "/en.tsv";
+using glide_test::model_dir;
+using glide_test::vocab;
 const std::string grids = GLIDE_SOURCE_DIR "/data/grids/grids.json";
 
 // Names from data/user-words/dev.txt (not in the vocabulary), as a user writes them.
