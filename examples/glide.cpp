@@ -3,6 +3,7 @@
 //   glide decode    [--model DIR] [--vocab FILE] [--search SPEC] [FILE.jsonl ...]   swipes -> ranked words
 //   glide predict   --data FILE --out FILE [--threads N] [--table FILE]             a dataset -> predictions file
 //   glide evaluate  --predictions FILE                                             Swipe MRR, accuracy@1/@4
+//   glide teach     --data FILE --predictions FILE --out FILE                      swipes + teacher lists (distillation)
 //   glide aggregate --method weighted|rrf|borda --fit A,B --apply A,B --out FILE  merge several models' lists
 //   glide table merge OUT IN...                                                    merge prediction tables
 //   glide synth     --grid NAME --words w1,w2,... [--count N] [--seed S]           synthetic swipes (JSONL)
@@ -577,6 +578,78 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
   return 0;
 }
 
+// glide teach: the data's swipes, each with what a recognizer read for it (its predictions file, line
+// for line, e.g. an ensemble's `glide predict`) as a "teacher" list, for a trainer's teacher_weight
+// (distillation; swipe/dataset.hpp). A list: the first `top` words (0: all), each with the softmax of
+// the list's scores / temperature, in the spelling a swipe has (fold_plain: "Boston" and "boston" add
+// up), those under min_p left out. The lines are kept as they are, "teacher" added (or replaced).
+int cmd_teach(const std::string& data, const std::string& predictions_path, const std::string& out_path, std::size_t top,
+              double temperature, double min_p) {
+  if (!(temperature > 0) || !std::isfinite(temperature)) throw config_error("teach: --temperature must be a finite number > 0");
+  if (!(min_p >= 0 && min_p <= 1)) throw config_error("teach: --min-p must be in [0, 1]");
+  io::refuse_output_over_inputs("--out", out_path, {{"--data", data}, {"--predictions", predictions_path}});
+  const auto predictions = read_predictions(predictions_path);
+  std::ifstream in{data};
+  if (!in) throw io_error("cannot open dataset '" + data + "'");
+  std::ostringstream text;
+  std::size_t n = 0, line_no = 0, taught = 0, entries = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // as read_jsonl (and so glide predict) skips them
+    const std::string where = data + ":" + std::to_string(line_no) + ": ";
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::exception& e) {
+      throw parse_error(where + "malformed JSON (" + e.what() + ")");
+    }
+    swipe::swipe_example ex;
+    try {
+      ex = swipe::parse_example(j, where);
+    } catch (const shape_error& e) {
+      throw parse_error(e.what());
+    }
+    if (n >= predictions.size())
+      throw shape_error(where + "has no prediction: " + predictions_path + " holds " + std::to_string(predictions.size()) +
+                        " lines, fewer than the data's swipes (predictions of another file?)");
+    const auto& p = predictions[n++];
+    if (!p.word.empty() && !ex.word.empty() && p.word != ex.word)
+      throw shape_error(where + "the swipe of '" + excerpt(ex.word) + "', but line " + std::to_string(n) + " of " + predictions_path +
+                        " predicts '" + excerpt(p.word) + "' (predictions of another file?)");
+    const std::size_t k = top == 0 ? p.predictions.size() : std::min(top, p.predictions.size());
+    double best = -std::numeric_limits<double>::infinity(), total = 0;
+    for (const auto& w : p.predictions) best = std::max(best, static_cast<double>(w.score));
+    std::vector<double> weight;
+    for (const auto& w : p.predictions) weight.push_back(std::exp((static_cast<double>(w.score) - best) / temperature));
+    for (double w : weight) total += w;
+    std::vector<std::pair<std::string, double>> list;
+    for (std::size_t i = 0; i < k; ++i) {
+      const double prob = weight[i] / total;
+      const auto spelled = fold_plain(p.predictions[i].word);
+      const auto same = std::find_if(list.begin(), list.end(), [&](const auto& e) { return e.first == spelled; });
+      if (same != list.end()) same->second += prob;
+      else list.emplace_back(spelled, prob);
+    }
+    auto t = json::array();
+    for (const auto& [word, prob] : list)
+      if (prob >= min_p && !word.empty()) t.push_back(json::array({word, std::round(prob * 1e4) / 1e4}));
+    if (t.empty()) j.erase("teacher");
+    else {
+      j["teacher"] = std::move(t);
+      ++taught;
+      entries += j["teacher"].size();
+    }
+    text << j.dump() << '\n';
+  }
+  if (n != predictions.size())
+    throw shape_error(predictions_path + " holds " + std::to_string(predictions.size()) + " lines but " + data + " " +
+                      std::to_string(n) + " swipes (predictions of another file?)");
+  write_file_atomically(out_path, text.str(), "teacher swipes");
+  std::printf("%zu swipes, %zu with teacher lists (%.2f words each), in %s\n", n, taught,
+              taught == 0 ? 0.0 : static_cast<double>(entries) / static_cast<double>(taught), out_path.c_str());
+  return 0;
+}
+
 int cmd_evaluate(const std::string& path, std::size_t confusions) {
   metric_accumulator acc, in_vocab_acc, out_acc;
   std::map<std::pair<std::string, std::string>, std::size_t> confused;  // (target, top-1) of wrong top-1s
@@ -1147,6 +1220,17 @@ int main(int argc, char** argv) try {
   std::size_t confusions = 0;
   evaluate->add_option("--confusions", confusions, "also list the N commonest (target -> wrong top-1) pairs")->check(count_check);
 
+  std::string teach_data, teach_predictions, teach_out;
+  std::size_t teach_top = 4;
+  double teach_temperature = 1, teach_min_p = 0.01;
+  auto* teach = app.add_subcommand("teach", "a dataset's swipes with a recognizer's predictions as teacher lists (training with teacher_weight)");
+  teach->add_option("--data", teach_data, "the swipes (JSONL) the predictions were made from")->required();
+  teach->add_option("--predictions", teach_predictions, "their predictions (glide predict), line for line")->required();
+  teach->add_option("--out", teach_out, "the swipes with their teacher lists (JSONL)")->required();
+  teach->add_option("--top", teach_top, "words a list keeps at most (0: all)")->check(count_check);
+  teach->add_option("--temperature", teach_temperature, "softmax temperature over a list's scores");
+  teach->add_option("--min-p", teach_min_p, "words of lower probability are left out");
+
   std::string method = "weighted", fit, apply, agg_out;
   std::size_t top_k = 4;
   auto* aggregate = app.add_subcommand("aggregate", "merge several models' predictions, with weights fitted on validation");
@@ -1215,6 +1299,7 @@ int main(int argc, char** argv) try {
   if (*fit_literal) return cmd_fit_literal(fl_opts, fl_data, fl_out, fl_threads, fl_reserve, fl_max_loss);
   if (*fit_geo) return cmd_fit_geometric(fit_opts, fit_data, fit_out, fit_pool);
   if (*evaluate) return cmd_evaluate(predictions, confusions);
+  if (*teach) return cmd_teach(teach_data, teach_predictions, teach_out, teach_top, teach_temperature, teach_min_p);
   if (*aggregate) {
     if (fit.empty() && apply.empty()) throw config_error("aggregate: give --fit, --apply or both");
     if (!apply.empty() && agg_out.empty()) throw config_error("aggregate: --apply needs --out");

@@ -127,6 +127,35 @@ expect_error "ensemble-method" "$glide" decode --ensemble "$src/models/multi-lay
 expect_error "without ensemble models" "$glide" decode --ensemble-weights 1,2
 expect_error "no one candidate list" "$glide" fit-literal --data "$work/data.jsonl" --out "$work/gate.json" \
   --ensemble "$src/models/multi-layout" --ensemble-method words
+# teach: the swipes with their predictions as teacher lists (distillation), line for line; lists read
+# back as the trainer reads them; mismatched files and bad options are named errors.
+"$glide" teach --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/taught.jsonl" --top 3 | matches "24 swipes, 24 with teacher lists" ||
+  fail "teach"
+[[ $(wc -l < "$work/taught.jsonl") == 24 ]] || fail "teach wrote $(wc -l < "$work/taught.jsonl") lines for 24 swipes"
+python3 - "$work/taught.jsonl" "$work/data.jsonl" <<'PY' || fail "teacher lists"
+import json, sys
+taught = [json.loads(l) for l in open(sys.argv[1])]
+data = [json.loads(l) for l in open(sys.argv[2])]
+for t, d in zip(taught, data):
+    assert t["curve"] == d["curve"] and t["word"] == d["word"], "teach changed a swipe"
+    ps = [p for _, p in t["teacher"]]
+    assert 1 <= len(ps) <= 3 and all(0.01 <= p <= 1 for p in ps) and sum(ps) <= 1.001, t["teacher"]
+    assert ps == sorted(ps, reverse=True), t["teacher"]
+assert sum(t["teacher"][0][0] == t["word"] for t in taught) >= 20, "the teacher's first word is mostly the label"
+PY
+"$glide" teach --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/taught-t.jsonl" --temperature 100 --top 0 --min-p 0 > /dev/null
+[[ $(head -1 "$work/taught-t.jsonl" | grep -o '\],\[' | wc -l) -ge 4 ]] || fail "teach --top 0 --min-p 0 kept too few words"
+head -5 "$work/data.jsonl" > "$work/data-5.jsonl"
+expect_error "holds 24 lines but" "$glide" teach --data "$work/data-5.jsonl" --predictions "$work/nbest.jsonl" --out "$work/x.jsonl"
+head -5 "$work/nbest.jsonl" > "$work/nbest-5.jsonl"
+expect_error "data.jsonl:6: has no prediction" "$glide" teach --data "$work/data.jsonl" --predictions "$work/nbest-5.jsonl" --out "$work/x.jsonl"
+tail -n +2 "$work/nbest.jsonl" > "$work/nbest-shifted.jsonl"
+expect_error "predictions of another file" "$glide" teach --data "$work/data-5.jsonl" --predictions "$work/nbest-shifted.jsonl" --out "$work/x.jsonl"
+expect_error "is the same file as --data" "$glide" teach --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/data.jsonl"
+expect_error "temperature" "$glide" teach --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/x.jsonl" --temperature 0
+expect_error "min-p" "$glide" teach --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/x.jsonl" --min-p 2
+expect_error "cannot open predictions" "$glide" teach --data "$work/data.jsonl" --predictions /nonexistent --out "$work/x.jsonl"
+[[ ! -e "$work/x.jsonl" ]] || fail "a failed teach wrote its output"
 expect_error "cannot open word list" "$glide" decode --vocab /nonexistent.txt
 expect_error "unknown grid" "$glide" synth --grid workman --words a
 # Vocabulary lines that cannot be used are counted and reported; non-finite counts name the line (issue 13 D6).

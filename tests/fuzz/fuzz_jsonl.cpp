@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     while (auto ex = reader.next()) {
       const auto back = glide::swipe::parse_example(glide::swipe::to_json(*ex), "write-back: ");
       if (back.word != ex->word || back.curve.x != ex->curve.x || back.curve.y != ex->curve.y || back.curve.t != ex->curve.t ||
-          back.curve.grid_name != ex->curve.grid_name || static_cast<bool>(back.curve.grid) != static_cast<bool>(ex->curve.grid))
+          back.curve.grid_name != ex->curve.grid_name || static_cast<bool>(back.curve.grid) != static_cast<bool>(ex->curve.grid) ||
+          back.teacher != ex->teacher)
         __builtin_trap();
     }
   } catch (const glide::error&) {

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -132,6 +133,79 @@ TEST_CASE("training config: negative, fractional and impossible counts are named
   REQUIRE_THROWS_WITH(tg::training_config::from_json(with("threads", 0), "c.json"), Catch::Contains("'threads' must be at least 1"));
   REQUIRE_THROWS_WITH(tg::training_config::from_json(with("batch_size", 100000000000000LL), "c.json"),
                       Catch::Contains("c.json: 'batch_size' = 100000000000000 needs at least") && Catch::Contains("of memory"));
+}
+
+TEST_CASE("teacher lists: a real swipe trains on a word drawn from its teacher's list with probability teacher_weight",
+          "[torch][trainer][distill]") {
+  const auto dir = glide_test::temp_path("glide_trainer_teacher");
+  std::filesystem::create_directories(dir);
+  auto j = tiny_config_json(dir);
+  const auto grids = swipe::grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
+  const swipe::swipe_synthesizer synth{grids.at("qwerty_english")};
+  std::mt19937 rng{5};
+  auto write = [&](const std::string& name, const std::vector<swipe::teacher_word>& teacher, std::size_t n) {
+    std::ofstream out{dir / name};
+    for (std::size_t i = 0; i < n; ++i) {
+      auto ex = synth.example("the", rng);
+      ex.teacher = teacher;
+      swipe::write_jsonl(out, ex);
+    }
+    return (dir / name).string();
+  };
+  // The teacher reads every swipe of "the" as "of" (0.75) or "and" (0.25).
+  const auto taught = write("taught.jsonl", {{"of", 0.75F}, {"and", 0.25F}}, 20);
+  j["train_jsonl"] = std::vector<std::string>{taught};
+  j["real_fraction"] = 1.0;
+  j["batch_size"] = 40;
+  // Each target's length in tokens (the word's letters and the end token): "the" 4, "of" 3, "and" 4.
+  auto counts = [](const tg::training_batch& b) {
+    std::map<std::int64_t, int> n;
+    const auto len = (b.targets != char_tokenizer::pad_id).sum(1);
+    for (std::int64_t i = 0; i < len.size(0); ++i) ++n[len[i].item<std::int64_t>()];
+    return n;
+  };
+  std::ostringstream log;
+  j["teacher_weight"] = 0.0;
+  tg::training_data labels{tg::training_config::from_json(j, "c.json"), log};
+  REQUIRE(counts(labels.batch(1)) == std::map<std::int64_t, int>{{4, 40}});  // all "the"
+  j["teacher_weight"] = 1.0;
+  tg::training_data teacher{tg::training_config::from_json(j, "c.json"), log};
+  REQUIRE(log.str().find("20 swipes, 20 with teacher lists") != std::string::npos);
+  int of = 0, total = 0;
+  for (std::size_t step = 0; step < 10; ++step) {
+    const auto n = counts(teacher.batch(step));
+    of += n.count(3) ? n.at(3) : 0;
+    total += 40;
+  }
+  REQUIRE(of > total * 0.65);  // 0.75 expected: 300 of 400
+  REQUIRE(of < total * 0.85);
+  j["teacher_weight"] = 0.5;
+  tg::training_data half{tg::training_config::from_json(j, "c.json"), log};
+  of = 0;
+  for (std::size_t step = 0; step < 10; ++step) {
+    const auto n = counts(half.batch(step));
+    of += n.count(3) ? n.at(3) : 0;
+  }
+  REQUIRE(of > total * 0.3);  // 0.375 expected
+  REQUIRE(of < total * 0.45);
+  // Draws are part of the step's seed: the same step gives the same words.
+  REQUIRE(half.batch(4).targets.equal(half.batch(4).targets));
+
+  // Without teacher lists, teacher_weight is an error naming the file; so are weights outside [0, 1]
+  // and a run without train_jsonl.
+  j["train_jsonl"] = std::vector<std::string>{write("plain.jsonl", {}, 3)};
+  REQUIRE_THROWS_WITH((tg::training_data{tg::training_config::from_json(j, "c.json"), log}),
+                      Catch::Contains("plain.jsonl: teacher_weight is 0.5") && Catch::Contains("no line has a 'teacher' list"));
+  j["teacher_weight"] = 1.5;
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(j, "c.json"), Catch::Contains("c.json: teacher_weight must be in [0, 1]"));
+  j.erase("train_jsonl");
+  j["teacher_weight"] = 0.5;
+  REQUIRE_THROWS_WITH(tg::training_config::from_json(j, "c.json"), Catch::Contains("teacher_weight") && Catch::Contains("needs train_jsonl"));
+  // A teacher's word the model cannot spell: that swipe is skipped and counted, as a label would be.
+  j["train_jsonl"] = std::vector<std::string>{taught, write("odd.jsonl", {{"théé", 0.5F}}, 2)};
+  std::ostringstream odd_log;
+  const tg::training_data odd{tg::training_config::from_json(j, "c.json"), odd_log};
+  REQUIRE(odd_log.str().find("odd.jsonl: 0 swipes (2 skipped") != std::string::npos);
 }
 
 TEST_CASE("trainer state: a damaged state.json is an error naming it (issue 29 D13, D14)", "[torch][trainer][errors]") {

@@ -213,6 +213,41 @@ TEST_CASE("JSONL datasets round-trip and report bad lines by number", "[unit][sw
   REQUIRE(lines == std::vector<std::size_t>{1, 3});
 }
 
+TEST_CASE("JSONL teacher lists round-trip, and bad ones are named with their line and entry", "[unit][swipe][dataset][errors]") {
+  swipe_example ex{"hello", {{1, 2}, {3, 4}, {0, 10}, "qwerty", std::nullopt}, {{"hello", 0.75F}, {"hells", 0.125F}}};
+  std::stringstream io;
+  write_jsonl(io, ex);
+  write_jsonl(io, swipe_example{"hi", ex.curve, {}});
+  REQUIRE(io.str().find("\"teacher\":[[\"hello\",0.75],[\"hells\",0.125]]") != std::string::npos);
+  jsonl_reader reader{io, "mem"};
+  const auto a = reader.next();
+  REQUIRE(a);
+  REQUIRE(a->teacher == ex.teacher);
+  const auto b = reader.next();
+  REQUIRE(b);
+  REQUIRE(b->teacher.empty());  // no list: none written, none read
+
+  auto fails_with = [](const std::string& teacher, const std::string& what) {
+    std::istringstream in{R"({"word": "a", "curve": {"x": [1], "y": [2], "t": [0], "grid_name": "q"}, "teacher": )" + teacher + "}\n"};
+    jsonl_reader r{in, "t.jsonl"};
+    REQUIRE_THROWS_WITH(r.next(), Catch::Contains("t.jsonl:1: ") && Catch::Contains(what));
+  };
+  fails_with(R"({"a": 1})", "'teacher' is not a list of [word, probability] pairs");
+  fails_with(R"([["a", 0.5], ["b"]])", "'teacher' entry 1: not a [word, probability] pair");
+  fails_with(R"([[1, 0.5]])", "entry 0: not a [word, probability] pair");
+  fails_with(R"([["a", "0.5"]])", "entry 0: not a [word, probability] pair");
+  fails_with(R"([["", 0.5]])", "entry 0: empty word");
+  fails_with(R"([["a", -0.1]])", "entry 0: probability -0.1 is not in [0, 1]");
+  fails_with(R"([["a", 1.5]])", "entry 0: probability 1.5 is not in [0, 1]");
+  fails_with(R"([["a", 1e300]])", "is not in [0, 1]");  // beyond float: infinite
+  fails_with(R"([["a", 0.5], ["a", 0.25]])", "entry 1: 'a' is listed twice");
+  fails_with(R"([["a", 0.75], ["b", 0.5]])", "'teacher' probabilities sum to 1.25");
+  // Rounded probabilities summing a little over 1 are read.
+  std::istringstream in{R"({"word": "a", "curve": {"x": [1], "y": [2], "t": [0], "grid_name": "q"}, "teacher": [["a", 0.6667], ["b", 0.3334]]})"};
+  jsonl_reader ok{in, "t.jsonl"};
+  REQUIRE(ok.next()->teacher.size() == 2);
+}
+
 TEST_CASE("the How-We-Swipe swipes read cleanly and each names one of its exact keyboards", "[unit][swipe][dataset]") {
   const std::string dir = GLIDE_SHARED_DIR "/data/how-we-swipe/";
   if (!std::filesystem::exists(dir)) {

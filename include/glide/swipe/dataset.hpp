@@ -2,7 +2,11 @@
 // Swipe datasets as JSON lines, one swipe per line (the Yandex Cup 2023 format):
 //   {"word": "hello", "curve": {"x": [...], "y": [...], "t": [...], "grid_name": "default"}}
 // where the curve may carry a whole "grid" object instead of "grid_name", and test sets may have no
-// "word". Reading streams line by line; a bad line throws parse_error naming the source and line.
+// "word". A line may also carry what another recognizer (a teacher) read for the swipe, for training a
+// model on the teacher's probabilities (distillation; `glide teach` writes them):
+//   "teacher": [["hello", 0.81], ["hells", 0.12]]
+// each a word and its probability (in [0, 1], summing to at most 1, each word once). Reading streams
+// line by line; a bad line throws parse_error naming the source and line.
 
 #include <cmath>
 #include <cstddef>
@@ -11,6 +15,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -29,9 +34,18 @@ struct swipe_curve {
   [[nodiscard]] std::size_t size() const noexcept { return x.size(); }
 };
 
+/// A word a teacher recognizer read for a swipe, and the probability it gave it.
+struct teacher_word {
+  std::string word;
+  float p = 0;
+
+  friend bool operator==(const teacher_word&, const teacher_word&) = default;
+};
+
 struct swipe_example {
   std::string word;  ///< empty when the line has none (test sets)
   swipe_curve curve;
+  std::vector<teacher_word> teacher;  ///< the line's "teacher" list (empty without one)
 };
 
 /// Checks a curve's shape: non-empty, equal lengths, finite numbers. `where` prefixes the message.
@@ -49,6 +63,29 @@ inline void validate_curve(const swipe_curve& c, const std::string& where) {
       throw shape_error(where + "point " + std::to_string(i) + " is out of range (|x|, |y| <= 1e6 pixels, |t| <= 1e9 ms)");
   }
   if (c.grid_name.empty() && !c.grid) throw parse_error(where + "curve has neither 'grid_name' nor 'grid'");
+}
+
+/// A line's "teacher" list: [[word, probability], ...], each word once, probabilities in [0, 1] summing
+/// to at most 1 (to within 1e-3: they are written rounded).
+inline std::vector<teacher_word> parse_teacher(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_array()) throw parse_error(where + "'teacher' is not a list of [word, probability] pairs");
+  std::vector<teacher_word> out;
+  std::unordered_set<std::string> seen;
+  double total = 0;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const auto& e = j[i];
+    const std::string at = where + "'teacher' entry " + std::to_string(i) + ": ";
+    if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_number())
+      throw parse_error(at + "not a [word, probability] pair");
+    teacher_word t{e[0].get<std::string>(), e[1].get<float>()};
+    if (t.word.empty()) throw parse_error(at + "empty word");
+    if (!std::isfinite(t.p) || t.p < 0 || t.p > 1) throw parse_error(at + "probability " + e[1].dump() + " is not in [0, 1]");
+    if (!seen.insert(t.word).second) throw parse_error(at + "'" + excerpt(t.word) + "' is listed twice");
+    total += t.p;
+    out.push_back(std::move(t));
+  }
+  if (total > 1.001) throw parse_error(where + "'teacher' probabilities sum to " + std::to_string(total) + ", more than 1");
+  return out;
 }
 
 inline swipe_example parse_example(const nlohmann::json& j, const std::string& where) {
@@ -85,6 +122,7 @@ inline swipe_example parse_example(const nlohmann::json& j, const std::string& w
     }
   }
   validate_curve(ex.curve, where);
+  if (j.contains("teacher")) ex.teacher = parse_teacher(j["teacher"], where);
   return ex;
 }
 
@@ -95,6 +133,11 @@ inline nlohmann::json to_json(const swipe_example& ex) {
   nlohmann::json j;
   if (!ex.word.empty()) j["word"] = ex.word;
   j["curve"] = std::move(curve);
+  if (!ex.teacher.empty()) {
+    auto t = nlohmann::json::array();
+    for (const auto& w : ex.teacher) t.push_back(nlohmann::json::array({w.word, w.p}));
+    j["teacher"] = std::move(t);
+  }
   return j;
 }
 

@@ -175,6 +175,12 @@ struct training_config {
   std::size_t decay_from_step = 0;
   std::size_t decay_steps = 0;
   double label_smoothing = 0.05;
+  /// Distillation: a real swipe whose line carries a "teacher" list (swipe/dataset.hpp; `glide teach`
+  /// writes them from a recognizer's predictions, e.g. an ensemble's) trains, with this probability, on a
+  /// word drawn from that list by the teacher's probabilities instead of its label (0: labels only).
+  /// Over the draws its loss is (1 - w) x the label's + w x the teacher's expected loss over its words.
+  /// Needs train_jsonl (feature shards do not keep the lists).
+  double teacher_weight = 0;
   /// Exponential moving average of the weights (0: off): each step ema = d * ema + (1 - d) * weights.
   /// Validation scores the raw and the averaged weights; the better of the two is kept.
   double ema_decay = 0;
@@ -212,7 +218,7 @@ struct training_config {
       static const std::vector<std::string> known{
           "model", "grids_file", "grid", "grids", "vocabulary", "top_words", "frequency_power", "train_jsonl", "real_fraction",
           "valid_jsonl", "valid_synthetic", "batch_size", "learning_rate", "warmup_steps", "max_steps", "max_minutes",
-          "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "decay_from_step", "decay_steps", "label_smoothing", "ema_decay", "seed",
+          "validate_every", "snapshot_seconds", "plateau_patience", "lr_factor", "min_lr", "decay_from_step", "decay_steps", "label_smoothing", "teacher_weight", "ema_decay", "seed",
           "threads", "valid_search", "init_weights", "init_grow", "augment_real", "augment_synthetic", "synthesizer", "sources",
           "layout_variants", "fold_words", "stream", "epochs", "train_shards"};
       if (std::find(known.begin(), known.end(), k) == known.end())
@@ -262,6 +268,7 @@ struct training_config {
       get("decay_from_step", c.decay_from_step);
       get("decay_steps", c.decay_steps);
       get("label_smoothing", c.label_smoothing);
+      get("teacher_weight", c.teacher_weight);
       get("ema_decay", c.ema_decay);
       get("seed", c.seed);
       get("threads", c.threads);
@@ -345,6 +352,10 @@ struct training_config {
       throw config_error(src + ": need 0 <= min_lr <= learning_rate and learning_rate > 0");
     if (c.init_grow && c.init_weights.empty()) throw config_error(src + ": init_grow needs init_weights");
     if (!(c.ema_decay >= 0 && c.ema_decay < 1)) throw config_error(src + ": ema_decay must be in [0, 1)");
+    if (!(c.teacher_weight >= 0 && c.teacher_weight <= 1)) throw config_error(src + ": teacher_weight must be in [0, 1]");
+    if (c.teacher_weight > 0 && c.train_jsonl.empty())
+      throw config_error(src + ": teacher_weight draws words from the 'teacher' lists of train_jsonl's lines: it needs train_jsonl "
+                               "(feature shards do not keep them)");
     if (!(c.epochs >= 0) || !std::isfinite(c.epochs)) throw config_error(src + ": 'epochs' must be a finite number >= 0");
     if (!c.train_shards.empty() && (!c.stream.on || !c.train_jsonl.empty()))
       throw config_error(src + ": 'train_shards' needs 'stream' and replaces train_jsonl (give one of them)");
@@ -517,7 +528,7 @@ class training_data {
                     cfg.train_jsonl.size(), stream_->windows(), cfg.stream.window_lines,
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     } else {
-      for (const auto& path : cfg.train_jsonl) read_real(path, real_train_, log);
+      for (const auto& path : cfg.train_jsonl) read_real(path, real_train_, log, true);
     }
     // Validation sets: synthetic (fixed seed, the grids as given) and real, if given.
     std::mt19937 vr{cfg.seed + 1000003U};
@@ -548,7 +559,7 @@ class training_data {
         ex = synthesize(s, sources_[s].pick(rng), rng, false);
       }
       inputs.push_back(input_of(ex, real, rng, inputs_));
-      targets.push_back(tokenizer_.encode(ex.word));
+      targets.push_back(tokenizer_.encode(target_word(ex, rng)));
     }
     return make_training_batch(inputs, targets);
   }
@@ -618,7 +629,7 @@ class training_data {
         ex = synthesize(s, w.pick_word[s](rng), rng, false);
       }
       inputs.push_back(input_of(ex, is_real, rng, *w.inputs));
-      targets.push_back(tokenizer_.encode(ex.word));
+      targets.push_back(tokenizer_.encode(target_word(ex, rng)));
     }
     return {std::move(inputs), std::move(targets)};
   }
@@ -688,28 +699,57 @@ class training_data {
     }
     return inputs(ex.curve);
   }
-  // Why a real swipe cannot be trained on (empty: it can).
+  // Why a real swipe cannot be trained on (empty: it can): its word, or with teacher_weight a word of its
+  // teacher list, that the model cannot spell.
   [[nodiscard]] std::string unusable(const swipe::swipe_example& ex) const {
     if (ex.word.empty()) return "no word";
-    if (!tokenizer_.can_encode(ex.word)) return "the model cannot spell '" + ex.word + "'";
-    if (tokenizer_.encode(ex.word).size() > cfg_.model.max_word_length)
-      return "'" + ex.word + "' is longer than max_word_length " + std::to_string(cfg_.model.max_word_length);
+    auto cannot = [&](const std::string& word, const char* what) -> std::string {
+      if (!tokenizer_.can_encode(word)) return std::string{"the model cannot spell "} + what + "'" + excerpt(word) + "'";
+      if (tokenizer_.encode(word).size() > cfg_.model.max_word_length)
+        return std::string{what} + "'" + excerpt(word) + "' is longer than max_word_length " + std::to_string(cfg_.model.max_word_length);
+      return {};
+    };
+    if (auto why = cannot(ex.word, ""); !why.empty()) return why;
+    if (cfg_.teacher_weight > 0)
+      for (const auto& t : ex.teacher)
+        if (auto why = cannot(t.word, "the teacher's word "); !why.empty()) return why;
     return {};
   }
+  // The word a real swipe trains on: its label, or with probability teacher_weight (when its line has a
+  // teacher list) a word drawn from the list by the teacher's probabilities. Draws nothing from `rng`
+  // otherwise (runs without teachers keep their batches).
+  [[nodiscard]] const std::string& target_word(const swipe::swipe_example& ex, std::mt19937& rng) const {
+    if (!(cfg_.teacher_weight > 0) || ex.teacher.empty()) return ex.word;
+    if (!std::bernoulli_distribution{cfg_.teacher_weight}(rng)) return ex.word;
+    double total = 0;
+    for (const auto& t : ex.teacher) total += t.p;
+    if (!(total > 0)) return ex.word;
+    double u = std::uniform_real_distribution<double>{0, total}(rng);
+    for (const auto& t : ex.teacher) {
+      if (u < t.p) return t.word;
+      u -= t.p;
+    }
+    return ex.teacher.back().word;
+  }
   // Real swipes: every named grid must be in the grid files; words the model cannot spell are counted.
-  void read_real(const std::string& path, std::vector<swipe::swipe_example>& out, std::ostream& log) {
-    std::size_t skipped = 0, kept = 0;
+  void read_real(const std::string& path, std::vector<swipe::swipe_example>& out, std::ostream& log, bool train = false) {
+    std::size_t skipped = 0, kept = 0, taught = 0;
     for (auto& ex : swipe::read_jsonl(path, grids_)) {
       if (!unusable(ex).empty()) {
         ++skipped;
         continue;
       }
+      if (!ex.teacher.empty()) ++taught;
       out.push_back(std::move(ex));
       ++kept;
     }
     log << "glide_train: " << path << ": " << kept << " swipes";
     if (skipped) log << " (" << skipped << " skipped: no word, or one the model cannot spell)";
+    if (train && cfg_.teacher_weight > 0) log << ", " << taught << " with teacher lists";
     log << std::endl;
+    if (train && cfg_.teacher_weight > 0 && taught == 0 && kept > 0)
+      throw config_error(path + ": teacher_weight is " + nlohmann::json(cfg_.teacher_weight).dump() +
+                         " but no line has a 'teacher' list (glide teach writes them)");
   }
   // A word's swipe is drawn on one of the grids that can type it (for validation: a grid as given,
   // where one can type it).
