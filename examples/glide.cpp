@@ -794,6 +794,9 @@ int cmd_prepare(const std::string& out_dir, const std::string& model, const std:
                 s.features->soft_keys, static_cast<double>(s.features->key_sigma), excerpt(s.features->alphabet, 200).c_str());
   else
     std::printf("no features (give --model to store a model's inputs too)\n");
+  if (s.teacher_lists_dropped > 0)
+    std::printf("%zu swipes' teacher lists not kept (shards hold the words; train with teacher_weight from the JSONL)\n",
+                s.teacher_lists_dropped);
   if (s.skipped == 0) {
     std::printf("skipped 0 lines\n");
     return 0;

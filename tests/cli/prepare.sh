@@ -37,6 +37,11 @@ expect_text "$work/plain.txt" "no features"
 expect_text "$work/plain.txt" "skipped 0 lines"
 [[ -s $work/plain/shard-00000.safetensors ]] || fail "no shard written"
 expect_text "$work/plain/shards.json" '"format": "glide-shards"'
+# Teacher lists (distillation) are not kept in shards: counted and said.
+"$glide" predict --data "$samples" --out "$work/samples-p.jsonl" > /dev/null 2>&1 || fail "predict"
+"$glide" teach --data "$samples" --predictions "$work/samples-p.jsonl" --out "$work/taught.jsonl" > /dev/null || fail "teach"
+"$glide" prepare --out "$work/taught" "$work/taught.jsonl" > "$work/taught.txt"
+expect_text "$work/taught.txt" "20 swipes' teacher lists not kept"
 
 # With the English model's features, 7 swipes a shard, and a file of bad lines: counted and named.
 {

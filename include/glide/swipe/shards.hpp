@@ -171,6 +171,8 @@ struct prepare_summary {
   std::map<std::string, std::size_t> skipped_by_reason;
   std::vector<std::string> first_skipped;  ///< "FILE:LINE: reason", the first shard_named_skips
   std::optional<shard_feature_settings> features;
+  /// Kept swipes whose lines had a "teacher" list, which shards do not hold (not in the manifest).
+  std::size_t teacher_lists_dropped = 0;
 
   [[nodiscard]] std::uint64_t bytes() const noexcept {
     std::uint64_t b = 0;
@@ -290,6 +292,7 @@ class shard_writer {
         return skip("word too long", where + "\"" + excerpt(ex.word) + "\" has " + std::to_string(length) +
                                          " characters, more than the model's max_word_length " + std::to_string(limit));
     }
+    if (!ex.teacher.empty()) ++summary_.teacher_lists_dropped;
     auto& b = buffers_;
     if (builder_) {
       model_input in;
