@@ -584,7 +584,7 @@ int cmd_sweep(const model_options& defaults, const std::string& jobs_path, const
 // the list's scores / temperature, in the spelling a swipe has (fold_plain: "Boston" and "boston" add
 // up), those under min_p left out. The lines are kept as they are, "teacher" added (or replaced).
 int cmd_teach(const std::string& data, const std::string& predictions_path, const std::string& out_path, std::size_t top,
-              double temperature, double min_p) {
+              double temperature, double min_p, bool where_right) {
   if (!(temperature > 0) || !std::isfinite(temperature)) throw config_error("teach: --temperature must be a finite number > 0");
   if (!(min_p >= 0 && min_p <= 1)) throw config_error("teach: --min-p must be in [0, 1]");
   io::refuse_output_over_inputs("--out", out_path, {{"--data", data}, {"--predictions", predictions_path}});
@@ -616,7 +616,10 @@ int cmd_teach(const std::string& data, const std::string& predictions_path, cons
     if (!p.word.empty() && !ex.word.empty() && p.word != ex.word)
       throw shape_error(where + "the swipe of '" + excerpt(ex.word) + "', but line " + std::to_string(n) + " of " + predictions_path +
                         " predicts '" + excerpt(p.word) + "' (predictions of another file?)");
-    const std::size_t k = top == 0 ? p.predictions.size() : std::min(top, p.predictions.size());
+    // --where-right: a list only where the teacher's first word is the swipe's label (it then says which
+    // words are close to the right one, never that a wrong one is right).
+    const bool right = !p.predictions.empty() && !ex.word.empty() && fold_plain(p.predictions.front().word) == fold_plain(ex.word);
+    const std::size_t k = where_right && !right ? 0 : top == 0 ? p.predictions.size() : std::min(top, p.predictions.size());
     double best = -std::numeric_limits<double>::infinity(), total = 0;
     for (const auto& w : p.predictions) best = std::max(best, static_cast<double>(w.score));
     std::vector<double> weight;
@@ -1233,6 +1236,8 @@ int main(int argc, char** argv) try {
   teach->add_option("--top", teach_top, "words a list keeps at most (0: all)")->check(count_check);
   teach->add_option("--temperature", teach_temperature, "softmax temperature over a list's scores");
   teach->add_option("--min-p", teach_min_p, "words of lower probability are left out");
+  bool teach_where_right = false;
+  teach->add_flag("--where-right", teach_where_right, "lists only for the swipes whose label is the teacher's first word");
 
   std::string method = "weighted", fit, apply, agg_out;
   std::size_t top_k = 4;
@@ -1302,7 +1307,7 @@ int main(int argc, char** argv) try {
   if (*fit_literal) return cmd_fit_literal(fl_opts, fl_data, fl_out, fl_threads, fl_reserve, fl_max_loss);
   if (*fit_geo) return cmd_fit_geometric(fit_opts, fit_data, fit_out, fit_pool);
   if (*evaluate) return cmd_evaluate(predictions, confusions);
-  if (*teach) return cmd_teach(teach_data, teach_predictions, teach_out, teach_top, teach_temperature, teach_min_p);
+  if (*teach) return cmd_teach(teach_data, teach_predictions, teach_out, teach_top, teach_temperature, teach_min_p, teach_where_right);
   if (*aggregate) {
     if (fit.empty() && apply.empty()) throw config_error("aggregate: give --fit, --apply or both");
     if (!apply.empty() && agg_out.empty()) throw config_error("aggregate: --apply needs --out");

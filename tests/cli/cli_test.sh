@@ -145,6 +145,14 @@ assert sum(t["teacher"][0][0] == t["word"] for t in taught) >= 20, "the teacher'
 PY
 "$glide" teach --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/taught-t.jsonl" --temperature 100 --top 0 --min-p 0 > /dev/null
 [[ $(head -1 "$work/taught-t.jsonl" | grep -o '\],\[' | wc -l) -ge 4 ]] || fail "teach --top 0 --min-p 0 kept too few words"
+# --where-right: lists only where the teacher's first word is the label.
+"$glide" teach --data "$work/data.jsonl" --predictions "$work/nbest.jsonl" --out "$work/taught-r.jsonl" --where-right > /dev/null
+python3 - "$work/taught-r.jsonl" <<'PY' || fail "teach --where-right"
+import json, sys
+taught = [json.loads(l) for l in open(sys.argv[1])]
+assert all(t["teacher"][0][0] == t["word"] for t in taught if "teacher" in t)
+assert sum("teacher" in t for t in taught) >= 20
+PY
 head -5 "$work/data.jsonl" > "$work/data-5.jsonl"
 expect_error "holds 24 lines but" "$glide" teach --data "$work/data-5.jsonl" --predictions "$work/nbest.jsonl" --out "$work/x.jsonl"
 head -5 "$work/nbest.jsonl" > "$work/nbest-5.jsonl"
