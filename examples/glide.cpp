@@ -591,24 +591,13 @@ int cmd_teach(const std::string& data, const std::string& predictions_path, cons
   const auto predictions = read_predictions(predictions_path);
   std::ifstream in{data};
   if (!in) throw io_error("cannot open dataset '" + data + "'");
+  swipe::jsonl_reader reader{in, data};
   std::ostringstream text;
-  std::size_t n = 0, line_no = 0, taught = 0, entries = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // as read_jsonl (and so glide predict) skips them
-    const std::string where = data + ":" + std::to_string(line_no) + ": ";
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      throw parse_error(where + "malformed JSON (" + e.what() + ")");
-    }
-    swipe::swipe_example ex;
-    try {
-      ex = swipe::parse_example(j, where);
-    } catch (const shape_error& e) {
-      throw parse_error(e.what());
-    }
+  std::size_t n = 0, taught = 0, entries = 0;
+  while (const auto read = reader.next()) {
+    const auto& ex = *read;
+    auto& j = reader.last_json();
+    const std::string where = data + ":" + std::to_string(reader.line()) + ": ";
     if (n >= predictions.size())
       throw shape_error(where + "has no prediction: " + predictions_path + " holds " + std::to_string(predictions.size()) +
                         " lines, fewer than the data's swipes (predictions of another file?)");

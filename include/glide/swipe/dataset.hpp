@@ -153,14 +153,13 @@ class jsonl_reader {
       ++line_;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       const std::string where = source_ + ":" + std::to_string(line_) + ": ";
-      nlohmann::json j;
       try {
-        j = nlohmann::json::parse(line);
+        json_ = nlohmann::json::parse(line);
       } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
         throw parse_error(where + "malformed JSON (" + e.what() + ")");
       }
       try {
-        return parse_example(j, where);
+        return parse_example(json_, where);
       } catch (const shape_error& e) {
         throw parse_error(e.what());
       }
@@ -169,11 +168,14 @@ class jsonl_reader {
   }
 
   [[nodiscard]] std::size_t line() const noexcept { return line_; }
+  /// The JSON object of the last example next() returned (to write its line back with changes).
+  [[nodiscard]] nlohmann::json& last_json() noexcept { return json_; }
 
  private:
   std::istream* in_;
   std::string source_;
   std::size_t line_ = 0;
+  nlohmann::json json_;
 };
 
 inline std::vector<swipe_example> read_jsonl(const std::string& path) {
