@@ -50,7 +50,7 @@ struct ensemble_case {
   std::vector<reference_memory> memories;
 };
 
-ensemble_case make_case(std::mt19937& rng, std::size_t members, std::size_t characters) {
+ensemble_case make_ensemble_case(std::mt19937& rng, std::size_t members, std::size_t characters) {
   ensemble_case c;
   for (std::size_t i = 0; i < members; ++i) {
     c.models.push_back(reference_backend::random(rng, {.characters = characters, .hash_states = 2 + i}));
@@ -70,7 +70,7 @@ std::vector<reference_decoder*> decoders_of(ensemble_case& c) {
 TEST_CASE("Decoder laws: ensemble_decoder of random reference models, both rules", "[unit][ensemble][laws]") {
   for (unsigned seed = 0; seed < 12; ++seed) {
     std::mt19937 rng{seed};
-    auto c = make_case(rng, 1 + seed % 3, 3 + seed % 4);
+    auto c = make_ensemble_case(rng, 1 + seed % 3, 3 + seed % 4);
     std::vector<float> weights;
     std::uniform_real_distribution<float> w{0.2F, 3.0F};
     for (std::size_t i = 0; i < c.models.size(); ++i) weights.push_back(w(rng));
@@ -84,7 +84,7 @@ TEST_CASE("Decoder laws: ensemble_decoder of random reference models, both rules
 
 TEST_CASE("ensemble_decoder: one member, or equal members, reads as the member", "[unit][ensemble]") {
   std::mt19937 rng{5};
-  auto c = make_case(rng, 1, 5);
+  auto c = make_ensemble_case(rng, 1, 5);
   auto& model = c.models.front();
   std::vector<reference_decoder*> twice{&model.decoder(), &model.decoder(), &model.decoder()};
   const std::vector<reference_memory> memories(3, c.memories.front());
@@ -102,7 +102,7 @@ TEST_CASE("ensemble_decoder: one member, or equal members, reads as the member",
 
 TEST_CASE("ensemble_decoder: a word's score is the sum of the combined log-probabilities", "[unit][ensemble]") {
   std::mt19937 rng{9};
-  auto c = make_case(rng, 2, 4);
+  auto c = make_ensemble_case(rng, 2, 4);
   const std::vector<float> weights{0.7F, 0.3F};
   for (auto rule : {ensemble_rule::product, ensemble_rule::mixture}) {
     ensemble_decoder<reference_decoder> ens{decoders_of(c), {.weights = weights, .rule = rule}};
@@ -123,7 +123,7 @@ TEST_CASE("ensemble_decoder: a word's score is the sum of the combined log-proba
 
 TEST_CASE("ensemble_decoder: bad members, weights and memories are errors that say what is wrong", "[unit][ensemble]") {
   std::mt19937 rng{1};
-  auto c = make_case(rng, 2, 4);
+  auto c = make_ensemble_case(rng, 2, 4);
   auto other = reference_backend::random(rng, {.characters = 6});
   using E = ensemble_decoder<reference_decoder>;
   REQUIRE_THROWS_WITH(E(std::vector<reference_decoder*>{}), Catch::Contains("no members"));

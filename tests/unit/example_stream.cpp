@@ -13,16 +13,16 @@
 
 #include <glide/swipe/example_stream.hpp>
 
+#include "support/shipped_grids.hpp"
+
 using namespace glide;
 using namespace glide::swipe;
 namespace fs = std::filesystem;
 
+using glide_test::shipped_grids;
+
 namespace {
 
-const grid_set& grids() {
-  static const auto g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-  return g;
-}
 
 // A line whose word is "w<i>" (the words tell lines apart), its x its number.
 std::string line(std::size_t i) {
@@ -47,7 +47,7 @@ std::string lines(std::size_t from, std::size_t to, bool final_newline = true) {
 TEST_CASE("example_stream: each epoch visits every line of every file once, in a seeded order", "[example_stream]") {
   const auto a = write("a.jsonl", lines(0, 23));
   const auto b = write("b.jsonl", lines(23, 40, false));  // no newline after the last line
-  example_stream s{{a.string(), b.string()}, grids(), {.window_lines = 5, .seed = 3}};
+  example_stream s{{a.string(), b.string()}, shipped_grids(), {.window_lines = 5, .seed = 3}};
   REQUIRE(s.lines() == 40);
   REQUIRE(s.windows() == 5 + 4);  // 23 = 4 x 5 + 3; 17 = 3 x 5 + 2
   example_stream::cursor c;
@@ -66,7 +66,7 @@ TEST_CASE("example_stream: each epoch visits every line of every file once, in a
   CHECK(first != in_file_order);
   // Another stream of the same files and seed, read in another order with another cursor: the same
   // example at every position (what makes a resumed run's batches the first run's).
-  example_stream again{{a.string(), b.string()}, grids(), {.window_lines = 5, .seed = 3}};
+  example_stream again{{a.string(), b.string()}, shipped_grids(), {.window_lines = 5, .seed = 3}};
   example_stream::cursor c2;
   for (std::size_t e : {79, 3, 41, 0, 17, 60}) CHECK(again.at(e, c2).word == (e < 40 ? first[e] : second[e - 40]));
   // The curve read is the line's.
@@ -74,7 +74,7 @@ TEST_CASE("example_stream: each epoch visits every line of every file once, in a
   CHECK(ex.curve.x.at(0) == static_cast<float>(std::stoi(ex.word.substr(1))));
   CHECK(ex.curve.grid_name == "qwerty_english");
   // Another seed, another order.
-  example_stream other{{a.string(), b.string()}, grids(), {.window_lines = 5, .seed = 4}};
+  example_stream other{{a.string(), b.string()}, shipped_grids(), {.window_lines = 5, .seed = 4}};
   std::vector<std::string> other_first;
   example_stream::cursor c3;
   for (std::size_t e = 0; e < 40; ++e) other_first.push_back(other.at(e, c3).word);
@@ -90,7 +90,7 @@ TEST_CASE("example_stream: bad lines are replaced by the next usable line of the
   text += R"({"curve":{"x":[1],"y":[1,2],"t":[0,5],"grid_name":"qwerty_english"}})" "\n";                     // line 10
   text += lines(10, 12);
   const auto p = write("bad.jsonl", text);
-  example_stream s{{p.string()}, grids(), {.window_lines = 4, .seed = 1},
+  example_stream s{{p.string()}, shipped_grids(), {.window_lines = 4, .seed = 1},
                    [](const swipe_example& ex) { return ex.word.find(' ') != std::string::npos ? std::string{"a space"} : std::string{}; }};
   REQUIRE(s.lines() == 12);
   example_stream::cursor c;
@@ -112,7 +112,7 @@ TEST_CASE("example_stream: bad lines are replaced by the next usable line of the
 
 TEST_CASE("example_stream: a window without a usable line hands on to the next, and a file without any, an unknown grid, no lines and no file are errors", "[example_stream]") {
   const auto bad = write("badwindow.jsonl", lines(0, 3) + "x\ny\nz\n");
-  example_stream s{{bad.string()}, grids(), {.window_lines = 3}};
+  example_stream s{{bad.string()}, shipped_grids(), {.window_lines = 3}};
   example_stream::cursor c;
   for (std::size_t e = 0; e < 12; ++e) {
     const auto w = s.at(e, c).word;
@@ -120,15 +120,15 @@ TEST_CASE("example_stream: a window without a usable line hands on to the next, 
   }
   CHECK(s.skipped().count == 3);
   const auto all_bad = write("allbad.jsonl", "x\n\ny\n");
-  example_stream none{{all_bad.string()}, grids(), {.window_lines = 2}};
+  example_stream none{{all_bad.string()}, shipped_grids(), {.window_lines = 2}};
   CHECK_THROWS_WITH(none.at(0, c), Catch::Contains("no usable swipe in '" + all_bad.string() + "'"));
   const auto unknown = write("grid.jsonl", R"({"word":"a","curve":{"x":[1],"y":[1],"t":[0],"grid_name":"nowhere"}})" "\n");
-  example_stream u{{unknown.string()}, grids(), {.window_lines = 3}};
+  example_stream u{{unknown.string()}, shipped_grids(), {.window_lines = 3}};
   CHECK_THROWS_AS(u.at(0, c), unknown_name_error);
   const auto empty = write("empty.jsonl", "");
-  CHECK_THROWS_AS((example_stream{{empty.string()}, grids()}), io_error);
-  CHECK_THROWS_AS((example_stream{{"/nonexistent/x.jsonl"}, grids()}), io_error);
-  CHECK_THROWS_AS((example_stream{{bad.string()}, grids(), {.window_lines = 0}}), config_error);
+  CHECK_THROWS_AS((example_stream{{empty.string()}, shipped_grids()}), io_error);
+  CHECK_THROWS_AS((example_stream{{"/nonexistent/x.jsonl"}, shipped_grids()}), io_error);
+  CHECK_THROWS_AS((example_stream{{bad.string()}, shipped_grids(), {.window_lines = 0}}), config_error);
 }
 
 TEST_CASE("example_stream: shards of a JSONL file give the file's stream, with the model inputs of each swipe", "[example_stream][shards]") {
@@ -139,16 +139,16 @@ TEST_CASE("example_stream: shards of a JSONL file give the file's stream, with t
   po.inputs = {p.string()};
   po.out_dir = dir.string();
   po.examples_per_shard = 8;  // shard boundaries inside windows
-  po.grids = grids();
+  po.grids = shipped_grids();
   po.features = shard_features{.tokenizer = char_tokenizer{"abcdefghijklmnopqrstuvwxyz0123456789"}, .max_points = 40};
   (void)prepare_shards(po);
   const example_stream_options o{.window_lines = 5, .seed = 9};
-  example_stream from_jsonl{{p.string()}, grids(), o};
-  example_stream from_shards{example_stream::shard_folders{{dir.string()}}, grids(), o};
+  example_stream from_jsonl{{p.string()}, shipped_grids(), o};
+  example_stream from_shards{example_stream::shard_folders{{dir.string()}}, shipped_grids(), o};
   REQUIRE(from_shards.lines() == 37);
   REQUIRE(from_shards.windows() == from_jsonl.windows());
   REQUIRE(from_shards.has_features());
-  input_builder inputs{grids(), po.features->tokenizer, 40};
+  input_builder inputs{shipped_grids(), po.features->tokenizer, 40};
   example_stream::cursor a, b, c;
   for (std::size_t e = 0; e < 2 * 37; ++e) {
     const auto x = from_jsonl.at(e, a), y = from_shards.at(e, b);
@@ -162,12 +162,12 @@ TEST_CASE("example_stream: shards of a JSONL file give the file's stream, with t
     CHECK(in.keys == expected.keys);
   }
   // A check rejects words in shards too, named by their source line.
-  example_stream picky{example_stream::shard_folders{{dir.string()}}, grids(), o,
+  example_stream picky{example_stream::shard_folders{{dir.string()}}, shipped_grids(), o,
                        [](const swipe_example& ex) { return ex.word == "w3" ? std::string{"not w3"} : std::string{}; }};
   for (std::size_t e = 0; e < 37; ++e) CHECK(picky.at(e, c).word != "w3");
   REQUIRE(picky.skipped().count == 1);
   CHECK(picky.skipped().first.at(0) == p.string() + ":4 (in " + dir.string() + "): not w3");
-  example_stream no_features{{p.string()}, grids(), o};
+  example_stream no_features{{p.string()}, shipped_grids(), o};
   CHECK_THROWS_AS(no_features.features_at(0, c), config_error);
 }
 
@@ -175,7 +175,7 @@ TEST_CASE("example_stream: CRLF lines, a file of exactly whole windows, and thre
   std::string crlf;
   for (std::size_t i = 0; i < 10; ++i) crlf += line(i) + "\r\n";
   const auto p = write("crlf.jsonl", crlf);
-  example_stream s{{p.string()}, grids(), {.window_lines = 5, .seed = 2}};
+  example_stream s{{p.string()}, shipped_grids(), {.window_lines = 5, .seed = 2}};
   REQUIRE(s.lines() == 10);
   REQUIRE(s.windows() == 2);
   example_stream::cursor c;

@@ -23,9 +23,9 @@
 
 using namespace glide;
 using namespace glide::swipe;
+using glide_test::shipped_grids;
 
 namespace {
-const grid_set& shipped() { return glide_test::shipped_grids(); }
 const language_packs& packs() {
   static const auto p = language_packs::load(GLIDE_SOURCE_DIR "/data/packs.json");
   return p;
@@ -37,8 +37,8 @@ TEST_CASE("language packs: at least 12, each grid shipped, its letters exactly t
   for (const auto& [code, p] : packs().all()) {
     INFO(code);
     REQUIRE(code == p.code);
-    REQUIRE(shipped().contains(p.grid));
-    const auto& g = shipped().at(p.grid);
+    REQUIRE(shipped_grids().contains(p.grid));
+    const auto& g = shipped_grids().at(p.grid);
     std::set<char32_t> keys, alphabet;
     for (std::size_t k = 0; k < g.letter_count(); ++k) {
       const char32_t c = g.letter(k).character;
@@ -70,7 +70,7 @@ TEST_CASE("language packs: bad files are errors naming the pack and key", "[unit
 }
 
 TEST_CASE("soft keys: the K nearest letters of each point, nearest first, weights summing to 1", "[unit][layouts][features]") {
-  const auto& g = shipped().at("de_qwertz");
+  const auto& g = shipped_grids().at("de_qwertz");
   const feature_extractor soft{g, {.soft_keys = 3, .soft_sigma = 0.5F}};
   const feature_extractor plain{g};
   const auto& u = g.letter(*g.find_letter(U'ü')).box;
@@ -122,8 +122,8 @@ TEST_CASE("model inputs with soft keys: tokens of the K nearest keys and their w
   c.soft_keys = 3;
   c.max_points = 4;
   const auto tokens = c.tokenizer();
-  input_builder soft{shipped(), tokens, c.max_points, feature_options_for(c)};
-  input_builder plain{shipped(), tokens, c.max_points};
+  input_builder soft{shipped_grids(), tokens, c.max_points, feature_options_for(c)};
+  input_builder plain{shipped_grids(), tokens, c.max_points};
   swipe_curve curve{{}, {}, {}, "de_qwertz", {}};
   for (int k = 0; k < 9; ++k) {
     curve.x.push_back(100.0F + 116.25F * static_cast<float>(k));

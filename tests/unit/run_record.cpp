@@ -12,7 +12,7 @@ using namespace glide;
 namespace fs = std::filesystem;
 
 namespace {
-void write(const fs::path& p, const std::string& text) {
+void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream{p} << text;
 }
@@ -23,12 +23,12 @@ TEST_CASE("run records: sessions appended, summaries of metrics, runs listed in 
   const auto root = glide_test::temp_path("glide_runs");
   fs::remove_all(root);
   // A run validated on real swipes: the best of the raw and averaged weights' real MRR.
-  write(root / "b" / "metrics.csv", std::string(header) + "100,1,0.001,2.5,0.50,0.4,0.60,0.5,0.62,0.5\n200,2,0.001,2.0,0.70,0.6,0.65,0.6,0.64,0.6\n");
-  write(root / "b" / "finished", "step 200\n");
+  write_text(root / "b" / "metrics.csv", std::string(header) + "100,1,0.001,2.5,0.50,0.4,0.60,0.5,0.62,0.5\n200,2,0.001,2.0,0.70,0.6,0.65,0.6,0.64,0.6\n");
+  write_text(root / "b" / "finished", "step 200\n");
   // A synthetic-only run: its averaged weights count as synthetic.
-  write(root / "a" / "metrics.csv", std::string(header) + "50,1,0.001,3,0.30,0.2,,,0.35,0.3\n");
-  write(root / "a" / "snapshot" / "metrics.csv", header);  // snapshots are not runs
-  write(root / "a" / "words.txt", "the 3\n");
+  write_text(root / "a" / "metrics.csv", std::string(header) + "50,1,0.001,3,0.30,0.2,,,0.35,0.3\n");
+  write_text(root / "a" / "snapshot" / "metrics.csv", header);  // snapshots are not runs
+  write_text(root / "a" / "words.txt", "the 3\n");
   io::append_run_session(root / "a", {{"command", {"glide_train", "c.json", "a"}},
                                       {"code", io::code_version{"0123456789012345678901234567890123456789", true, "/src"}.to_json()},
                                       {"data", {io::data_file_record("vocabulary", (root / "a" / "words.txt").string())}}});
@@ -59,16 +59,16 @@ TEST_CASE("run records: sessions appended, summaries of metrics, runs listed in 
 TEST_CASE("run records: damaged files are errors naming them", "[unit][run_record][errors]") {
   const auto root = glide_test::temp_path("glide_runs_bad");
   fs::remove_all(root);
-  write(root / "m" / "metrics.csv", std::string(header) + "100,1,0.001,2.5,zero,0.4,,,,\n");
+  write_text(root / "m" / "metrics.csv", std::string(header) + "100,1,0.001,2.5,zero,0.4,,,,\n");
   REQUIRE_THROWS_WITH(io::list_runs(root), Catch::Contains("metrics.csv:2") && Catch::Contains("'zero' is not a number"));
-  write(root / "m" / "metrics.csv", header);
-  write(root / "m" / "record.json", "[1, 2]");
+  write_text(root / "m" / "metrics.csv", header);
+  write_text(root / "m" / "record.json", "[1, 2]");
   REQUIRE_THROWS_WITH(io::list_runs(root), Catch::Contains("record.json") && Catch::Contains("not a run record"));
   // A file that is not a record is never overwritten by a session.
   REQUIRE_THROWS_WITH(io::append_run_session(root / "m", {{"command", {"x"}}}), Catch::Contains("not a run record"));
   std::ifstream in{root / "m" / "record.json"};
   REQUIRE(std::string{std::istreambuf_iterator<char>(in), {}} == "[1, 2]");
-  write(root / "m" / "record.json", "{not json");
+  write_text(root / "m" / "record.json", "{not json");
   REQUIRE_THROWS_WITH(io::list_runs(root), Catch::Contains("record.json") && Catch::Contains("not JSON"));
   REQUIRE_THROWS_WITH(io::data_file_record("vocabulary", (root / "nope.txt").string()), Catch::Contains("vocabulary") && Catch::Contains("nope.txt"));
   REQUIRE_THROWS_AS(io::list_runs(root / "missing"), io_error);

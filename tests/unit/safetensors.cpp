@@ -15,7 +15,7 @@ using namespace glide;
 using namespace glide::io;
 
 namespace {
-std::string temp(const char* name) { return glide_test::temp_path(name).string(); }
+std::string temp_file(const char* name) { return glide_test::temp_path(name).string(); }
 
 std::vector<char> file_bytes(const std::string& header, std::size_t data_bytes) {
   std::vector<char> b;
@@ -30,7 +30,7 @@ std::vector<char> file_bytes(const std::string& header, std::size_t data_bytes) 
 
 TEST_CASE("safetensors round-trips tensors and metadata", "[unit][safetensors]") {
   const std::map<std::string, tensor> ts{{"a", {{2, 3}, {1, 2, 3, 4, 5, 6}}}, {"b.c", {{4}, {-1, 0.5F, 7, 8}}}};
-  const auto path = temp("glide_rt.safetensors");
+  const auto path = temp_file("glide_rt.safetensors");
   save_safetensors(path, ts, {{"format", "glide"}});
   const auto f = safetensors_file::load(path);
   REQUIRE(f.get("a", {2, 3}).data == ts.at("a").data);
@@ -91,7 +91,7 @@ TEST_CASE("int8 tensors round-trip within half a step of their row's scale", "[u
   // Rows of different magnitudes each get their own scale; a row of zeros stays zeros.
   const std::map<std::string, tensor> ts{{"w", {{3, 4}, {1.0F, -0.5F, 0.25F, 0.1F, 100, -37, 12.5F, 0, 0, 0, 0, 0}}},
                                          {"b", {{4}, {0.5F, 1, 2, 3}}}};
-  const auto path = temp("glide_int8.safetensors");
+  const auto path = temp_file("glide_int8.safetensors");
   save_safetensors(path, ts, {}, {"w"});
   const auto f = safetensors_file::load(path);
   REQUIRE(f.quantized() == std::set<std::string>{"w"});

@@ -18,9 +18,9 @@
 
 using namespace glide;
 using namespace glide::swipe;
+using glide_test::shipped_grids;
 
 namespace {
-const grid_set& shipped() { return glide_test::shipped_grids(); }
 
 /// The word's letters with doubled letters collapsed.
 std::vector<std::size_t> key_path(const keyboard_grid& g, std::string_view word) {
@@ -41,7 +41,7 @@ bool is_subsequence(const std::vector<std::size_t>& needle, const std::vector<st
 }  // namespace
 
 TEST_CASE("features: shape, normalisation, key weights, pixel-size invariance", "[unit][swipe][features]") {
-  const auto& g = shipped().at("qwerty");
+  const auto& g = shipped_grids().at("qwerty");
   const feature_extractor plain{g};
   const feature_extractor weighted{g, {.key_weights = true}};
   REQUIRE(plain.dim() == 6);
@@ -62,7 +62,7 @@ TEST_CASE("features: shape, normalisation, key weights, pixel-size invariance", 
   REQUIRE(w0[static_cast<std::size_t>(f.nearest_keys[0])] == Approx(1.0 / (1.0 + std::exp(-4.0))));
 
   // The same gesture on qwerty_english (a 360 px grid) gives nearly the same features.
-  const auto& small = shipped().at("qwerty_english");
+  const auto& small = shipped_grids().at("qwerty_english");
   const feature_extractor small_x{small};
   const auto& sq = small.letter(*small.find_letter(U'q')).box;
   const auto& sm = small.letter(*small.find_letter(U'm')).box;
@@ -73,7 +73,7 @@ TEST_CASE("features: shape, normalisation, key weights, pixel-size invariance", 
 }
 
 TEST_CASE("features cope with repeated timestamps, off-keyboard points and bad shapes", "[unit][swipe][features][errors]") {
-  const feature_extractor fx{shipped().at("qwerty_english")};
+  const feature_extractor fx{shipped_grids().at("qwerty_english")};
   swipe_curve c{{10, 400, 400, 30}, {-20, 50, 50, 300}, {0, 0, 0, 16}, "qwerty_english", {}};
   const auto f = fx.extract(c);
   for (float v : f.values) REQUIRE(std::isfinite(v));
@@ -82,7 +82,7 @@ TEST_CASE("features cope with repeated timestamps, off-keyboard points and bad s
 }
 
 TEST_CASE("timestamps that go backwards or never change are repaired as documented, and counted", "[unit][swipe][features][errors]") {
-  const feature_extractor fx{shipped().at("qwerty_english")};
+  const feature_extractor fx{shipped_grids().at("qwerty_english")};
   const std::vector<float> xs{10, 60, 120, 200, 260}, ys{20, 30, 40, 30, 20};
   // Negative but increasing: nothing to repair (only differences count).
   const std::vector<float> negative{-50, -40, -30, -20, -10};
@@ -114,7 +114,7 @@ TEST_CASE("synthesizer: on the keyboard, seeded, and its key path spells the wor
   const std::vector<std::string> russian{"привет", "мир", "клавиатура", "ёжик", "съезд", "я", "длинношеее"};
   for (auto [grid_name, words] : {std::pair{"qwerty", english}, std::pair{"qwerty_english", english},
                                   std::pair{"extra", russian}}) {
-    const auto& g = shipped().at(grid_name);
+    const auto& g = shipped_grids().at(grid_name);
     const swipe_synthesizer synth{g};
     const feature_extractor fx{g};
     std::mt19937 rng{1};
@@ -144,7 +144,7 @@ TEST_CASE("synthesizer: on the keyboard, seeded, and its key path spells the wor
     REQUIRE(static_cast<double>(spelled) / static_cast<double>(total) >= 0.8);
   }
   // Equal seeds, equal swipes.
-  const swipe_synthesizer synth{shipped().at("qwerty")};
+  const swipe_synthesizer synth{shipped_grids().at("qwerty")};
   std::mt19937 a{42}, b{42};
   REQUIRE(to_json(synth.example("hello", a)) == to_json(synth.example("hello", b)));
   std::mt19937 rng{0};
@@ -153,7 +153,7 @@ TEST_CASE("synthesizer: on the keyboard, seeded, and its key path spells the wor
 }
 
 TEST_CASE("JSONL datasets round-trip and report bad lines by number", "[unit][swipe][dataset][errors]") {
-  const swipe_synthesizer synth{shipped().at("default")};
+  const swipe_synthesizer synth{shipped_grids().at("default")};
   std::mt19937 rng{3};
   std::stringstream io;
   std::vector<swipe_example> written;
@@ -161,7 +161,7 @@ TEST_CASE("JSONL datasets round-trip and report bad lines by number", "[unit][sw
     written.push_back(synth.example(w, rng));
     write_jsonl(io, written.back());
   }
-  swipe_example inline_grid{"", {{1, 2}, {3, 4}, {0, 10}, "", shipped().at("qwerty")}};
+  swipe_example inline_grid{"", {{1, 2}, {3, 4}, {0, 10}, "", shipped_grids().at("qwerty")}};
   write_jsonl(io, inline_grid);
   jsonl_reader reader{io, "mem"};
   for (const auto& w : written) {
@@ -174,7 +174,7 @@ TEST_CASE("JSONL datasets round-trip and report bad lines by number", "[unit][sw
   const auto g = reader.next();
   REQUIRE(g);
   REQUIRE(g->word.empty());
-  REQUIRE(g->curve.grid->to_json() == shipped().at("qwerty").to_json());
+  REQUIRE(g->curve.grid->to_json() == shipped_grids().at("qwerty").to_json());
   REQUIRE_FALSE(reader.next());
 
   auto fails_with = [](const std::string& text, const std::string& what) {

@@ -9,15 +9,14 @@
 #include <glide/swipe/synthesizer.hpp>
 #include <glide/vocab/trie.hpp>
 
+#include "support/shipped_grids.hpp"
+
 using namespace glide;
 using namespace glide::swipe;
 using nlohmann::json;
+using glide_test::shipped_grids;
 
 namespace {
-const grid_set& grids() {
-  static const grid_set g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-  return g;
-}
 const char_tokenizer& latin() {
   static const char_tokenizer t{"abcdefghijklmnopqrstuvwxyz"};
   return t;
@@ -60,8 +59,8 @@ keyboard_grid scaled(const keyboard_grid& g, float f, const std::string& name) {
 
 TEST_CASE("geometric templates: key centres in key units, equally spaced along the path", "[unit][swipe][geometric]") {
   const auto trie = trie_of({{"qp", 1}, {"was", 1}, {"aa", 1}, {"hello", 1}});
-  const geometric_recognizer rec{trie, latin(), grids(), {.points = 10}};
-  const auto& g = grids().at("qwerty_english");
+  const geometric_recognizer rec{trie, latin(), shipped_grids(), {.points = 10}};
+  const auto& g = shipped_grids().at("qwerty_english");
   auto centre = [&](char32_t c) {
     const auto& b = g.letter(*g.find_letter(c)).box;
     return std::pair{(b.center_x() - g.letter_area().x) / g.key_width(), (b.center_y() - g.letter_area().y) / g.key_height()};
@@ -104,7 +103,7 @@ TEST_CASE("geometric templates: key centres in key units, equally spaced along t
 TEST_CASE("geometric pruning returns exactly the full scan's n-best", "[unit][swipe][geometric]") {
   const auto vocab = random_vocabulary(3000, 11);
   const auto trie = trie_of(vocab);
-  const auto& g = grids().at("qwerty_english");
+  const auto& g = shipped_grids().at("qwerty_english");
   const swipe_synthesizer synth{g};
   std::mt19937 rng{5};
   const std::vector<geometric_options> settings{
@@ -115,10 +114,10 @@ TEST_CASE("geometric pruning returns exactly the full scan's n-best", "[unit][sw
   };
   std::size_t pruned_scored = 0, full_scored = 0;
   for (const auto& o : settings) {
-    geometric_recognizer pruned{trie, latin(), grids(), o};
+    geometric_recognizer pruned{trie, latin(), shipped_grids(), o};
     auto full_o = o;
     full_o.prune = false;
-    geometric_recognizer full{trie, latin(), grids(), full_o};
+    geometric_recognizer full{trie, latin(), shipped_grids(), full_o};
     for (int i = 0; i < 40; ++i) {
       const auto& word = vocab[std::uniform_int_distribution<std::size_t>{0, 200}(rng)].first;
       auto curve = synth.example(word, rng).curve;
@@ -142,8 +141,8 @@ TEST_CASE("geometric pruning returns exactly the full scan's n-best", "[unit][sw
 TEST_CASE("geometric recognizer reads clean swipes on any layout size, and its channels are consistent", "[unit][swipe][geometric]") {
   const auto vocab = random_vocabulary(2000, 3);
   const auto trie = trie_of(vocab);
-  grid_set set = grids();
-  set.add(scaled(grids().at("qwerty_english"), 0.4F, "small"));
+  grid_set set = shipped_grids();
+  set.add(scaled(shipped_grids().at("qwerty_english"), 0.4F, "small"));
   const geometric_recognizer rec{trie, latin(), set, {.n_best = 4}};
   const swipe_synthesizer synth{set.at("qwerty_english")};
   std::mt19937 rng{8};
@@ -222,8 +221,8 @@ TEST_CASE("geometric templates are shared by the many sizes of one keyboard", "[
 
 TEST_CASE("rescoring another recognizer's n-best moves the geometrically better word up", "[unit][swipe][geometric]") {
   const auto trie = trie_of({{"hello", 1}, {"jello", 1}, {"world", 1}});
-  const geometric_recognizer rec{trie, latin(), grids(), {}};
-  const auto& g = grids().at("qwerty_english");
+  const geometric_recognizer rec{trie, latin(), shipped_grids(), {}};
+  const auto& g = shipped_grids().at("qwerty_english");
   swipe_curve c;  // through h, e, l, o: "hello", not "jello"
   for (char32_t ch : {U'h', U'e', U'l', U'o'}) {
     const auto& b = g.letter(*g.find_letter(ch)).box;
@@ -247,8 +246,8 @@ TEST_CASE("rescoring another recognizer's n-best moves the geometrically better 
 
 TEST_CASE("geometric best() with k = 0 is empty, and a fit with pool 0 is a named error (issue 29 D7)", "[unit][swipe][geometric][errors]") {
   const auto trie = trie_of(random_vocabulary(300, 4));
-  const geometric_recognizer rec{trie, latin(), grids(), {.n_best = 4}};
-  const swipe_synthesizer synth{grids().at("qwerty_english")};
+  const geometric_recognizer rec{trie, latin(), shipped_grids(), {.n_best = 4}};
+  const swipe_synthesizer synth{shipped_grids().at("qwerty_english")};
   std::mt19937 rng{2};
   auto ex = synth.example("hello", rng);
   ex.curve.grid_name = "qwerty_english";

@@ -13,16 +13,16 @@
 using namespace glide;
 using namespace glide::swipe;
 using nlohmann::json;
+using glide_test::shipped_grids;
 
 namespace {
-const grid_set& shipped() { return glide_test::shipped_grids(); }
 json key_json(const char* label, float x, float y, float w, float h) {
   return {{"label", label}, {"hitbox", {{"x", x}, {"y", y}, {"w", w}, {"h", h}}}};
 }
 }  // namespace
 
 TEST_CASE("shipped grids: names, sizes, letters", "[unit][swipe][grid]") {
-  const auto& g = shipped();
+  const auto& g = shipped_grids();
   REQUIRE(g.names() == std::vector<std::string>{"azerty", "bg_phonetic", "colemak", "da_qwerty", "de_qwertz", "de_tablet", "default",
                                                 "dvorak", "el_greek", "es_qwerty", "extra", "pt_qwerty", "qwerty", "qwerty_english",
                                                 "sv_qwerty", "tr_q"});
@@ -55,7 +55,7 @@ TEST_CASE("shipped grids: names, sizes, letters", "[unit][swipe][grid]") {
 
 TEST_CASE("shipped qwerty_english is the How-We-Swipe study's exact 360x215 keyboard", "[unit][swipe][grid]") {
   const auto hws = grid_set::load(GLIDE_SHARED_DIR "/data/how-we-swipe/grids.json");
-  REQUIRE(shipped().at("qwerty_english").to_json() == hws.at("hws_360x215").to_json());
+  REQUIRE(shipped_grids().at("qwerty_english").to_json() == hws.at("hws_360x215").to_json());
 }
 
 TEST_CASE("shipped Russian grids equal the competition's exactly", "[unit][swipe][grid]") {
@@ -65,7 +65,7 @@ TEST_CASE("shipped Russian grids equal the competition's exactly", "[unit][swipe
     return;
   }
   const auto exact = grid_set::load(path);
-  for (const char* name : {"default", "extra"}) REQUIRE(exact.at(name).to_json() == shipped().at(name).to_json());
+  for (const char* name : {"default", "extra"}) REQUIRE(exact.at(name).to_json() == shipped_grids().at(name).to_json());
 }
 
 TEST_CASE("grid validation names the problem", "[unit][swipe][grid][errors]") {
@@ -102,7 +102,7 @@ TEST_CASE("grid validation names the problem", "[unit][swipe][grid][errors]") {
   bad = ok;
   bad["keys"][0]["hitbox"]["w"] = -1e300;
   REQUIRE_THROWS_WITH(keyboard_grid::from_json(bad, "g"), Catch::Contains("key 0") && Catch::Contains("out of range"));
-  REQUIRE_THROWS_WITH(shipped().at("workman"), Catch::Contains("workman") && Catch::Contains("qwerty"));
+  REQUIRE_THROWS_WITH(shipped_grids().at("workman"), Catch::Contains("workman") && Catch::Contains("qwerty"));
   REQUIRE_THROWS_AS(grid_set::load("/nonexistent/grids.json"), io_error);
   const auto tmp = glide_test::temp_path("glide_bad_grid.json");
   std::ofstream{tmp} << "{\"g\": {\"width\": 1,";
@@ -111,8 +111,8 @@ TEST_CASE("grid validation names the problem", "[unit][swipe][grid][errors]") {
 
 TEST_CASE("nearest-key lookup equals brute force on random points, on and off the keyboard", "[unit][swipe][lookup]") {
   std::mt19937 rng{5};
-  for (const auto& name : shipped().names()) {
-    const auto& g = shipped().at(name);
+  for (const auto& name : shipped_grids().names()) {
+    const auto& g = shipped_grids().at(name);
     const key_lookup lookup{g};
     REQUIRE(lookup.mean_candidates() < 3.0);
     std::uniform_real_distribution<float> x{-0.7F * g.width(), 1.7F * g.width()};
@@ -130,7 +130,7 @@ TEST_CASE("nearest-key lookup equals brute force on random points, on and off th
 }
 
 TEST_CASE("lookups and distances do not depend on the grid's pixel size", "[unit][swipe][lookup]") {
-  const auto& g = shipped().at("qwerty");
+  const auto& g = shipped_grids().at("qwerty");
   auto j = g.to_json();
   const float s = 360.0F / 1080.0F;
   j["width"] = 360;
@@ -157,7 +157,7 @@ TEST_CASE("several grid files load as one set, and unknown names and conflicts n
   const std::string shipped_path = GLIDE_SOURCE_DIR "/data/grids/grids.json";
   const auto dir = glide_test::temp_path("glide-grid-files");
   std::filesystem::create_directories(dir);
-  auto g = shipped().at("qwerty").to_json();
+  auto g = shipped_grids().at("qwerty").to_json();
   {
     std::ofstream(dir / "extra.json") << json{{"mine", g}}.dump();
     auto other = g;
@@ -168,10 +168,10 @@ TEST_CASE("several grid files load as one set, and unknown names and conflicts n
   const auto both = grid_set::load(std::vector<std::string>{shipped_path, (dir / "extra.json").string()});
   REQUIRE(both.contains("mine"));
   REQUIRE(both.contains("default"));
-  REQUIRE(both.names().size() == shipped().names().size() + 1);
+  REQUIRE(both.names().size() == shipped_grids().names().size() + 1);
   // The same grid under the same name in two files is fine.
   REQUIRE(grid_set::load(std::vector<std::string>{shipped_path, (dir / "same.json").string()}).names().size() ==
-          shipped().names().size());
+          shipped_grids().names().size());
   try {
     (void)both.at("nowhere");
     FAIL("no error");

@@ -11,7 +11,7 @@ using namespace glide;
 using namespace glide::swipe;
 
 namespace {
-const keyboard_grid& qwerty() {
+const keyboard_grid& qwerty_grid() {
   static const grid_set g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
   return g.at("qwerty");
 }
@@ -24,7 +24,7 @@ std::size_t index_of(const char* name) {
 }  // namespace
 
 TEST_CASE("swipe measures of an ideal swipe through the key centres", "[unit][swipe][stats]") {
-  const auto& g = qwerty();
+  const auto& g = qwerty_grid();
   swipe_curve c;
   float t = 0;
   for (char32_t ch : {U'h', U'e', U'l', U'p'}) {
@@ -47,7 +47,7 @@ TEST_CASE("swipe measures of an ideal swipe through the key centres", "[unit][sw
 }
 
 TEST_CASE("synthesizer overshoot and start offset show in the measures, and fitting moves toward the target", "[unit][swipe][stats][synth]") {
-  const auto& g = qwerty();
+  const auto& g = qwerty_grid();
   std::vector<swipe_example> target;
   synthesizer_options truth;
   truth.typical.keys_per_second = 6;
