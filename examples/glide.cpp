@@ -607,7 +607,7 @@ int cmd_teach(const std::string& data, const std::string& predictions_path, cons
                         " predicts '" + excerpt(p.word) + "' (predictions of another file?)");
     // --where-right: a list only where the teacher's first word is the swipe's label (it then says which
     // words are close to the right one, never that a wrong one is right).
-    const bool right = !p.predictions.empty() && !ex.word.empty() && fold_plain(p.predictions.front().word) == fold_plain(ex.word);
+    const bool right = !ex.word.empty() && hit_at(p.predictions, ex.word, 1);
     const std::size_t k = where_right && !right ? 0 : top == 0 ? p.predictions.size() : std::min(top, p.predictions.size());
     double best = -std::numeric_limits<double>::infinity(), total = 0;
     for (const auto& w : p.predictions) best = std::max(best, static_cast<double>(w.score));

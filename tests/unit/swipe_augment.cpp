@@ -7,15 +7,14 @@
 #include <glide/swipe/grid.hpp>
 #include <glide/swipe/synthesizer.hpp>
 
+#include "support/shipped_grids.hpp"
+
 using namespace glide;
 using namespace glide::swipe;
 using nlohmann::json;
 
 namespace {
-const keyboard_grid& qwerty() {
-  static const grid_set g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-  return g.at("qwerty_english");
-}
+const keyboard_grid& qwerty() { return glide_test::shipped_grids().at("qwerty_english"); }
 swipe_curve sample_curve(std::uint32_t seed) {
   const swipe_synthesizer synth{qwerty()};
   std::mt19937 rng{seed};

@@ -7,14 +7,13 @@
 #include <glide/swipe/swipe_stats.hpp>
 #include <glide/swipe/synthesizer.hpp>
 
+#include "support/shipped_grids.hpp"
+
 using namespace glide;
 using namespace glide::swipe;
 
 namespace {
-const keyboard_grid& qwerty_grid() {
-  static const grid_set g = grid_set::load(GLIDE_SOURCE_DIR "/data/grids/grids.json");
-  return g.at("qwerty");
-}
+const keyboard_grid& qwerty_grid() { return glide_test::shipped_grids().at("qwerty"); }
 std::size_t index_of(const char* name) {
   for (std::size_t m = 0; m < swipe_measures::names.size(); ++m)
     if (std::string(swipe_measures::names[m]) == name) return m;
