@@ -14,6 +14,7 @@
 #include <glide/swipe/example_stream.hpp>
 
 #include "support/shipped_grids.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace glide;
 using namespace glide::swipe;
@@ -31,7 +32,7 @@ std::string line(std::size_t i) {
 }
 
 fs::path write(const std::string& name, const std::string& text) {
-  const auto p = fs::temp_directory_path() / ("glide_example_stream_" + name);
+  const auto p = glide_test::temp_path("glide_example_stream_" + name);
   std::ofstream{p, std::ios::binary} << text;
   return p;
 }
@@ -133,7 +134,7 @@ TEST_CASE("example_stream: a window without a usable line hands on to the next, 
 
 TEST_CASE("example_stream: shards of a JSONL file give the file's stream, with the model inputs of each swipe", "[example_stream][shards]") {
   const auto p = write("for_shards.jsonl", lines(0, 37));
-  const auto dir = fs::temp_directory_path() / "glide_example_stream_shards";
+  const auto dir = glide_test::temp_path("glide_example_stream_shards");
   fs::remove_all(dir);
   prepare_options po;
   po.inputs = {p.string()};
